@@ -1,0 +1,73 @@
+"""Mediation and expert-panel scheduling: the Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from mediation.config import load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides what the environment says (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(load_config(Path(app.instance_path), config))
+
+    from mediation import models  # noqa: F401  (register every table on the metadata)
+    from mediation.extensions import babel, csrf, db, login_manager, migrate
+    from mediation.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+    with app.app_context():
+        _configure_engine(db.engine)
+
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from mediation.web import install as install_web
+
+    install_web(app)
+    return app
+
+
+def _configure_engine(engine: sa.Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        # SQLite enforces foreign keys only when asked, per connection.
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from mediation.auth.views import bp as auth_bp
+    from mediation.cases.views import bp as cases_bp
+    from mediation.centres.views import bp as centres_bp
+    from mediation.home.views import bp as home_bp
+    from mediation.planning.views import bp as planning_bp
+    from mediation.roster.views import bp as roster_bp
+
+    for bp in (auth_bp, home_bp, cases_bp, roster_bp, centres_bp, planning_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from mediation.auth.cli import users_cli
+    from mediation.demo.cli import demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,37 @@
+"""Time limits: count calendar days from the day after the trigger; a last day that is not a
+working day (weekend or Chinese public holiday, with substituted working days) moves to the next
+working day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from flask import current_app, has_app_context
+
+DEFAULT_LIMITS = {"accept_days": 15, "handle_days": 60, "hearing_days": 30, "max_extension_days": 30}
+
+
+@lru_cache(maxsize=16)
+def _china_calendar(year: int) -> holidays.HolidayBase:
+    return holidays.China(years=(year, year + 1))
+
+
+def is_working_day(day: date) -> bool:
+    return _china_calendar(day.year).is_working_day(day)
+
+
+def deadline(trigger: date, days: int) -> date:
+    """The last day of a `days`-day limit that starts the day after `trigger`."""
+    last = trigger + timedelta(days=days)
+    while not is_working_day(last):
+        last += timedelta(days=1)
+    return last
+
+
+def limits() -> dict[str, int]:
+    if has_app_context():
+        return {k: current_app.config.get(f"MEDIATION_{k.upper()}", v) for k, v in DEFAULT_LIMITS.items()}
+    return dict(DEFAULT_LIMITS)

@@ -1,0 +1,201 @@
+"""Cases (petition matters), their parties, respondents and dated, attributed history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mediation.db import TimestampMixin, UTCDateTime, now_utc
+from mediation.extensions import db
+from mediation.regions.models import Region
+from mediation.roster.models import ExpertiseArea, Organisation
+
+# The workflow (domain brief): registered → accepted / not accepted → in handling → opinion given →
+# resolved or terminated; side exits: transferred to the political-legal department, referred to
+# another organ. Extension, escalation and reopening are events that keep or restore a state.
+CASE_STATUSES = (
+    "registered",
+    "accepted",
+    "not_accepted",
+    "in_handling",
+    "opinion_given",
+    "resolved",
+    "terminated",
+    "transferred",
+    "referred",
+)
+OPINIONS = ("support", "explain", "not_support")
+CATEGORIES = (
+    "land_compensation",
+    "unpaid_wages",
+    "housing_project",
+    "medical_dispute",
+    "environmental_pollution",
+    "social_security",
+    "demolition_resettlement",
+    "rural_collective",
+    "other",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+case_respondents = sa.Table(
+    "case_respondents",
+    db.metadata,
+    sa.Column("case_id", sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "organisation_id", sa.ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True
+    ),
+)
+
+case_expertise = sa.Table(
+    "case_expertise",
+    db.metadata,
+    sa.Column("case_id", sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "expertise_area_id",
+        sa.ForeignKey("expertise_areas.id", ondelete="RESTRICT"),
+        primary_key=True,
+    ),
+)
+
+
+class Case(TimestampMixin, db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+        sa.CheckConstraint("opinion IS NULL OR " + _in("opinion", OPINIONS), name="opinion"),
+        sa.CheckConstraint("priority BETWEEN 1 AND 5", name="priority"),
+        sa.CheckConstraint("attendees >= 0", name="attendees"),
+        sa.CheckConstraint("repeat_count >= 0", name="repeat_count"),
+        sa.CheckConstraint("extension_days IS NULL OR extension_days BETWEEN 1 AND 30",
+                           name="extension_days"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    category: Mapped[str] = mapped_column(sa.String(64), index=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="registered", index=True)
+
+    # Clock dates, in the configured zone.
+    registered_on: Mapped[date] = mapped_column(sa.Date)
+    accepted_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Acceptance must be decided by this date (15 days from registration by default).
+    acceptance_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Handling must be finished by this date (60 days from acceptance, plus any extension).
+    handling_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The hearing must take place by this date (exchange format: due_by).
+    due_by: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    # No hearing before this date (exchange format: earliest).
+    earliest: Mapped[date | None] = mapped_column(sa.Date)
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    extension_days: Mapped[int | None]
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    escalation_level: Mapped[int] = mapped_column(default=0)
+
+    needs_counsellor: Mapped[bool] = mapped_column(default=False)
+    attendees: Mapped[int] = mapped_column(default=1)
+    priority: Mapped[int] = mapped_column(default=3)
+    repeat_count: Mapped[int] = mapped_column(default=0)
+    responsible_leader: Mapped[str | None] = mapped_column(sa.String(200))
+
+    # Outcomes and side exits.
+    opinion: Mapped[str | None] = mapped_column(sa.String(16))
+    not_accepted_redirect: Mapped[str | None] = mapped_column(sa.Text)
+    referral_note: Mapped[str | None] = mapped_column(sa.Text)
+    # "Three in place, one handled": every box must be ticked before a case closes as resolved.
+    checklist_demands_resolved: Mapped[bool] = mapped_column(default=False)
+    checklist_unreasonable_explained: Mapped[bool] = mapped_column(default=False)
+    checklist_hardship_relieved: Mapped[bool] = mapped_column(default=False)
+    checklist_unlawful_handled: Mapped[bool] = mapped_column(default=False)
+    # Terminated cases are in the termination register that intake checks.
+    in_termination_register: Mapped[bool] = mapped_column(default=False)
+
+    region: Mapped[Region] = relationship()
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.id"
+    )
+    respondents: Mapped[list[Organisation]] = relationship(
+        secondary=case_respondents, order_by=Organisation.name
+    )
+    required_expertise: Mapped[list[ExpertiseArea]] = relationship(
+        secondary=case_expertise, order_by=ExpertiseArea.code
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.at"
+    )
+    earlier_links: Mapped[list[CaseLink]] = relationship(
+        foreign_keys="CaseLink.case_id", back_populates="case", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.status}>"
+
+
+class Party(db.Model):
+    """A petitioner, representative or other party; contact details are private."""
+
+    __tablename__ = "parties"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('person', 'organisation')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="person")
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # The party's own organisation (employer), or the organisation that is the party.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    # Private: never exported to calendars, invites or the exchange format.
+    id_number: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class CaseEvent(db.Model):
+    """One dated, attributed entry of a case's history (a transition or a noted action)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str | None] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    user = relationship("User")
+
+
+class CaseLink(db.Model):
+    """Links a repeat petition to an earlier case on the same matter."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "earlier_case_id"),
+        sa.CheckConstraint("case_id <> earlier_case_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    earlier_case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(sa.String(32), default="repeat")
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id], back_populates="earlier_links")
+    earlier_case: Mapped[Case] = relationship(foreign_keys=[earlier_case_id])

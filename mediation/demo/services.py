@@ -1,0 +1,337 @@
+"""A realistic, reproducible demo: a city with counties and towns, centres, a market-day venue,
+~60 experts, ~10 counsellors, ~120 cases with deadlines, group cases and declared conflicts.
+
+Every date is relative to `today`, so the demo looks alive whenever it is loaded; the same seed
+and `today` give the same data.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from mediation.auth.models import User
+from mediation.auth.services import create_user, set_password
+from mediation.cases.clocks import deadline, limits
+from mediation.cases.models import Case, CaseEvent, CaseLink, Party
+from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.conflicts.models import Conflict
+from mediation.demo import data
+from mediation.extensions import db
+from mediation.regions.models import Region
+from mediation.roster.models import ExpertiseArea, Organisation, Person, Unavailability
+from mediation.roster.services import get_or_create_organisation
+from mediation.timeutil import local_zone
+
+ADMIN_EMAIL = "admin@example.org"
+COORDINATOR_EMAIL = "coordinator@example.org"
+
+
+@dataclass
+class DemoResult:
+    admin_email: str
+    admin_password: str
+    coordinator_email: str
+    coordinator_password: str
+    counts: dict[str, int]
+
+
+def has_data() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Region)) > 0
+
+
+def load_demo(seed: int = 2026, today: date | None = None) -> DemoResult:
+    """Load the demo into an empty database (flushes; the caller commits)."""
+    if has_data():
+        raise RuntimeError("the database already has data; the demo loads only into an empty one")
+    rng = random.Random(seed)
+    today = today or datetime.now(local_zone()).date()
+
+    sessions = _sessions()
+    areas = _expertise()
+    regions = _regions()
+    orgs = _organisations()
+    _centres(rng, regions, today)
+    people = _people(rng, regions, areas, orgs, sessions, today)
+    admin_pw, coord_pw = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    admin = create_user(ADMIN_EMAIL, admin_pw, role="admin", name="Demo Administrator")
+    create_user(COORDINATOR_EMAIL, coord_pw, role="coordinator", name="Demo Coordinator")
+    cases = _cases(rng, regions, areas, orgs, admin, today)
+    _conflicts(rng, people, cases, orgs)
+    db.session.flush()
+    counts = {
+        "regions": len(regions), "people": len(people), "cases": len(cases),
+        "centres": db.session.scalar(sa.select(sa.func.count()).select_from(Centre)),
+        "rooms": db.session.scalar(sa.select(sa.func.count()).select_from(Room)),
+        "conflicts": db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)),
+    }
+    return DemoResult(ADMIN_EMAIL, admin_pw, COORDINATOR_EMAIL, coord_pw, counts)
+
+
+def reset_demo_passwords() -> DemoResult:
+    """Give the demo accounts fresh passwords (the demo is already loaded)."""
+    passwords = {}
+    for email in (ADMIN_EMAIL, COORDINATOR_EMAIL):
+        user = db.session.scalar(sa.select(User).filter_by(email=email))
+        if user is None:
+            raise RuntimeError(f"no demo account {email}: this database was not loaded by the demo")
+        passwords[email] = secrets.token_urlsafe(12)
+        set_password(user, passwords[email])
+    return DemoResult(ADMIN_EMAIL, passwords[ADMIN_EMAIL], COORDINATOR_EMAIL,
+                      passwords[COORDINATOR_EMAIL], {})
+
+
+def _sessions() -> list[HearingSession]:
+    sessions = [
+        HearingSession(code="am", name="Morning", starts_at=time(9), ends_at=time(12), position=1),
+        HearingSession(code="pm", name="Afternoon", starts_at=time(14), ends_at=time(17, 30), position=2),
+    ]
+    db.session.add_all(sessions)
+    return sessions
+
+
+def _expertise() -> dict[str, ExpertiseArea]:
+    areas = {code: ExpertiseArea(code=code, name_en=en, name_zh=zh) for code, en, zh in data.EXPERTISE}
+    db.session.add_all(areas.values())
+    return areas
+
+
+def _regions() -> dict[str, Region]:
+    city_code, city_name = data.CITY
+    city = Region(code=city_code, name=city_name, level="city")
+    regions = {city.code: city}
+    for c_code, (c_name, towns) in data.COUNTIES.items():
+        county = Region(code=f"{city_code}.{c_code}", name=c_name, level="county", parent=city)
+        regions[county.code] = county
+        for t_code, t_name in towns:
+            town = Region(code=f"{county.code}.{t_code}", name=t_name, level="town", parent=county)
+            regions[town.code] = town
+            for v_index, v_name in enumerate(data.VILLAGES[:2]):
+                village = Region(code=f"{town.code}.v{v_index + 1}", name=f"{v_name}, {t_name.split(' (')[0]}",
+                                 level="village", parent=town)
+                regions[village.code] = village
+    db.session.add_all(regions.values())
+    return regions
+
+
+def _organisations() -> dict[str, Organisation]:
+    orgs = {}
+    for name, aliases, kind, _categories in data.ORGANISATIONS:
+        orgs[name] = get_or_create_organisation(name, aliases)
+        orgs[name].kind = kind
+    for name, aliases in data.EMPLOYERS:
+        orgs[name] = get_or_create_organisation(name, aliases)
+        orgs[name].kind = "employer"
+    # Supervising departments: town governments answer to the natural resources bureau here.
+    for town_gov in ("Ning'an Town Government", "Heshan Town Government", "Dakou Town Government"):
+        orgs[town_gov].parent = orgs["Qingshan Natural Resources Bureau"]
+    return orgs
+
+
+def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> None:
+    weekdays = [1, 2, 3, 4, 5]
+    holidays_ahead = [today + timedelta(days=d) for d in (24, 25)]
+    for c_code, (c_name, towns) in data.COUNTIES.items():
+        county = regions[f"qs.{c_code}"]
+        centre = Centre(code=f"{c_code}-county", name=f"{c_name.split(' (')[0]} Mediation Centre",
+                        level="county", region=county, open_weekdays=weekdays,
+                        address=f"1 Renmin Road, {c_name.split(' (')[0]}")
+        rooms = [("R1", "Room 1", 12), ("R2", "Room 2", 10), ("R3", "Room 3", 8)]
+        if c_code == "dh":  # the main county centre: more rooms and a hall for group cases
+            rooms += [("R4", "Room 4", 8), ("HALL", "Hall", 60)]
+        elif c_code == "by":
+            rooms += [("HALL", "Hall", 45)]
+        centre.rooms = [Room(code=f"{centre.code}-{r}", name=n, capacity=cap) for r, n, cap in rooms]
+        centre.dates = [CentreDate(date=d, kind="closed", note="Public holiday") for d in holidays_ahead]
+        db.session.add(centre)
+        for t_code, t_name in towns[:2]:
+            town = regions[f"{county.code}.{t_code}"]
+            tc = Centre(code=f"{c_code}-{t_code}", name=f"{t_name.split(' (')[0]} Mediation Centre",
+                        level="town", region=town, open_weekdays=[1, 2, 3, 4, 5],
+                        address=f"Town hall, {t_name.split(' (')[0]}")
+            tc.rooms = [Room(code=f"{tc.code}-R1", name="Room 1", capacity=rng.choice([8, 10]))]
+            if rng.random() < 0.5:
+                tc.rooms.append(Room(code=f"{tc.code}-R2", name="Room 2", capacity=6))
+            db.session.add(tc)
+    # A tour-reception venue that opens only on market days (every 5th day).
+    town = regions["qs.lq.bs"]
+    venue = Centre(code="lq-bs-market", name="Baisha Market-Day Reception Point", level="venue",
+                   region=town, open_weekdays=[], address="Baisha market square")
+    venue.rooms = [Room(code="lq-bs-market-R1", name="Reception tent", capacity=10)]
+    first = today + timedelta(days=(5 - today.toordinal() % 5) % 5)
+    venue.dates = [CentreDate(date=first + timedelta(days=5 * k), kind="open", note="Market day")
+                   for k in range(12)]
+    db.session.add(venue)
+
+
+def _person_name(rng: random.Random, used: set[str]) -> str:
+    while True:
+        name = f"{rng.choice(data.SURNAMES)} {rng.choice(data.GIVEN)}{rng.choice(['', rng.choice(data.GIVEN).lower()])}"
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def _people(rng, regions, areas, orgs, sessions, today) -> list[Person]:
+    used: set[str] = set()
+    counties = [r for r in regions.values() if r.level == "county"]
+    area_codes = list(areas)
+    weights = [5, 4, 4, 6, 3, 2, 2, 2, 2]  # land, labour, housing, law are the common needs
+    employers = [orgs[name] for name, _ in data.EMPLOYERS if name != "Qingshan Psychological Counselling Centre"]
+    people = []
+    for i in range(60):
+        expertise = set(rng.choices(area_codes, weights=weights, k=rng.choice([1, 2, 2, 3])))
+        person = Person(
+            code=f"E{i + 1:03d}", name=_person_name(rng, used), is_expert=True,
+            is_counsellor=i in (7, 33),
+            email=f"expert{i + 1:03d}@example.org", phone=f"139{rng.randrange(10**8):08d}",
+            title=rng.choice(["Professor", "Senior lawyer", "Senior engineer", "Retired judge",
+                              "Accountant", "Associate professor", "Chief physician"]),
+            max_hearings=rng.choice([4, 6, 8, 10]), max_per_day=rng.choice([1, 1, 2]),
+            available_weekdays=rng.choice([None, [1, 2, 3, 4, 5], [1, 3, 5], [2, 4], [1, 2, 3, 4, 5, 6]]),
+            locale=rng.choice(["zh_Hans_CN", "zh_Hans_CN", "en"]),
+        )
+        person.expertise = [areas[c] for c in sorted(expertise)]
+        person.organisations = [rng.choice(employers)]
+        if rng.random() < 0.12:  # a few serve on public bodies that are also respondents
+            person.organisations.append(orgs[rng.choice(data.ORGANISATIONS)[0]])
+        if rng.random() < 0.7:  # most serve one or two counties; the rest travel anywhere
+            person.regions = rng.sample(counties, rng.choice([1, 1, 2]))
+        _unavailability(rng, person, sessions, today)
+        people.append(person)
+    counselling = orgs["Qingshan Psychological Counselling Centre"]
+    for i in range(10):
+        person = Person(
+            code=f"C{i + 1:03d}", name=_person_name(rng, used), is_expert=False, is_counsellor=True,
+            email=f"counsellor{i + 1:03d}@example.org", phone=f"138{rng.randrange(10**8):08d}",
+            title="Psychological counsellor", max_hearings=rng.choice([8, 10, 12]), max_per_day=2,
+            available_weekdays=rng.choice([None, [1, 2, 3, 4, 5]]), locale="zh_Hans_CN",
+        )
+        person.organisations = [counselling]
+        if rng.random() < 0.5:
+            person.regions = [rng.choice(counties)]
+        _unavailability(rng, person, sessions, today)
+        people.append(person)
+    db.session.add_all(people)
+    return people
+
+
+def _unavailability(rng, person: Person, sessions, today: date) -> None:
+    for _ in range(rng.choice([0, 0, 1, 2, 3])):
+        day = today + timedelta(days=rng.randrange(1, 40))
+        session = rng.choice([None, None, *sessions])
+        if all(u.date != day for u in person.unavailability):
+            person.unavailability.append(
+                Unavailability(date=day, session=session, reason=rng.choice(["Travel", "Teaching", "Court hearing", "Leave"]))
+            )
+
+
+def _cases(rng, regions, areas, orgs, admin: User, today: date) -> list[Case]:
+    lim = limits()
+    towns_and_villages = [r for r in regions.values() if r.level in ("town", "village")]
+    respondents_by_category: dict[str, list[Organisation]] = {}
+    for name, _aliases, _kind, categories in data.ORGANISATIONS:
+        for c in categories:
+            respondents_by_category.setdefault(c, []).append(orgs[name])
+    categories = list(data.CATEGORY_EXPERTISE)
+    cases: list[Case] = []
+    used: set[str] = set()
+    year = today.year
+    for i in range(120):
+        category = rng.choices(categories, weights=[6, 5, 4, 2, 2, 2, 3, 2])[0]
+        registered = today - timedelta(days=rng.randrange(0, 45))
+        group = rng.random() < 0.08
+        case = Case(
+            reference=f"QS-{year}-{i + 1:04d}",
+            title=data.CATEGORY_TITLES[category] + (" (group case)" if group else ""),
+            category=category,
+            description="Petitioner reports the matter has been raised repeatedly without resolution.",
+            region=rng.choice(towns_and_villages),
+            registered_on=registered,
+            acceptance_due_on=deadline(registered, lim["accept_days"]),
+            needs_counsellor=rng.random() < 0.4,
+            attendees=rng.randrange(20, 46) if group else rng.choice([1, 1, 2, 2, 3, 4, 6]),
+            priority=rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 4, 3, 2])[0],
+            responsible_leader=rng.choice(data.LEADERS) if rng.random() < 0.3 else None,
+        )
+        needed = data.CATEGORY_EXPERTISE[category]
+        case.required_expertise = [areas[c] for c in sorted(set(rng.sample(needed, rng.choice([1, 2]))))]
+        case.respondents = rng.sample(respondents_by_category[category], 1)
+        case.parties = [_party(rng, used, orgs) for _ in range(2 if group or rng.random() < 0.3 else 1)]
+        case.events = [CaseEvent(at=_at(registered, 9), user=admin, action="register", to_status="registered")]
+        _advance(rng, case, admin, today, lim)
+        cases.append(case)
+    db.session.add_all(cases)
+    db.session.flush()
+    # Some are repeat petitions of earlier cases on the same matter.
+    for case in cases[60:]:
+        if rng.random() < 0.15:
+            earlier = rng.choice([c for c in cases[:60] if c.category == case.category] or cases[:1])
+            case.earlier_links.append(CaseLink(earlier_case=earlier, reason="repeat"))
+            case.repeat_count = 1 + earlier.repeat_count
+            case.priority = min(5, case.priority + 1)
+    return cases
+
+
+def _party(rng, used, orgs) -> Party:
+    name = _person_name(rng, used)
+    return Party(kind="person", name=name, id_number=f"3601{rng.randrange(10**13):013d}"[:17] + rng.choice("0123456789X"),
+                 phone=f"13{rng.randrange(10**9):09d}", address=f"{rng.randrange(1, 200)} Village Road")
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=local_zone())
+
+
+def _advance(rng, case: Case, admin: User, today: date, lim: dict[str, int]) -> None:
+    """Move a registered case along the workflow, as far as its age allows."""
+    age = (today - case.registered_on).days
+    if age < 3 or rng.random() < 0.1:
+        return
+    accepted = case.registered_on + timedelta(days=rng.randrange(1, min(age, 10) + 1))
+    if rng.random() < 0.06:
+        case.status = "not_accepted"
+        case.not_accepted_redirect = "Belongs to the people's court: litigation channel."
+        case.events.append(CaseEvent(at=_at(accepted, 10), user=admin, action="not_accept",
+                                     from_status="registered", to_status="not_accepted",
+                                     note=case.not_accepted_redirect))
+        return
+    case.status = "accepted"
+    case.accepted_on = accepted
+    case.handling_due_on = deadline(accepted, lim["handle_days"])
+    case.due_by = deadline(accepted, lim["hearing_days"])
+    case.events.append(CaseEvent(at=_at(accepted, 10), user=admin, action="accept",
+                                 from_status="registered", to_status="accepted"))
+    if rng.random() < 0.25:
+        case.earliest = accepted + timedelta(days=rng.randrange(3, 10))
+    if rng.random() < 0.5:
+        case.status = "in_handling"
+        case.events.append(CaseEvent(at=_at(accepted + timedelta(days=1), 11), user=admin,
+                                     action="start_handling", from_status="accepted", to_status="in_handling"))
+
+
+def _conflicts(rng, people: list[Person], cases: list[Case], orgs) -> None:
+    experts = [p for p in people if p.is_expert]
+    conflicts = []
+    for case in rng.sample(cases, 14):
+        person = rng.choice(experts)
+        kind, reason = rng.choice([
+            ("hard", "Near relative of a petitioner"),
+            ("hard", "Handled this case at an earlier stage"),
+            ("waivable", "Business ties with the respondent"),
+            ("soft", "Advised a party within the last 3 years"),
+            ("soft", "Lives in the same village as the petitioner"),
+        ])
+        conflicts.append(Conflict(person=person, case=case, kind=kind, reason=reason))
+    for _ in range(6):
+        org = orgs[rng.choice(data.ORGANISATIONS)[0]]
+        conflicts.append(Conflict(person=rng.choice(experts), organisation=org, kind=rng.choice(["waivable", "soft"]),
+                                  reason=rng.choice(["Former employee of the respondent", "Often engaged by this organisation"])))
+    for case in rng.sample(cases, 3):
+        conflicts.append(Conflict(person=rng.choice(experts), party=case.parties[0], kind="hard",
+                                  reason="Is a relative of this party"))
+    db.session.add_all(conflicts)

@@ -1,0 +1,34 @@
+"""Counts for the start page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from mediation.cases.models import Case
+from mediation.centres.models import Centre, Room
+from mediation.extensions import db
+from mediation.planning.models import Hearing
+from mediation.roster.models import Person
+from mediation.timeutil import local_today
+
+OPEN_STATUSES = ("registered", "accepted", "in_handling", "opinion_given")
+
+
+def overview() -> dict[str, int]:
+    today = local_today()
+    count = lambda stmt: db.session.scalar(stmt) or 0  # noqa: E731
+    return {
+        "open_cases": count(sa.select(sa.func.count()).where(Case.status.in_(OPEN_STATUSES))),
+        "overdue_cases": count(
+            sa.select(sa.func.count()).where(
+                Case.status.in_(OPEN_STATUSES), Case.due_by.is_not(None), Case.due_by < today
+            )
+        ),
+        "experts": count(sa.select(sa.func.count()).where(Person.is_expert, Person.active)),
+        "counsellors": count(sa.select(sa.func.count()).where(Person.is_counsellor, Person.active)),
+        "centres": count(sa.select(sa.func.count()).select_from(Centre)),
+        "rooms": count(sa.select(sa.func.count()).select_from(Room)),
+        "published_hearings": count(
+            sa.select(sa.func.count()).where(Hearing.status == "published", Hearing.date >= today)
+        ),
+    }

@@ -1,0 +1,17 @@
+"""Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
+
+from mediation.audit.models import AuditEntry
+from mediation.auth.models import User
+from mediation.cases.models import Case, CaseEvent, CaseLink, Party
+from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.conflicts.models import Conflict
+from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
+from mediation.regions.models import Region
+from mediation.roster.models import ExpertiseArea, Organisation, OrganisationAlias, Person, Unavailability
+
+__all__ = [
+    "AuditEntry", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
+    "ExpertiseArea", "Hearing", "HearingMember", "HearingSession", "Organisation",
+    "OrganisationAlias", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
+    "UnscheduledCase", "User",
+]

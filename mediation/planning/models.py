@@ -1,0 +1,157 @@
+"""Plan runs (the planner's executions) and hearings (what they booked).
+
+A hearing keeps a random UID for life and a SEQUENCE that rises with every published change, so
+calendar clients update it in place.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mediation.cases.models import Case
+from mediation.centres.models import HearingSession, Room
+from mediation.db import JSONType, TimestampMixin, UTCDateTime, now_utc
+from mediation.extensions import db
+from mediation.roster.models import Person
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+HEARING_STATUSES = ("proposed", "published", "cancelled")
+MEMBER_ROLES = ("chair", "member", "counsellor")
+
+
+def new_calendar_uid() -> str:
+    """A random UID: never derived from ids or host names (RFC 5545 advises against leaking)."""
+    return f"{secrets.token_hex(16)}@mediation"
+
+
+class PlanRun(TimestampMixin, db.Model):
+    __tablename__ = "plan_runs"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="status"
+        ),
+        sa.CheckConstraint("horizon_start <= horizon_end", name="horizon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
+    # Parameters.
+    horizon_start: Mapped[date] = mapped_column(sa.Date)
+    horizon_end: Mapped[date] = mapped_column(sa.Date)
+    panel_size: Mapped[int] = mapped_column(default=3)
+    time_limit_seconds: Mapped[float] = mapped_column(default=60.0)
+    workers: Mapped[int | None]
+    # Which cases: {"kind": "all"} | {"kind": "region", "region": code} | {"kind": "cases", …}.
+    scope: Mapped[dict] = mapped_column(JSONType, default=dict)
+    scope_key: Mapped[str] = mapped_column(sa.String(200), default="all", index=True)
+    # Timings and progress.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress: Mapped[dict | None] = mapped_column(JSONType)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # Result (exchange format `stats`).
+    solver_status: Mapped[str | None] = mapped_column(sa.String(32))
+    objective: Mapped[float | None]
+    bound: Mapped[float | None]
+    solve_seconds: Mapped[float | None]
+    scheduled_count: Mapped[int | None]
+    unscheduled_count: Mapped[int | None]
+    stats: Mapped[dict | None] = mapped_column(JSONType)
+    log: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+    hearings: Mapped[list[Hearing]] = relationship(back_populates="plan_run")
+    unscheduled: Mapped[list[UnscheduledCase]] = relationship(
+        back_populates="plan_run", cascade="all, delete-orphan"
+    )
+
+
+class UnscheduledCase(db.Model):
+    """A case a run could not schedule, with the planner's reasons (exchange: `unscheduled`)."""
+
+    __tablename__ = "unscheduled_cases"
+    __table_args__ = (sa.UniqueConstraint("plan_run_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_run_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_runs.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    plan_run: Mapped[PlanRun] = relationship(back_populates="unscheduled")
+    case: Mapped[Case] = relationship()
+
+
+class Hearing(TimestampMixin, db.Model):
+    __tablename__ = "hearings"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('proposed', 'published', 'cancelled')", name="status"),
+        sa.CheckConstraint("starts_at < ends_at", name="order"),
+        sa.CheckConstraint("sequence >= 0", name="sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(128), unique=True, default=new_calendar_uid)
+    sequence: Mapped[int] = mapped_column(default=0)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    plan_run_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("plan_runs.id", ondelete="SET NULL"), index=True
+    )
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), index=True)
+    date: Mapped[date] = mapped_column(sa.Date, index=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("hearing_sessions.id"))
+    # The exact times in UTC, derived from date + session in the configured zone.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(16), default="proposed", index=True)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: a concurrent edit is detected, never silently overwritten.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    case: Mapped[Case] = relationship()
+    plan_run: Mapped[PlanRun | None] = relationship(back_populates="hearings")
+    room: Mapped[Room] = relationship()
+    session: Mapped[HearingSession] = relationship()
+    members: Mapped[list[HearingMember]] = relationship(
+        back_populates="hearing", cascade="all, delete-orphan", order_by="HearingMember.id"
+    )
+
+    @property
+    def panel(self) -> list[Person]:
+        return [m.person for m in self.members if m.role in ("chair", "member")]
+
+    @property
+    def chair(self) -> Person | None:
+        return next((m.person for m in self.members if m.role == "chair"), None)
+
+    @property
+    def counsellor(self) -> Person | None:
+        return next((m.person for m in self.members if m.role == "counsellor"), None)
+
+
+class HearingMember(db.Model):
+    __tablename__ = "hearing_members"
+    __table_args__ = (
+        sa.UniqueConstraint("hearing_id", "person_id"),
+        sa.CheckConstraint("role IN ('chair', 'member', 'counsellor')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(sa.ForeignKey("hearings.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    hearing: Mapped[Hearing] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship()

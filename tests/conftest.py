@@ -1,0 +1,147 @@
+"""Shared fixtures. Tests that use `app` run once per database backend: SQLite (embedded) and
+PostgreSQL (the production database). A missing PostgreSQL is a skip locally and a failure when
+CI=true, so CI can never pass without having really tested it.
+
+Environment:
+  TEST_DATABASES     comma list of backends to run (default: sqlite,postgresql)
+  TEST_POSTGRES_URL  default postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from mediation import create_app
+from mediation.extensions import db as _db
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def postgres_reachable(url: str = PG_URL) -> str | None:
+    """None if PostgreSQL answers, else the reason."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return None
+    except sa.exc.OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def require_postgres(url: str = PG_URL) -> None:
+    reason = postgres_reachable(url)
+    if reason is None:
+        return
+    message = f"PostgreSQL at {url} is unreachable: {reason}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: PostgreSQL tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+def _truncate_all(backend: str) -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if backend == "postgresql":
+        names = ", ".join(f'"{name}"' for name in tables)
+        _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            _db.session.execute(sa.text(f'DELETE FROM "{name}"'))
+    _db.session.commit()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "postgresql":
+        require_postgres()
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _session_app(backend, tmp_path_factory):
+    url = (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        if backend == "sqlite"
+        else PG_URL
+    )
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test-secret-key"})
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def app(_session_app, backend):
+    """The app with an empty database; every row is removed after the test."""
+    with _session_app.app_context():
+        yield _session_app
+        _db.session.rollback()
+        _truncate_all(backend)
+        _db.session.remove()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Read the CSRF token from a page, as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str):
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def make_user(db):
+    """Factory: make_user(role="coordinator") → (user, password)."""
+    from mediation.auth.services import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def _make(role: str = "coordinator", password: str = "correct horse battery", **kw):
+        email = kw.pop("email", None) or f"user{next(counter)}@example.org"
+        user = create_user(email, password, role=role, **kw)
+        db.session.commit()
+        return user, password
+
+    return _make
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """A client signed in as a coordinator."""
+    user, password = make_user("coordinator")
+    response = sign_in(client, user.email, password)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
