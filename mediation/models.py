@@ -7,7 +7,13 @@ from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
 from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
 from mediation.regions.models import Region
-from mediation.roster.models import ExpertiseArea, Organisation, OrganisationAlias, Person, Unavailability
+from mediation.roster.models import (
+    ExpertiseArea,
+    Organisation,
+    OrganisationAlias,
+    Person,
+    Unavailability,
+)
 
 __all__ = [
     "AuditEntry", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",

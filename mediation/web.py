@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import Flask, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -49,7 +49,11 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"LANGUAGE_NAMES": LANGUAGE_NAMES, "TIMEZONE": app.config["MEDIATION_TIMEZONE"]}
+        return {
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "TIMEZONE": app.config["MEDIATION_TIMEZONE"],
+            "get_locale": get_locale,
+        }
 
     @app.after_request
     def _no_store_when_signed_in(response):

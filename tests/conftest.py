@@ -51,10 +51,17 @@ def _truncate_all(backend: str) -> None:
     if backend == "postgresql":
         names = ", ".join(f'"{name}"' for name in tables)
         _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            _db.session.execute(sa.text(f'DELETE FROM "{name}"'))
+        _db.session.commit()
+        return
     _db.session.commit()
+    # Self-referencing RESTRICT keys (region → parent) would refuse a bulk DELETE; SQLite can
+    # only switch foreign keys off outside a transaction.
+    with _db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for name in tables:
+            conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -64,20 +71,39 @@ def backend(request) -> str:
     return request.param
 
 
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key"}
+
+
 @pytest.fixture(scope="session")
-def _session_app(backend, tmp_path_factory):
-    url = (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        if backend == "sqlite"
-        else PG_URL
-    )
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test-secret-key"})
+def _database_url(backend, tmp_path_factory) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def _session_app(_database_url):
+    app = create_app({"DATABASE_URL": _database_url, **TEST_CONFIG})
     with app.app_context():
         _db.drop_all()
         _db.create_all()
     yield app
     with app.app_context():
         _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _web_app(_database_url, _session_app):
+    """A second app on the same database, for the test client.
+
+    Tests run inside an app context of `app` (so services and models can be used directly).
+    Requests to that same app would share its context and `g` across requests; a separate app
+    object gives each request its own context, as in production.
+    """
+    app = create_app({"DATABASE_URL": _database_url, **TEST_CONFIG})
+    yield app
+    with app.app_context():
         _db.engine.dispose()
 
 
@@ -97,8 +123,9 @@ def db(app):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(app, _web_app):
+    """A browser-like client; what it commits is visible to the test's session."""
+    return _web_app.test_client()
 
 
 @pytest.fixture

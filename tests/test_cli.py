@@ -1,0 +1,44 @@
+"""The installed `mediation` command, run as a user would."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _mediation() -> list[str]:
+    exe = Path(sys.executable).with_name("mediation")
+    return [str(exe)] if exe.exists() else [shutil.which("mediation") or "mediation"]
+
+
+def _run(args, tmp_path, **env):
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+                   "SECRET_KEY": "cli-test", **env}
+    return subprocess.run(_mediation() + args, capture_output=True, text=True, env=environment,
+                          timeout=120, check=False)
+
+
+def test_console_script_lists_the_commands(tmp_path):
+    result = _run(["--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    for command in ("run", "db", "users", "demo", "shell", "routes"):
+        assert command in result.stdout
+
+
+def test_upgrade_check_and_demo_from_the_shell(tmp_path):
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    check = _run(["db", "check"], tmp_path)
+    assert check.returncode == 0 and "No new upgrade operations" in check.stdout + check.stderr
+    demo = _run(["demo", "--today", "2026-12-01"], tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert "admin@example.org" in demo.stdout
+    users = _run(["users", "create", "ops@example.org", "--role", "viewer"], tmp_path)
+    # No terminal: the password is read from standard input, which is empty here.
+    assert users.returncode != 0 and "no password on standard input" in users.stderr
+
+
+def test_bad_configuration_is_a_clear_error_not_a_traceback(tmp_path):
+    result = _run(["routes"], tmp_path, MEDIATION_TIMEZONE="Nowhere/Land")
+    assert result.returncode == 2
+    assert "MEDIATION_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
