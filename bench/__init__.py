@@ -1,0 +1,1 @@
+"""Benchmarks for the planner: scenario generation and runs."""
