@@ -68,6 +68,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from mediation.auth.cli import users_cli
     from mediation.demo.cli import demo_command
+    from mediation.exchange.cli import scenario_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(scenario_cli)

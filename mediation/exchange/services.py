@@ -1,0 +1,424 @@
+"""The database as exchange-format scenarios and plans (`../shared/exchange-format.md`).
+
+Export resolves organisations to their record names (aliases never reach the planner), turns
+declared conflicts into what the planner must obey (waivable without a waiver → hard, waived →
+soft, dismissed → nothing, a conflict with a party → a conflict with that party's case) and
+makes published or pinned hearings `fixed`. Import validates with the planner's own reader, then
+upserts by code, so importing the same scenario twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+import scheduler
+from mediation.cases.models import Case, CaseEvent, Party
+from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.conflicts.models import Conflict
+from mediation.extensions import db
+from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
+from mediation.regions.models import REGION_LEVELS, Region
+from mediation.roster.models import ExpertiseArea, Organisation, Person, Unavailability
+from mediation.roster.services import find_organisation, get_or_create_organisation
+from mediation.timeutil import local_to_utc
+
+PLANNABLE_STATUSES = ("accepted", "in_handling")
+ACTIVE_HEARING = ("proposed", "published")
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def _hhmm(t: time) -> str:
+    return t.strftime("%H:%M")
+
+
+def plannable_cases() -> list[Case]:
+    """Cases the planner may schedule: accepted or in handling, with the dates it needs."""
+    stmt = sa.select(Case).where(
+        Case.status.in_(PLANNABLE_STATUSES), Case.accepted_on.is_not(None), Case.due_by.is_not(None)
+    )
+    return list(db.session.scalars(stmt.order_by(Case.reference)))
+
+
+def export_scenario(
+    horizon_start: date,
+    horizon_end: date,
+    cases: Iterable[Case] | None = None,
+    panel_size: int = 3,
+    timezone: str | None = None,
+) -> scheduler.Scenario:
+    """The scenario for these cases (default: every plannable case) over the horizon."""
+    from flask import current_app
+
+    sessions = list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position, HearingSession.code)))
+    regions = list(db.session.scalars(sa.select(Region).order_by(Region.code)))
+    centres = list(db.session.scalars(
+        sa.select(Centre).where(Centre.active).options(selectinload(Centre.rooms), selectinload(Centre.dates))
+        .order_by(Centre.code)))
+    people = list(db.session.scalars(
+        sa.select(Person).where(Person.active).options(
+            selectinload(Person.expertise), selectinload(Person.organisations),
+            selectinload(Person.regions), selectinload(Person.unavailability))
+        .order_by(Person.code)))
+    fixed_hearings = list(db.session.scalars(
+        sa.select(Hearing).where(
+            Hearing.date.between(horizon_start, horizon_end),
+            sa.or_(Hearing.status == "published", sa.and_(Hearing.status == "proposed", Hearing.pinned)),
+        ).options(selectinload(Hearing.members)).order_by(Hearing.date, Hearing.id)))
+    case_list = {c.id: c for c in (plannable_cases() if cases is None else cases)}
+    for h in fixed_hearings:
+        case_list.setdefault(h.case_id, h.case)
+    case_list = dict(sorted(case_list.items(), key=lambda kv: kv[1].reference))
+
+    people_codes = {p.id: p.code for p in people}
+    return scheduler.Scenario(
+        timezone=timezone or current_app.config["MEDIATION_TIMEZONE"],
+        horizon_start=horizon_start,
+        horizon_end=horizon_end,
+        sessions=tuple(scheduler.Session(s.code, _hhmm(s.starts_at), _hhmm(s.ends_at)) for s in sessions),
+        panel_size=panel_size,
+        regions=tuple(scheduler.Region(r.code, r.name, r.parent.code if r.parent else None) for r in regions),
+        centres=tuple(_centre_out(c) for c in centres),
+        people=tuple(_person_out(p) for p in people),
+        cases=tuple(_case_out(c) for c in case_list.values()),
+        conflicts=tuple(_conflicts_out(set(people_codes.values()), case_list)),
+        fixed=tuple(_fixed_out(h) for h in fixed_hearings),
+    )
+
+
+def _centre_out(c: Centre) -> scheduler.Centre:
+    return scheduler.Centre(
+        id=c.code, name=c.name, region=c.region.code,
+        rooms=tuple(scheduler.Room(r.code, r.name, r.capacity) for r in c.rooms if r.active),
+        open_weekdays=tuple(sorted(c.open_weekdays or ())),
+        closed_dates=tuple(sorted(c.closed_dates)), open_dates=tuple(sorted(c.open_dates)),
+    )
+
+
+def _person_out(p: Person) -> scheduler.Person:
+    return scheduler.Person(
+        id=p.code, name=p.name, email=p.email or "", roles=tuple(p.roles),
+        expertise=tuple(a.code for a in p.expertise),
+        organisations=tuple(o.name for o in p.organisations),
+        regions=tuple(r.code for r in p.regions) or None,
+        max_hearings=p.max_hearings, max_per_day=p.max_per_day,
+        available_weekdays=tuple(sorted(p.available_weekdays)) if p.available_weekdays is not None else None,
+        unavailable=tuple(
+            scheduler.Unavailability(u.date, u.session.code if u.session else None)
+            for u in sorted(p.unavailability, key=lambda u: (u.date, u.session.code if u.session else ""))
+        ),
+    )
+
+
+def _case_out(c: Case) -> scheduler.Case:
+    return scheduler.Case(
+        id=c.reference, title=c.title, category=c.category, region=c.region.code,
+        accepted_on=c.accepted_on, due_by=c.due_by,
+        required_expertise=tuple(a.code for a in c.required_expertise),
+        needs_counsellor=c.needs_counsellor, attendees=c.attendees, priority=c.priority,
+        repeat_count=c.repeat_count,
+        parties=tuple(scheduler.Party(p.name, p.organisation.name if p.organisation else None) for p in c.parties),
+        respondents=tuple(o.name for o in c.respondents),
+        earliest=c.earliest,
+    )
+
+
+def _conflicts_out(people: set[str], cases: dict[int, Case]) -> list[scheduler.Conflict]:
+    out = []
+    stmt = sa.select(Conflict).where(Conflict.dismissed_at.is_(None)).order_by(Conflict.id)
+    for c in db.session.scalars(stmt):
+        kind = c.effective_kind
+        if kind is None or c.person.code not in people:
+            continue
+        if c.organisation is not None:
+            out.append(scheduler.Conflict(c.person.code, kind, c.reason, organisation=c.organisation.name))
+            continue
+        case_id = c.case_id if c.case_id is not None else c.party.case_id
+        if case_id not in cases:
+            continue
+        reason = c.reason if c.party is None else f"conflict with a party of this case: {c.reason}"
+        out.append(scheduler.Conflict(c.person.code, kind, reason, case=cases[case_id].reference))
+    return out
+
+
+def _fixed_out(h: Hearing) -> scheduler.FixedHearing:
+    panel = tuple(m.person.code for m in h.members if m.role in ("chair", "member"))
+    return scheduler.FixedHearing(
+        case=h.case.reference, date=h.date, session=h.session.code, room=h.room.code, panel=panel,
+        counsellor=h.counsellor.code if h.counsellor else None,
+        chair=h.chair.code if h.chair else None,
+    )
+
+
+def export_plan(run: PlanRun) -> scheduler.Plan:
+    """A run's proposal (its non-cancelled hearings and unscheduled cases) as a plan."""
+    hearings = [h for h in run.hearings if h.status != "cancelled"]
+    return scheduler.Plan(
+        hearings=tuple(
+            scheduler.Hearing(
+                case=h.case.reference, date=h.date, session=h.session.code,
+                centre=h.room.centre.code, room=h.room.code,
+                panel=tuple(m.person.code for m in h.members if m.role in ("chair", "member")),
+                chair=h.chair.code if h.chair else None,
+                counsellor=h.counsellor.code if h.counsellor else None,
+            )
+            for h in sorted(hearings, key=lambda h: (h.date, h.session.position, h.room.code))
+        ),
+        unscheduled=tuple(
+            scheduler.Unscheduled(u.case.reference, tuple(u.reasons))
+            for u in sorted(run.unscheduled, key=lambda u: u.case.reference)
+        ),
+        stats=dict(run.stats or {}),
+    )
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        target = self.created if created else self.updated
+        target[kind] = target.get(kind, 0) + 1
+
+    def __str__(self) -> str:
+        made = ", ".join(f"{n} {k}" for k, n in sorted(self.created.items())) or "nothing"
+        changed = ", ".join(f"{n} {k}" for k, n in sorted(self.updated.items())) or "nothing"
+        return f"created {made}; updated {changed}"
+
+
+class _Upsert:
+    """Find-or-create by code, counting only real changes, so a repeated import is a no-op."""
+
+    def __init__(self, summary: ImportSummary):
+        self.summary = summary
+
+    def get(self, model, kind: str, **key):
+        obj = db.session.scalar(sa.select(model).filter_by(**key))
+        created = obj is None
+        if created:
+            obj = model(**key)
+            db.session.add(obj)
+            self.summary.count(kind, True)
+        return obj, created
+
+    def set(self, obj, kind: str, created: bool, **values) -> None:
+        changed = False
+        for name, value in values.items():
+            if getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed = True
+        if changed and not created:
+            self.summary.count(kind, False)
+
+
+def import_scenario(data: dict) -> ImportSummary:
+    """Validate `data` (raises scheduler.ScenarioError naming every bad field) and upsert it.
+
+    Flushes only; the caller commits, so a failure anywhere leaves nothing written.
+    """
+    scenario = scheduler.scenario_from_dict(data)
+    # New records are filled in over several look-ups; flushing half-filled rows would fail.
+    with db.session.no_autoflush:
+        summary = _import(scenario)
+    db.session.flush()
+    return summary
+
+
+def _import(scenario: scheduler.Scenario) -> ImportSummary:
+    summary = ImportSummary()
+    up = _Upsert(summary)
+
+    sessions = {}
+    for position, s in enumerate(scenario.sessions, start=1):
+        obj, created = up.get(HearingSession, "sessions", code=s.id)
+        up.set(obj, "sessions", created, name=obj.name or s.id, starts_at=time.fromisoformat(s.start),
+               ends_at=time.fromisoformat(s.end), position=position)
+        sessions[s.id] = obj
+
+    regions = _import_regions(up, scenario.regions)
+    areas = _import_expertise(up, scenario)
+    # Organisations first (creating one flushes), matched by name or alias.
+    names = {o for p in scenario.people for o in p.organisations}
+    names |= {o for c in scenario.cases for o in c.respondents}
+    names |= {p.organisation for c in scenario.cases for p in c.parties if p.organisation}
+    names |= {c.organisation for c in scenario.conflicts if c.organisation}
+    orgs: dict[str, Organisation] = {}
+    for name in sorted(names):
+        existing = find_organisation(name)
+        orgs[name] = existing or get_or_create_organisation(name)
+        if existing is None:
+            summary.count("organisations", True)
+    org = orgs.__getitem__
+
+    rooms = {}
+    for c in scenario.centres:
+        centre, created = up.get(Centre, "centres", code=c.id)
+        region = regions[c.region]
+        level = "venue" if not c.open_weekdays and c.open_dates else region.level
+        up.set(centre, "centres", created, name=c.name, region=region, level=level,
+               open_weekdays=list(c.open_weekdays))
+        wanted = {d: "closed" for d in c.closed_dates} | {d: "open" for d in c.open_dates}
+        current = {d.date: d.kind for d in centre.dates}
+        if current != wanted:
+            centre.dates = [CentreDate(date=d, kind=k) for d, k in sorted(wanted.items())]
+            db.session.flush()
+            if not created:
+                summary.count("centres", False)
+        for r in c.rooms:
+            room, r_created = up.get(Room, "rooms", code=r.id)
+            up.set(room, "rooms", r_created, name=r.name, capacity=r.capacity, centre=centre)
+            rooms[r.id] = room
+
+    people = {}
+    for p in scenario.people:
+        person, created = up.get(Person, "people", code=p.id)
+        up.set(person, "people", created, name=p.name, email=p.email or None,
+               is_expert="expert" in p.roles, is_counsellor="counsellor" in p.roles,
+               max_hearings=p.max_hearings, max_per_day=p.max_per_day,
+               available_weekdays=list(p.available_weekdays) if p.available_weekdays is not None else None,
+               expertise=_sorted(areas[a] for a in p.expertise),
+               organisations=_sorted(org(o) for o in p.organisations),
+               regions=_sorted(regions[r] for r in (p.regions or ())))
+        wanted = {(u.date, u.session) for u in p.unavailable}
+        current = {(u.date, u.session.code if u.session else None) for u in person.unavailability}
+        if wanted != current:
+            person.unavailability = [Unavailability(date=d, session=sessions[s] if s else None)
+                                     for d, s in sorted(wanted, key=lambda x: (x[0], x[1] or ""))]
+            if not created:
+                summary.count("people", False)
+        people[p.id] = person
+
+    cases = {}
+    for c in scenario.cases:
+        case, created = up.get(Case, "cases", reference=c.id)
+        if created:
+            case.status = "accepted"
+            case.registered_on = c.accepted_on
+            case.events = [CaseEvent(action="import", to_status="accepted", note="Imported from a scenario")]
+        up.set(case, "cases", created, title=c.title, category=c.category, region=regions[c.region],
+               accepted_on=c.accepted_on, due_by=c.due_by, earliest=c.earliest,
+               required_expertise=_sorted(areas[a] for a in c.required_expertise),
+               needs_counsellor=c.needs_counsellor, attendees=c.attendees, priority=c.priority,
+               repeat_count=c.repeat_count, respondents=_sorted(org(o) for o in c.respondents))
+        # Parties are matched by name: private details already on record are never dropped.
+        known = {p.name for p in case.parties}
+        for party in c.parties:
+            if party.name not in known:
+                case.parties.append(Party(name=party.name,
+                                          organisation=org(party.organisation) if party.organisation else None))
+                known.add(party.name)
+                if not created:
+                    summary.count("cases", False)
+        cases[c.id] = case
+    db.session.flush()
+
+    for c in scenario.conflicts:
+        target = {"case_id": cases[c.case].id} if c.case else {"organisation_id": org(c.organisation).id}
+        exists = db.session.scalar(sa.select(Conflict).filter_by(
+            person_id=people[c.person].id, kind=c.kind, reason=c.reason, **target))
+        if exists is None:
+            db.session.add(Conflict(person=people[c.person], kind=c.kind, reason=c.reason, **target))
+            db.session.flush()
+            summary.count("conflicts", True)
+
+    for f in scenario.fixed:
+        _import_fixed(f, cases, rooms, sessions, people, summary)
+    return summary
+
+
+def _sorted(items: Iterable) -> list:
+    """Distinct records in the order their relationship loads them (code, else name), so that
+    comparing with what is stored detects real changes only."""
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return sorted(out, key=lambda o: getattr(o, "code", None) or o.name)
+
+
+def _import_regions(up: _Upsert, regions: Iterable[scheduler.Region]) -> dict[str, Region]:
+    by_code = {r.id: r for r in regions}
+
+    def depth(code: str) -> int:
+        d, seen = 0, set()
+        while by_code[code].parent is not None and code not in seen:
+            seen.add(code)
+            code, d = by_code[code].parent, d + 1
+        return d
+
+    out: dict[str, Region] = {}
+    for r in sorted(by_code.values(), key=lambda r: (depth(r.id), r.id)):
+        obj, created = up.get(Region, "regions", code=r.id)
+        level = REGION_LEVELS[min(depth(r.id), len(REGION_LEVELS) - 1)]
+        up.set(obj, "regions", created, name=r.name, level=obj.level or level,
+               parent=out[r.parent] if r.parent else None)
+        out[r.id] = obj
+    return out
+
+
+def _import_expertise(up: _Upsert, scenario: scheduler.Scenario) -> dict[str, ExpertiseArea]:
+    codes = {a for p in scenario.people for a in p.expertise}
+    codes |= {a for c in scenario.cases for a in c.required_expertise}
+    out = {}
+    for code in sorted(codes):
+        area, created = up.get(ExpertiseArea, "expertise areas", code=code)
+        if created:
+            area.name_en = code.replace("_", " ").capitalize()
+        out[code] = area
+    return out
+
+
+def _import_fixed(f: scheduler.FixedHearing, cases, rooms, sessions, people, summary) -> None:
+    case, room, session = cases[f.case], rooms[f.room], sessions[f.session]
+    existing = db.session.scalar(sa.select(Hearing).filter_by(
+        case_id=case.id, date=f.date, session_id=session.id, room_id=room.id).where(
+        Hearing.status.in_(ACTIVE_HEARING)))
+    if existing is not None:
+        return
+    hearing = Hearing(case=case, room=room, date=f.date, session=session, status="published",
+                      pinned=True, starts_at=local_to_utc(f.date, session.starts_at),
+                      ends_at=local_to_utc(f.date, session.ends_at))
+    chair = f.chair or (f.panel[0] if f.panel else None)
+    hearing.members = [HearingMember(person=people[p], role="chair" if p == chair else "member") for p in f.panel]
+    if f.counsellor:
+        hearing.members.append(HearingMember(person=people[f.counsellor], role="counsellor"))
+    db.session.add(hearing)
+    summary.count("fixed hearings", True)
+
+
+def store_plan(run: PlanRun, plan: scheduler.Plan) -> None:
+    """Record a plan as the run's proposed hearings and unscheduled cases (flushes only)."""
+    cases = {c.reference: c for c in db.session.scalars(
+        sa.select(Case).where(Case.reference.in_({h.case for h in plan.hearings} | {u.case for u in plan.unscheduled})))}
+    rooms = {r.code: r for r in db.session.scalars(sa.select(Room).where(Room.code.in_({h.room for h in plan.hearings})))}
+    sessions = {s.code: s for s in db.session.scalars(sa.select(HearingSession))}
+    codes = {p for h in plan.hearings for p in (*h.panel, h.counsellor) if p}
+    people = {p.code: p for p in db.session.scalars(sa.select(Person).where(Person.code.in_(codes)))}
+    for h in plan.hearings:
+        session = sessions[h.session]
+        hearing = Hearing(case=cases[h.case], room=rooms[h.room], date=h.date, session=session,
+                          plan_run=run, status="proposed",
+                          starts_at=local_to_utc(h.date, session.starts_at),
+                          ends_at=local_to_utc(h.date, session.ends_at))
+        hearing.members = [HearingMember(person=people[p], role="chair" if p == h.chair else "member")
+                           for p in h.panel]
+        if h.counsellor:
+            hearing.members.append(HearingMember(person=people[h.counsellor], role="counsellor"))
+        db.session.add(hearing)
+    run.unscheduled = [UnscheduledCase(case=cases[u.case], reasons=list(u.reasons)) for u in plan.unscheduled]
+    stats = dict(plan.stats)
+    run.stats = stats
+    run.objective, run.bound = stats.get("objective"), stats.get("bound")
+    run.solver_status, run.solve_seconds = stats.get("status"), stats.get("solve_seconds")
+    run.scheduled_count, run.unscheduled_count = len(plan.hearings), len(plan.unscheduled)
+    db.session.flush()
