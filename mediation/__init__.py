@@ -57,11 +57,13 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.auth.views import bp as auth_bp
     from mediation.cases.views import bp as cases_bp
     from mediation.centres.views import bp as centres_bp
+    from mediation.conflicts.views import bp as conflicts_bp
     from mediation.home.views import bp as home_bp
+    from mediation.imports.views import bp as imports_bp
     from mediation.planning.views import bp as planning_bp
     from mediation.roster.views import bp as roster_bp
 
-    for bp in (auth_bp, home_bp, cases_bp, roster_bp, centres_bp, planning_bp):
+    for bp in (auth_bp, home_bp, cases_bp, roster_bp, conflicts_bp, centres_bp, imports_bp, planning_bp):
         app.register_blueprint(bp)
 
 
