@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from mediation.auth.permissions import can_edit
 from mediation.extensions import db
 from mediation.i18n import LANGUAGE_NAMES
 from mediation.timeutil import to_local
@@ -53,6 +54,7 @@ def install(app: Flask) -> None:
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "TIMEZONE": app.config["MEDIATION_TIMEZONE"],
             "get_locale": get_locale,
+            "can_edit": can_edit,
         }
 
     @app.after_request
@@ -67,6 +69,10 @@ def install(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
         return render_template("errors/error.html", code=400, message=exc.description), 400
+
+    @app.errorhandler(403)
+    def _forbidden(_exc):
+        return render_template("errors/error.html", code=403, message=None), 403
 
     @app.errorhandler(404)
     def _not_found(_exc):
