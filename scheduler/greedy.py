@@ -1,0 +1,209 @@
+"""The working state of a plan (bookings of people and rooms) and a randomised priority greedy.
+
+The greedy gives the CP-SAT stages a valid warm start and is the fallback plan when time runs
+out; every hearing it places comes from the eligibility options, so it breaks no rule.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .index import ScenarioIndex
+from .model import Scenario
+from .options import (
+    CaseOptions,
+    Reach,
+    area_supply,
+    case_options,
+    expertise_map,
+    find_panel,
+)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A hearing in solver terms: slot is the date-major (date, session) number."""
+
+    case: str
+    slot: int
+    centre: str
+    room: str
+    panel: tuple[str, ...]
+    counsellor: str | None = None
+
+    def people(self) -> tuple[str, ...]:
+        return self.panel + ((self.counsellor,) if self.counsellor else ())
+
+
+class Problem:
+    """The scenario's index plus each case's options and each person's available slots."""
+
+    def __init__(self, scenario: Scenario | ScenarioIndex):
+        self.ix = ix = ScenarioIndex.of(scenario)
+        self.expertise = expertise_map(ix)
+        reach = Reach(ix)
+        self.options: dict[str, CaseOptions] = {c.id: case_options(ix, c, reach)
+                                                for c in ix.scenario.cases}
+        self.avail: dict[str, frozenset[int]] = {
+            p.id: frozenset(s for s in range(ix.n_slots)
+                            if ix.available(p, ix.slot_day(s), ix.slot_session(s)))
+            for p in ix.scenario.people
+        }
+        self.fixed: dict[str, Assignment] = {}
+        for f in ix.scenario.fixed:
+            if f.date in ix.day_pos and f.session in ix.session_pos and f.room in ix.room:
+                self.fixed[f.case] = Assignment(
+                    f.case, ix.slot(f.date, f.session), ix.centre_of_room[f.room].id, f.room,
+                    tuple(f.panel), f.counsellor)
+        self.priority = {c.id: c.priority for c in ix.scenario.cases}
+        self.free_cases = [c.id for c in ix.scenario.cases if c.id not in self.fixed]
+        self._area_balance: tuple[Counter[str], Counter[str]] | None = None
+
+    def area_balance(self) -> tuple[Counter[str], Counter[str]]:
+        """Per expertise area: seats the experts can sit, and cases needing it (computed once)."""
+        if self._area_balance is None:
+            demand = Counter(a for c in self.ix.scenario.cases for a in set(c.required_expertise))
+            self._area_balance = (area_supply(self.ix), demand)
+        return self._area_balance
+
+    def max_hearings(self, pid: str) -> int:
+        person = self.ix.person[pid]
+        return person.max_hearings if person.max_hearings is not None else 1 << 30
+
+    def max_per_day(self, pid: str) -> int:
+        person = self.ix.person[pid]
+        return person.max_per_day if person.max_per_day is not None else 1 << 30
+
+
+class Bookings:
+    """Which person and room is taken at which slot, and each person's loads (rules 6 and 7)."""
+
+    def __init__(self, problem: Problem, assignments: Iterable[Assignment] = ()):
+        self.problem = problem
+        self.n_sessions = problem.ix.n_sessions
+        self.person_slot: dict[tuple[str, int], str] = {}
+        self.person_day: Counter[tuple[str, int]] = Counter()
+        self.person_total: Counter[str] = Counter()
+        self.room_slot: dict[tuple[str, int], str] = {}
+        self.person_cases: dict[str, set[str]] = {}
+        self.by_case: dict[str, Assignment] = {}
+        for a in assignments:
+            self.add(a)
+
+    def person_free(self, pid: str, slot: int) -> bool:
+        p = self.problem
+        return ((pid, slot) not in self.person_slot
+                and self.person_day[(pid, slot // self.n_sessions)] < p.max_per_day(pid)
+                and self.person_total[pid] < p.max_hearings(pid))
+
+    def add(self, a: Assignment) -> None:
+        day = a.slot // self.n_sessions
+        for pid in a.people():
+            self.person_slot[(pid, a.slot)] = a.case
+            self.person_day[(pid, day)] += 1
+            self.person_total[pid] += 1
+            self.person_cases.setdefault(pid, set()).add(a.case)
+        self.room_slot[(a.room, a.slot)] = a.case
+        self.by_case[a.case] = a
+
+    def remove(self, case_id: str) -> Assignment | None:
+        a = self.by_case.pop(case_id, None)
+        if a is None:
+            return None
+        day = a.slot // self.n_sessions
+        for pid in a.people():
+            if self.person_slot.get((pid, a.slot)) == case_id:
+                del self.person_slot[(pid, a.slot)]
+            self.person_day[(pid, day)] -= 1
+            self.person_total[pid] -= 1
+            self.person_cases.get(pid, set()).discard(case_id)
+        if self.room_slot.get((a.room, a.slot)) == case_id:
+            del self.room_slot[(a.room, a.slot)]
+        return a
+
+    def objective(self) -> int:
+        return sum(self.problem.priority[c] for c in self.by_case)
+
+
+def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = None,
+          complete: bool = False) -> Assignment | None:
+    """The earliest slot where a room, a covering panel and a counsellor are free.
+
+    People are tried least loaded first (relative to their max), which balances loads; with
+    `rng`, ties are broken at random so repeated runs explore different plans.
+    With `complete`, every coverer and counsellor is tried, so None proves the case cannot be
+    placed on top of these bookings.
+    """
+    problem = bookings.problem
+    ns = problem.ix.n_sessions
+    limit = 0 if complete else 6
+    case = opts.case
+    size = problem.ix.panel_size
+    days = sorted({d for co in opts.centres for d in co.days})
+    total = bookings.person_total
+
+    def load_key(pid: str) -> tuple[float, int, float]:
+        soft = 1 if pid in opts.soft else 0
+        noise = rng.random() if rng else 0.0
+        return (soft, total[pid] / max(1, problem.max_hearings(pid)) + 0.05 * noise,
+                len(problem.expertise[pid]))
+
+    for day in days:
+        for session in range(ns):
+            slot = day * ns + session
+            for co in opts.centres:
+                if day not in co.days:
+                    continue
+                room = next((r.id for r in co.rooms if (r.id, slot) not in bookings.room_slot),
+                            None)
+                if room is None:
+                    continue
+                experts = [p for p in co.experts
+                           if slot in problem.avail[p] and bookings.person_free(p, slot)]
+                if len(experts) < size:
+                    continue
+                experts.sort(key=load_key)
+                if not case.needs_counsellor:
+                    panel = find_panel(case.required_expertise, experts, problem.expertise, size,
+                                       limit=limit)
+                    if panel:
+                        return Assignment(case.id, slot, co.centre.id, room, panel)
+                    continue
+                counsellors = sorted((p for p in co.counsellors
+                                      if slot in problem.avail[p] and bookings.person_free(p, slot)),
+                                     key=load_key)
+                for k in counsellors if complete else counsellors[:4]:
+                    panel = find_panel(case.required_expertise, [p for p in experts if p != k],
+                                       problem.expertise, size, limit=limit)
+                    if panel:
+                        return Assignment(case.id, slot, co.centre.id, room, panel, k)
+    return None
+
+
+def case_order(problem: Problem, rng: random.Random | None = None) -> list[str]:
+    """Highest priority first; then urgent (nearest deadline, most repeats); random among ties."""
+    ix = problem.ix
+
+    def key(cid: str) -> tuple:
+        case = ix.case[cid]
+        return (-case.priority, case.due_by, -case.repeat_count,
+                rng.random() if rng else 0.0, cid)
+
+    return sorted(problem.free_cases, key=key)
+
+
+def greedy(problem: Problem, seed: int | None = None, base: Iterable[Assignment] = (),
+           order: list[str] | None = None) -> Bookings:
+    """Place cases one by one in `order` (default: `case_order`) on top of the fixed hearings."""
+    rng = random.Random(seed) if seed is not None else None
+    bookings = Bookings(problem, list(problem.fixed.values()) + list(base))
+    for cid in order or case_order(problem, rng):
+        if cid in bookings.by_case:
+            continue
+        a = place(bookings, problem.options[cid], rng)
+        if a is not None:
+            bookings.add(a)
+    return bookings

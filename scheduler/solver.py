@@ -1,0 +1,401 @@
+"""The planner: necessary conditions, greedy warm start, LP bound, CP-SAT (whole or by neighbourhood).
+
+`solve` always returns a valid plan: the best one found when the time limit or `stop` ends it.
+Stages, cheapest first: (1) eligibility and per-case necessary conditions, which also feed the
+explanations; (2) a randomised priority greedy; (3) an LP relaxation for a proved upper bound;
+(4) CP-SAT on the whole model when it is small (its bound is then a proof too), otherwise
+large-neighbourhood search re-solving a county, a few days, or the rivals of an unscheduled case.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .cpsat import SubModel
+from .explain import explain_unscheduled, static_reasons
+from .greedy import Assignment, Bookings, Problem, case_order, greedy, place
+from .index import ScenarioIndex
+from .lagrange import lagrangian_bound
+from .lp import lp_bound
+from .model import Hearing, Plan, Scenario, Unscheduled
+from .options import choose_chair
+from .rules import hearing_violations
+
+Progress = Callable[[dict[str, Any]], None]
+FULL_MODEL_LIMIT = 60_000
+LP_CASE_LIMIT = 1_200
+LNS_START_SIZE = 20  # cases per neighbourhood at first
+LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
+LNS_STEP_SECONDS = 1.0  # above it GLOP's rounds take longer than the whole time budget  # person-slot candidates; above it the whole model is too slow to prove
+
+
+class _Run:
+    """Shared state of one solve: clock, best plan so far, proved bound, progress reporting."""
+
+    def __init__(self, problem: Problem, time_limit: float, on_progress: Progress | None,
+                 stop: threading.Event | None, t0: float):
+        self.problem = problem
+        self.t0 = t0  # when solve() was called: building the problem counts too
+        # the search stops early enough to write the explanations within the time limit
+        reserve = min(0.1 * time_limit, 0.5 + 0.0015 * len(problem.ix.scenario.cases))
+        self.deadline = self.t0 + max(0.0, time_limit - reserve)
+        self.lns_steps = 0
+        self.lns_improvements = 0
+        self.on_progress = on_progress
+        self.stop = stop
+        self.bound: float = math.inf
+        self.best: Bookings | None = None
+        self.bound_source = "none"
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def stopped(self) -> bool:
+        return (self.stop is not None and self.stop.is_set()) or self.left() <= 0
+
+    def objective(self) -> int:
+        return self.best.objective() if self.best else 0
+
+    def offer(self, bookings: Bookings) -> bool:
+        if self.best is None or bookings.objective() > self.best.objective():
+            self.best = bookings
+            self.report()
+            return True
+        return False
+
+    def tighten(self, bound: float, source: str) -> None:
+        bound = math.floor(bound + 1e-6)  # priorities are integers
+        if bound < self.bound:
+            self.bound = bound
+            self.bound_source = source
+            self.report()
+
+    def done(self) -> bool:
+        return self.best is not None and self.objective() >= self.bound
+
+    def report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress({
+                "elapsed": round(self.elapsed(), 2), "objective": self.objective(),
+                "bound": None if math.isinf(self.bound) else int(self.bound),
+                "scheduled": len(self.best.by_case) if self.best else 0,
+            })
+
+
+def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
+          previous_plan: Plan | None = None, on_progress: Progress | None = None,
+          stop: threading.Event | None = None, seed: int = 0) -> Plan:
+    """Plan as many cases as possible, highest total priority first; see the module docstring."""
+    t0 = time.monotonic()
+    problem = Problem(scenario)
+    run = _Run(problem, time_limit, on_progress, stop, t0)
+    impossible = {cid: static_reasons(problem, cid) for cid in problem.free_cases}
+    candidates = [cid for cid in problem.free_cases if not impossible[cid]]
+    fixed_value = sum(problem.priority[c] for c in problem.fixed)
+    run.tighten(fixed_value + sum(problem.priority[c] for c in candidates), "cases feasible alone")
+    previous = _previous_assignments(problem, previous_plan)
+    run.offer(_warm_start(problem, run, previous, candidates))
+    # the LP is the tighter bound; beyond LP_CASE_LIMIT cases only the Lagrangian one is in reach
+    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
+        bound = lp_bound(problem, candidates, time_limit=max(1.0, 0.35 * run.left()),
+                         stop=run.stop)
+        if bound is not None:
+            run.tighten(bound, "LP relaxation")
+    if not run.done() and not run.stopped() and len(candidates) > LP_CASE_LIMIT:
+        bound = lagrangian_bound(problem, candidates, run.objective(),
+                                 time_limit=max(1.0, 0.1 * run.left()), stop=run.stop)
+        if bound is not None:
+            run.tighten(bound, "Lagrangian relaxation")
+    small = _model_size(problem, candidates) <= FULL_MODEL_LIMIT
+    if small and not run.stopped():
+        _solve_whole(problem, run, candidates, previous, workers, seed)
+    if not run.done() and not run.stopped():
+        _lns(problem, run, candidates, previous, workers, seed)
+    return _plan(problem, run, previous_plan, impossible)
+
+
+# --- stages ------------------------------------------------------------------------------------
+
+
+def _previous_assignments(problem: Problem, plan: Plan | None) -> dict[str, Assignment]:
+    """Hearings of the previous plan that are still valid on their own (a re-plan keeps them)."""
+    if plan is None:
+        return {}
+    ix = problem.ix
+    out = {}
+    for h in plan.hearings:
+        if h.case in problem.fixed or h.case not in ix.case or hearing_violations(ix, h):
+            continue
+        out[h.case] = Assignment(h.case, ix.slot(h.date, h.session), h.centre, h.room,
+                                 tuple(h.panel), h.counsellor)
+    return out
+
+
+def _keep_previous(problem: Problem, previous: dict[str, Assignment]) -> list[Assignment]:
+    """The previous hearings that still fit together, highest priority first."""
+    bookings = Bookings(problem, problem.fixed.values())
+    kept = []
+    for cid in case_order(problem):
+        a = previous.get(cid)
+        if a is None or (a.room, a.slot) in bookings.room_slot:
+            continue
+        if all(bookings.person_free(p, a.slot) for p in a.people()):
+            bookings.add(a)
+            kept.append(a)
+    return kept
+
+
+def _warm_start(problem: Problem, run: _Run, previous: dict[str, Assignment],
+                candidates: list[str]) -> Bookings:
+    """Best of a few randomised greedy runs (the first deterministic), within ~15% of the time."""
+    base = _keep_previous(problem, previous)
+    order = [c for c in case_order(problem) if c in set(candidates)]
+    best = greedy(problem, base=base, order=order)
+    budget = time.monotonic() + 0.15 * max(0.0, run.left())
+    rng = random.Random(1)
+    for attempt in range(12):
+        if time.monotonic() > budget or run.stopped() or best.objective() >= run.bound:
+            break
+        order = case_order(problem, rng)
+        trial = greedy(problem, seed=attempt + 1, base=base,
+                       order=[c for c in order if c in set(candidates)])
+        if trial.objective() > best.objective():
+            best = trial
+    return best
+
+
+def _model_size(problem: Problem, candidates: list[str]) -> int:
+    ns = problem.ix.n_sessions
+    return sum(len(co.days) * ns * (len(co.experts) + len(co.counsellors))
+               for cid in candidates for co in problem.options[cid].centres)
+
+
+def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
+                 previous: dict[str, Assignment], workers: int, seed: int) -> None:
+    """CP-SAT on every candidate case with every eligible person: its bound is a proof."""
+    residual = Bookings(problem, problem.fixed.values())
+    sub = SubModel(problem, residual, candidates, previous=previous)
+    sub.hint(run.best.by_case if run.best else {})
+    fixed_value = sum(problem.priority[c] for c in problem.fixed)
+
+    def on_solution(primary: int, heard: int, bound: float) -> None:
+        if run.on_progress is not None:
+            run.on_progress({"elapsed": round(run.elapsed(), 2),
+                             "objective": fixed_value + primary,
+                             "bound": int(min(run.bound, math.floor(fixed_value + bound + 1e-6))),
+                             "scheduled": len(problem.fixed) + heard})
+
+    # phase 1: total priority alone (a re-plan also weighs keeping hearings, see cpsat), stopping
+    # as soon as it meets the proved bound
+    if not run.done():
+        if not previous:
+            sub.primary_only()
+        target = None if math.isinf(run.bound) else int(run.bound) - fixed_value
+        result = sub.solve(0.95 * run.left(), workers, run.stop, on_solution, seed,
+                           target=target, grace=1.0 if previous else 0.0)
+        if result.status not in ("OPTIMAL", "FEASIBLE"):
+            return
+        bookings = Bookings(problem, list(problem.fixed.values())
+                            + list(result.assignments.values()))
+        if bookings.objective() >= run.objective():
+            run.best = bookings
+            run.report()
+        if result.optimal:
+            run.tighten(bookings.objective(), "CP-SAT (whole model)")
+        else:
+            run.tighten(fixed_value + result.bound, "CP-SAT (whole model)")
+    # phase 2: the secondary aims, never giving up any of that priority
+    if run.stopped():
+        return
+    sub.secondary_with_primary(run.objective() - fixed_value)
+    sub.hint(run.best.by_case)
+    second = sub.solve(min(run.left(), 0.5 + 0.05 * run.left()), workers, run.stop, None, seed)
+    if second.status in ("OPTIMAL", "FEASIBLE") and \
+            fixed_value + second.objective >= run.objective():
+        run.best = Bookings(problem, list(problem.fixed.values())
+                            + list(second.assignments.values()))
+
+
+def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
+                   rng: random.Random, kind: int, size: int) -> tuple[list[str], set[int] | None]:
+    """Cases to re-solve together: a county's, a few days', or an unscheduled case's rivals."""
+    ix = problem.ix
+    ns = ix.n_sessions
+    free = [c for c in current.by_case if c not in problem.fixed]
+    waiting = [c for c in candidates if c not in current.by_case]
+    if kind == 0:  # a county (the region level just below the root)
+        counties = sorted({ix.ancestry[ix.case[c].region][-2] for c in candidates
+                           if len(ix.ancestry[ix.case[c].region]) >= 2})
+        if counties:
+            county = rng.choice(counties)
+            chosen = [c for c in free + waiting if county in ix.ancestry[ix.case[c].region]]
+            return _cap(problem, chosen, waiting, rng, size), None
+    if kind == 1:  # a few days
+        width = rng.choice((2, 3, 4))
+        start = rng.randrange(max(1, len(ix.dates) - width + 1))
+        days = set(range(start, start + width))
+        chosen = [c for c in free if current.by_case[c].slot // ns in days]
+        chosen += [c for c in waiting if any(d in days for co in problem.options[c].centres
+                                             for d in co.days)]
+        return _cap(problem, chosen, waiting, rng, size), days
+    # the rivals of an unscheduled case: cases holding its eligible people
+    if waiting:
+        target = max(waiting, key=lambda c: (problem.priority[c], rng.random()))
+        people = problem.options[target].experts | problem.options[target].counsellors
+        rivals = sorted({c for p in people for c in current.person_cases.get(p, ())
+                         if c not in problem.fixed})
+        rng.shuffle(rivals)
+        others = [c for c in waiting if c != target]
+        rng.shuffle(others)
+        return [target] + rivals[: size - 1 - size // 5] + others[: size // 5], None
+    return _cap(problem, free, waiting, rng, size), None
+
+
+def _cap(problem: Problem, chosen: list[str], waiting: list[str], rng: random.Random,
+         size: int) -> list[str]:
+    if len(chosen) <= size:
+        return chosen
+    waiting_set = set(waiting)
+    first = sorted((c for c in chosen if c in waiting_set),
+                   key=lambda c: (-problem.priority[c], rng.random()))[: size // 3]
+    rest = [c for c in chosen if c not in set(first)]
+    rng.shuffle(rest)
+    return first + rest[: size - len(first)]
+
+
+def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str, Assignment],
+         workers: int, seed: int) -> None:
+    """Re-solve neighbourhoods with CP-SAT, hinted with the current plan; keep improvements."""
+    rng = random.Random(seed)
+    size, kind, step = LNS_START_SIZE, 0, 0
+    while not run.done() and not run.stopped():
+        current = run.best
+        chosen, days = _neighbourhood(problem, current, candidates, rng, kind % 3, size)
+        kind += 1
+        if not chosen:
+            continue
+        residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in chosen])
+        sub = SubModel(problem, residual, chosen, days=days, top_k=LNS_TOP_K, previous=previous,
+                       keep=current.by_case)
+        sub.hint(current.by_case)
+        result = sub.solve(min(run.left(), LNS_STEP_SECONDS), workers, run.stop, None, seed + step)
+        step += 1
+        run.lns_steps += 1
+        old = sum(problem.priority[c] for c in chosen if c in current.by_case)
+        if result.status not in ("OPTIMAL", "FEASIBLE") or result.objective < old:
+            continue
+        improved = Bookings(problem, list(residual.by_case.values())
+                            + list(result.assignments.values()))
+        _fill(problem, improved, candidates)
+        if improved.objective() >= current.objective():
+            run.best = improved
+            if improved.objective() > current.objective():
+                run.lns_improvements += 1
+                run.report()
+        # neighbourhoods grow while CP-SAT proves them optimal in time, shrink when it does not
+        size = min(120, size + 5) if result.optimal else max(10, size - 5)
+
+
+def _fill(problem: Problem, bookings: Bookings, candidates: list[str]) -> None:
+    """Greedily add any waiting case that now fits (cheap, after each neighbourhood)."""
+    for cid in candidates:
+        if cid not in bookings.by_case:
+            a = place(bookings, problem.options[cid])
+            if a is not None:
+                bookings.add(a)
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+def _plan(problem: Problem, run: _Run, previous: Plan | None,
+          impossible: dict[str, list[str]]) -> Plan:
+    ix = problem.ix
+    best = run.best or Bookings(problem, problem.fixed.values())
+    hearings = []
+    for f in ix.scenario.fixed:  # rule 11: pinned hearings appear exactly as given
+        centre = ix.centre_of_room.get(f.room)
+        hearings.append(Hearing(f.case, f.date, f.session, centre.id if centre else "", f.room,
+                                tuple(f.panel), f.chair or _fixed_chair(ix, f.case, f.panel),
+                                f.counsellor))
+    for cid in sorted(best.by_case, key=lambda c: (best.by_case[c].slot, c)):
+        if cid in problem.fixed:
+            continue
+        a = best.by_case[cid]
+        hearings.append(Hearing(cid, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre,
+                                a.room, a.panel, choose_chair(ix, ix.case[cid], a.panel),
+                                a.counsellor))
+    unscheduled = [Unscheduled(c.id, tuple(explain_unscheduled(problem, best, c.id,
+                                                               impossible.get(c.id))))
+                   for c in ix.scenario.cases if c.id not in best.by_case and c.id not in
+                   problem.fixed]
+    objective = sum(ix.case[h.case].priority for h in hearings)
+    bound = max(objective, int(run.bound)) if not math.isinf(run.bound) else objective
+    stats: dict[str, Any] = {
+        "objective": objective, "bound": bound,
+        "status": "OPTIMAL" if objective >= bound else "FEASIBLE",
+        "solve_seconds": round(run.elapsed(), 3),
+        "gap": round((bound - objective) / max(1, objective), 5),
+        "scheduled": len(hearings), "cases": len(ix.scenario.cases),
+        "bound_source": run.bound_source,
+        "lns_steps": run.lns_steps, "lns_improvements": run.lns_improvements,
+        "secondary": _secondary(problem, hearings, previous),
+    }
+    if run.stop is not None and run.stop.is_set():
+        stats["status"] += " (stopped)"
+    return Plan(tuple(hearings), tuple(unscheduled), stats)
+
+
+def _fixed_chair(ix: ScenarioIndex, case_id: str, panel: tuple[str, ...]) -> str | None:
+    if case_id in ix.case and panel and all(p in ix.person for p in panel):
+        return choose_chair(ix, ix.case[case_id], panel)
+    return None
+
+
+def _secondary(problem: Problem, hearings: list[Hearing],
+               previous: Plan | None) -> dict[str, Any]:
+    """How the plan does on the secondary aims (reported, never traded for priority)."""
+    ix = problem.ix
+    loads: dict[str, int] = {}
+    soft = near = 0
+    for h in hearings:
+        opts = problem.options[h.case]
+        people = list(h.panel) + ([h.counsellor] if h.counsellor else [])
+        soft += sum(1 for p in people if p in opts.soft)
+        centre = ix.centre.get(h.centre)
+        near += 1 if centre is not None and centre.region == opts.case.region else 0
+        for p in people:
+            loads[p] = loads.get(p, 0) + 1
+    out: dict[str, Any] = {
+        "soft_conflicts": soft, "heard_at_own_region_centre": near,
+        "max_expert_load": max((loads.get(p, 0) for p in ix.experts), default=0),
+        "experts_used": sum(1 for p in ix.experts if loads.get(p)),
+    }
+    if previous is not None:
+        def same(h: Hearing) -> tuple:  # panel order carries no meaning
+            return (h.date, h.session, h.room, frozenset(h.panel), h.counsellor)
+
+        now = {h.case: same(h) for h in hearings}
+        out["changed_from_previous"] = sum(1 for h in previous.hearings
+                                           if now.get(h.case) != same(h))
+    return out
+
+
+def schedulable_alone(scenario: Scenario | ScenarioIndex, case_id: str) -> Hearing | None:
+    """A hearing that would satisfy every rule if the case were planned alone (with the fixed)."""
+    problem = Problem(scenario)
+    opts = problem.options[case_id]
+    a = place(Bookings(problem, problem.fixed.values()), opts, complete=True)
+    if a is None:
+        return None
+    ix = problem.ix
+    return Hearing(case_id, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre, a.room,
+                   a.panel, choose_chair(ix, opts.case, a.panel), a.counsellor)
