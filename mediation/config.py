@@ -94,7 +94,13 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_HANDLE_DAYS": _int("MEDIATION_HANDLE_DAYS", 60),
         "MEDIATION_HEARING_DAYS": _int("MEDIATION_HEARING_DAYS", 30),
         "MEDIATION_MAX_EXTENSION_DAYS": _int("MEDIATION_MAX_EXTENSION_DAYS", 30),
+        "MEDIATION_AT_RISK_DAYS": _int("MEDIATION_AT_RISK_DAYS", 3),
+        # Uploads (imports) larger than this are refused before they are read.
+        "MAX_CONTENT_LENGTH": _int("MEDIATION_MAX_UPLOAD_BYTES", 6 * 1024 * 1024),
     }
+    # The domain allows one extension of at most 30 days (the database enforces it too).
+    if not 1 <= config["MEDIATION_MAX_EXTENSION_DAYS"] <= 30:
+        raise ConfigError("MEDIATION_MAX_EXTENSION_DAYS must be between 1 and 30")
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance_path, production)

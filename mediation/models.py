@@ -2,7 +2,7 @@
 
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
-from mediation.cases.models import Case, CaseEvent, CaseLink, Party
+from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
 from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
@@ -18,6 +18,6 @@ from mediation.roster.models import (
 __all__ = [
     "AuditEntry", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
     "ExpertiseArea", "Hearing", "HearingMember", "HearingSession", "Organisation",
-    "OrganisationAlias", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
+    "OrganisationAlias", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]

@@ -49,7 +49,10 @@ case_respondents = sa.Table(
     db.metadata,
     sa.Column("case_id", sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
     sa.Column(
-        "organisation_id", sa.ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True
+        "organisation_id",
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,  # repeat detection looks cases up by respondent organisation
     ),
 )
 
@@ -86,7 +89,7 @@ class Case(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="registered", index=True)
 
     # Clock dates, in the configured zone.
-    registered_on: Mapped[date] = mapped_column(sa.Date)
+    registered_on: Mapped[date] = mapped_column(sa.Date, index=True)
     accepted_on: Mapped[date | None] = mapped_column(sa.Date)
     # Acceptance must be decided by this date (15 days from registration by default).
     acceptance_due_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -103,7 +106,7 @@ class Case(TimestampMixin, db.Model):
 
     needs_counsellor: Mapped[bool] = mapped_column(default=False)
     attendees: Mapped[int] = mapped_column(default=1)
-    priority: Mapped[int] = mapped_column(default=3)
+    priority: Mapped[int] = mapped_column(default=3, index=True)
     repeat_count: Mapped[int] = mapped_column(default=0)
     responsible_leader: Mapped[str | None] = mapped_column(sa.String(200))
 
@@ -118,6 +121,9 @@ class Case(TimestampMixin, db.Model):
     checklist_unlawful_handled: Mapped[bool] = mapped_column(default=False)
     # Terminated cases are in the termination register that intake checks.
     in_termination_register: Mapped[bool] = mapped_column(default=False)
+    # Litigation/petition separation: a case transferred to the political-legal department
+    # leaves the petition statistics (and, by its status, the planning pool).
+    in_petition_statistics: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     region: Mapped[Region] = relationship()
     parties: Mapped[list[Party]] = relationship(
@@ -134,6 +140,9 @@ class Case(TimestampMixin, db.Model):
     )
     earlier_links: Mapped[list[CaseLink]] = relationship(
         foreign_keys="CaseLink.case_id", back_populates="case", cascade="all, delete-orphan"
+    )
+    panel_opinions: Mapped[list[PanelOpinion]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="PanelOpinion.id"
     )
 
     def __repr__(self) -> str:
@@ -194,8 +203,36 @@ class CaseLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
-    earlier_case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    earlier_case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     reason: Mapped[str] = mapped_column(sa.String(32), default="repeat")
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id], back_populates="earlier_links")
     earlier_case: Mapped[Case] = relationship(foreign_keys=[earlier_case_id])
+
+
+class PanelOpinion(db.Model):
+    """One panel member's view on a case; the panel's opinion is the majority (2 of 3)."""
+
+    __tablename__ = "panel_opinions"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "person_id"),
+        sa.CheckConstraint(_in("opinion", OPINIONS), name="opinion"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    opinion: Mapped[str] = mapped_column(sa.String(16))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    case: Mapped[Case] = relationship(back_populates="panel_opinions")
+    person = relationship("Person")
+    recorded_by = relationship("User")

@@ -1,25 +1,636 @@
-"""Case queries and operations. Operations flush; the caller commits once."""
+"""Case queries and operations. Operations flush; the caller commits once.
+
+The workflow is one table, `TRANSITIONS`: for each action, the states it may start from and the
+state it leads to (None keeps the state). `transition()` refuses anything else with a
+`TransitionError` whose message can be shown to the coordinator.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from mediation.cases.models import Case, Party
+from mediation.audit.services import record
+from mediation.cases.clocks import at_risk_from, deadline, limits
+from mediation.cases.models import (
+    OPINIONS,
+    Case,
+    CaseEvent,
+    CaseLink,
+    PanelOpinion,
+    Party,
+    case_respondents,
+)
+from mediation.db import now_utc
 from mediation.extensions import db
+from mediation.planning.models import Hearing
+from mediation.regions.models import Region
+from mediation.roster.models import ExpertiseArea, Organisation, Person
+from mediation.roster.services import find_organisation, get_or_create_organisation
+from mediation.timeutil import local_today
 
 PAGE_SIZE = 50
+OPEN_STATUSES = ("registered", "accepted", "in_handling", "opinion_given")
+# The planner's pool (mediation.exchange.services.PLANNABLE_STATUSES).
+PLANNABLE_STATUSES = ("accepted", "in_handling")
+ACTIVE_HEARING_STATUSES = ("proposed", "published")
+SORTS = ("registered", "reference", "due", "priority")
+REFERENCE_PREFIX = "QS"
 
 
-def search_cases(query: str = "", status: str | None = None, page: int = 1):
-    """A page of cases, newest first, matching reference, title or a party's name."""
-    stmt = sa.select(Case).options(selectinload(Case.region)).order_by(Case.registered_on.desc(), Case.id.desc())
-    if query:
-        like = f"%{query.strip()}%"
+class TransitionError(Exception):
+    """A workflow action refused in the case's current state (or with missing data)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message  # a lazy string: translated when shown
+
+
+# action: (states it may start from, state it leads to; None keeps the state)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "accept": (frozenset({"registered"}), "accepted"),
+    "not_accept": (frozenset({"registered"}), "not_accepted"),
+    "start_handling": (frozenset({"accepted"}), "in_handling"),
+    "give_opinion": (frozenset({"in_handling"}), "opinion_given"),
+    "resolve": (frozenset({"opinion_given"}), "resolved"),
+    "terminate": (frozenset({"opinion_given"}), "terminated"),
+    "transfer": (frozenset({"registered", "accepted", "in_handling"}), "transferred"),
+    "refer": (frozenset({"registered", "accepted", "in_handling"}), "referred"),
+    "extend": (frozenset({"accepted", "in_handling", "opinion_given"}), None),
+    "escalate": (frozenset(OPEN_STATUSES), None),
+    "reopen": (frozenset({"resolved", "terminated"}), "in_handling"),
+}
+
+ACTION_LABELS = {
+    "register": _l("Register"),
+    "accept": _l("Accept"),
+    "not_accept": _l("Not accept"),
+    "start_handling": _l("Start handling"),
+    "give_opinion": _l("Record the panel's opinion"),
+    "resolve": _l("Close as resolved"),
+    "terminate": _l("Terminate"),
+    "transfer": _l("Transfer to the political-legal department"),
+    "refer": _l("Refer to another organ"),
+    "extend": _l("Extend the time limit"),
+    "escalate": _l("Escalate"),
+    "reopen": _l("Reopen on new facts"),
+    "edit": _l("Edit"),
+    "checklist": _l("Checklist updated"),
+    "repeat_detected": _l("Repeat petition detected"),
+}
+STATUS_LABELS = {
+    "registered": _l("registered"),
+    "accepted": _l("accepted"),
+    "not_accepted": _l("not accepted"),
+    "in_handling": _l("in handling"),
+    "opinion_given": _l("opinion given"),
+    "resolved": _l("resolved"),
+    "terminated": _l("terminated"),
+    "transferred": _l("transferred (political-legal)"),
+    "referred": _l("referred"),
+}
+CATEGORY_LABELS = {
+    "land_compensation": _l("Land expropriation compensation"),
+    "unpaid_wages": _l("Unpaid wages"),
+    "housing_project": _l("Problem real-estate project"),
+    "medical_dispute": _l("Medical dispute"),
+    "environmental_pollution": _l("Environmental pollution"),
+    "social_security": _l("Social security"),
+    "demolition_resettlement": _l("Demolition and resettlement"),
+    "rural_collective": _l("Rural collective affairs"),
+    "other": _l("Other"),
+}
+OPINION_LABELS = {
+    "support": _l("support"),
+    "explain": _l("explain"),
+    "not_support": _l("not support"),
+}
+CHECKLIST = (
+    ("checklist_demands_resolved", _l("Reasonable demands resolved")),
+    ("checklist_unreasonable_explained", _l("Unreasonable demands explained")),
+    ("checklist_hardship_relieved", _l("Hardship relieved")),
+    ("checklist_unlawful_handled", _l("Unlawful conduct dealt with under the law")),
+)
+
+
+# --- clocks ------------------------------------------------------------------------------------
+
+
+def _earlier_of(a, b):
+    """SQL: the earlier of two nullable dates (portable: no LEAST on SQLite)."""
+    return sa.case((sa.and_(b.is_not(None), sa.or_(a.is_(None), b < a)), b), else_=a)
+
+
+# The date the case must next meet: acceptance while registered; the earlier of the hearing
+# and handling limits while accepted or in handling; handling after the opinion; none when closed.
+due_on_expr = sa.case(
+    (Case.status == "registered", Case.acceptance_due_on),
+    (Case.status.in_(PLANNABLE_STATUSES), _earlier_of(Case.handling_due_on, Case.due_by)),
+    (Case.status == "opinion_given", Case.handling_due_on),
+    else_=None,
+)
+
+
+def due_on(case: Case) -> date | None:
+    """Python twin of `due_on_expr`."""
+    if case.status == "registered":
+        return case.acceptance_due_on
+    if case.status in PLANNABLE_STATUSES:
+        dates = [d for d in (case.handling_due_on, case.due_by) if d is not None]
+        return min(dates) if dates else None
+    if case.status == "opinion_given":
+        return case.handling_due_on
+    return None
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseFilters:
+    q: str = ""
+    status: str | None = None
+    category: str | None = None
+    region_id: int | None = None
+    overdue: bool = False
+    at_risk: bool = False
+    needs_counsellor: bool = False
+    unscheduled: bool = False
+    sort: str = "registered"
+    extra: dict = field(default_factory=dict)
+
+    def args(self) -> dict:
+        """Query-string arguments that reproduce these filters (for pager and sort links)."""
+        out = {"q": self.q, "status": self.status, "category": self.category,
+               "region": self.region_id, "sort": self.sort}
+        for flag in ("overdue", "at_risk", "needs_counsellor", "unscheduled"):
+            if getattr(self, flag):
+                out[flag] = "1"
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def region_and_below(region_id: int):
+    """A select of the ids of a region and every region below it (recursive CTE)."""
+    tree = sa.select(Region.id).where(Region.id == region_id).cte("region_tree", recursive=True)
+    tree = tree.union_all(sa.select(Region.id).where(Region.parent_id == tree.c.id))
+    return sa.select(tree.c.id)
+
+
+def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
+    today = today or local_today()
+    stmt = sa.select(Case).options(selectinload(Case.region))
+    if f.q.strip():
+        like = f"%{f.q.strip()}%"
         party_match = sa.select(Party.case_id).where(Party.name.ilike(like))
         stmt = stmt.where(
             sa.or_(Case.reference.ilike(like), Case.title.ilike(like), Case.id.in_(party_match))
         )
-    if status:
-        stmt = stmt.where(Case.status == status)
-    return db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
+    if f.status:
+        stmt = stmt.where(Case.status == f.status)
+    if f.category:
+        stmt = stmt.where(Case.category == f.category)
+    if f.region_id:
+        stmt = stmt.where(Case.region_id.in_(region_and_below(f.region_id)))
+    if f.overdue:
+        stmt = stmt.where(due_on_expr < today)
+    if f.at_risk:
+        stmt = stmt.where(due_on_expr >= today, due_on_expr <= at_risk_from(today))
+    if f.needs_counsellor:
+        stmt = stmt.where(Case.needs_counsellor.is_(True))
+    if f.unscheduled:
+        active = sa.select(Hearing.id).where(
+            Hearing.case_id == Case.id, Hearing.status.in_(ACTIVE_HEARING_STATUSES)
+        )
+        stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), ~active.exists())
+    order = {
+        "registered": (Case.registered_on.desc(), Case.id.desc()),
+        "reference": (Case.reference.asc(),),
+        "due": (sa.nulls_last(due_on_expr.asc()), Case.id.asc()),
+        "priority": (Case.priority.desc(), Case.registered_on.asc(), Case.id.asc()),
+    }[f.sort if f.sort in SORTS else "registered"]
+    return stmt.order_by(*order)
+
+
+def search_cases(query: str = "", status: str | None = None, page: int = 1, filters=None):
+    """A page of cases matching the filters (reference, title or a party's name for `query`)."""
+    f = filters or CaseFilters(q=query, status=status)
+    return db.paginate(case_list_statement(f), page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def region_choices() -> list[tuple[int, str]]:
+    """Every region, in tree order, indented by depth."""
+    regions = list(db.session.scalars(sa.select(Region).order_by(Region.code)))
+    children: dict[int | None, list[Region]] = {}
+    for r in regions:
+        children.setdefault(r.parent_id, []).append(r)
+    out: list[tuple[int, str]] = []
+    known = {r.id for r in regions}
+
+    def walk(parent_id, depth):
+        for r in children.get(parent_id, []):
+            out.append((r.id, "\u00a0\u00a0" * depth + r.name))
+            walk(r.id, depth + 1)
+
+    walk(None, 0)
+    for r in regions:  # orphans (parent missing) still selectable
+        if r.parent_id is not None and r.parent_id not in known:
+            out.append((r.id, r.name))
+    return out
+
+
+def current_panel(case: Case) -> list[Person]:
+    """The panel of the case's latest active hearing, if there is one."""
+    hearing = db.session.scalar(
+        sa.select(Hearing)
+        .where(Hearing.case_id == case.id, Hearing.status.in_(ACTIVE_HEARING_STATUSES))
+        .order_by(Hearing.date.desc(), Hearing.id.desc())
+        .limit(1)
+    )
+    return hearing.panel if hearing is not None else []
+
+
+def allowed_actions(case: Case) -> list[str]:
+    return [a for a, (sources, _to) in TRANSITIONS.items() if case.status in sources]
+
+
+# --- intake and editing ------------------------------------------------------------------------
+
+
+def normalise_id_number(value: str | None) -> str | None:
+    value = re.sub(r"\s+", "", value or "").upper()
+    return value or None
+
+
+def normalise_phone(value: str | None) -> str | None:
+    value = re.sub(r"[^\d+]", "", value or "")
+    return value or None
+
+
+@dataclass
+class PartyData:
+    name: str
+    kind: str = "person"
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    organisation: str | None = None
+    id: int | None = None
+
+
+def next_reference(year: int) -> str:
+    prefix = f"{REFERENCE_PREFIX}-{year}-"
+    last = db.session.scalar(
+        sa.select(Case.reference)
+        .where(Case.reference.like(prefix + "%"))
+        .order_by(sa.func.length(Case.reference).desc(), Case.reference.desc())
+        .limit(1)
+    )
+    n = 0
+    if last is not None:
+        tail = last[len(prefix):]
+        n = int(tail) if tail.isdigit() else 0
+    return f"{prefix}{n + 1:04d}"
+
+
+def reference_taken(reference: str, except_id: int | None = None) -> bool:
+    stmt = sa.select(Case.id).where(Case.reference == reference.strip())
+    if except_id is not None:
+        stmt = stmt.where(Case.id != except_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _apply_fields(case: Case, data: dict) -> list[str]:
+    """Copy plain fields and lists onto the case; returns names of organisations created."""
+    with db.session.no_autoflush:
+        return _apply_fields_now(case, data)
+
+
+def _apply_fields_now(case: Case, data: dict) -> list[str]:
+    created: list[str] = []
+    for name in ("title", "category", "description", "attendees", "priority",
+                 "needs_counsellor", "responsible_leader", "earliest"):
+        if name in data:
+            setattr(case, name, data[name])
+    if "region_id" in data:
+        case.region = db.session.get(Region, data["region_id"])
+    if "expertise_ids" in data:
+        ids = list(data["expertise_ids"] or [])
+        case.required_expertise = list(
+            db.session.scalars(sa.select(ExpertiseArea).where(ExpertiseArea.id.in_(ids or [-1])))
+        )
+    if "respondents" in data:
+        orgs: list[Organisation] = []
+        for name in data["respondents"]:
+            org = _organisation(name, created)
+            if org is not None and org not in orgs:
+                orgs.append(org)
+        case.respondents = orgs
+    if "parties" in data:
+        _apply_parties(case, data["parties"], created)
+    return created
+
+
+def _organisation(name: str | None, created: list[str]) -> Organisation | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    org = find_organisation(name)
+    if org is None:
+        org = get_or_create_organisation(name)
+        created.append(org.name)
+    return org
+
+
+def _apply_parties(case: Case, parties: list[PartyData], created: list[str]) -> None:
+    existing = {p.id: p for p in case.parties if p.id is not None}
+    kept: list[Party] = []
+    for d in parties:
+        party = existing.get(d.id) if d.id else None
+        if party is None:
+            party = Party()
+        party.kind = d.kind
+        party.name = d.name.strip()
+        party.id_number = normalise_id_number(d.id_number)
+        party.phone = normalise_phone(d.phone)
+        party.address = (d.address or "").strip() or None
+        party.organisation = _organisation(d.organisation, created)
+        kept.append(party)
+    case.parties = kept
+
+
+def _snapshot(case: Case) -> dict:
+    return {
+        "reference": case.reference, "title": case.title, "category": case.category,
+        "status": case.status, "priority": case.priority, "region_id": case.region_id,
+        "attendees": case.attendees, "needs_counsellor": case.needs_counsellor,
+        "responsible_leader": case.responsible_leader,
+        "earliest": case.earliest.isoformat() if case.earliest else None,
+        "respondents": [o.id for o in case.respondents],
+        "parties": len(case.parties),
+    }
+
+
+def _event(case: Case, user, action: str, from_status=None, to_status=None, note=None):
+    event = CaseEvent(user_id=getattr(user, "id", None), action=action,
+                      from_status=from_status, to_status=to_status, note=note or None)
+    case.events.append(event)
+    return event
+
+
+@dataclass
+class Intake:
+    case: Case
+    created_organisations: list[str]
+    repeats: list[Case]
+
+    @property
+    def terminated_repeats(self) -> list[Case]:
+        return [c for c in self.repeats if c.in_termination_register]
+
+
+def register_case(data: dict, user, today: date | None = None) -> Intake:
+    """Register a new case (status registered), then check it for repeat petitions."""
+    today = today or local_today()
+    reference = (data.get("reference") or "").strip() or next_reference(today.year)
+    case = Case(reference=reference, status="registered", registered_on=today,
+                acceptance_due_on=deadline(today, limits()["accept_days"]),
+                priority=data.get("priority") or 3, repeat_count=0, escalation_level=0)
+    created = _apply_fields(case, data)
+    db.session.add(case)
+    _event(case, user, "register", to_status="registered")
+    db.session.flush()
+    record("case.register", case, summary=case.reference, after=_snapshot(case), user=user)
+    repeats = flag_repeats(case, user)
+    return Intake(case, created, repeats)
+
+
+def update_case(case: Case, data: dict, user) -> list[str]:
+    before = _snapshot(case)
+    if data.get("reference"):
+        case.reference = data["reference"].strip()
+    created = _apply_fields(case, data)
+    db.session.flush()
+    after = _snapshot(case)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    _event(case, user, "edit", note=", ".join(changed) or None)
+    record("case.edit", case, summary=case.reference, before=before, after=after, user=user)
+    db.session.flush()
+    return created
+
+
+# --- repeat petitions --------------------------------------------------------------------------
+
+
+def find_repeats(case: Case) -> list[Case]:
+    """Earlier cases of the same person (name + ID number, or name + phone) on the same matter
+    (same category and a shared respondent organisation, matched by record)."""
+    org_ids = [o.id for o in case.respondents]
+    person_match = []
+    for p in case.parties:
+        keys = []
+        if p.id_number:
+            keys.append(Party.id_number == p.id_number)
+        if p.phone:
+            keys.append(Party.phone == p.phone)
+        if keys:
+            person_match.append(
+                sa.and_(sa.func.lower(Party.name) == p.name.strip().lower(), sa.or_(*keys))
+            )
+    if not org_ids or not person_match:
+        return []
+    same_party = sa.select(Party.case_id).where(sa.or_(*person_match))
+    same_respondent = sa.select(case_respondents.c.case_id).where(
+        case_respondents.c.organisation_id.in_(org_ids)
+    )
+    stmt = (
+        sa.select(Case)
+        .where(
+            Case.id != case.id,
+            Case.category == case.category,
+            Case.id.in_(same_party),
+            Case.id.in_(same_respondent),
+        )
+        .order_by(Case.registered_on, Case.id)
+    )
+    if case.registered_on is not None:
+        stmt = stmt.where(Case.registered_on <= case.registered_on)
+    return list(db.session.scalars(stmt))
+
+
+def flag_repeats(case: Case, user) -> list[Case]:
+    """Link a new case to the earlier cases it repeats; raise its repeat count and priority."""
+    earlier = find_repeats(case)
+    if not earlier:
+        return []
+    linked = {link.earlier_case_id for link in case.earlier_links}
+    for e in earlier:
+        if e.id not in linked:
+            case.earlier_links.append(CaseLink(earlier_case=e, reason="repeat"))
+    case.repeat_count = 1 + max(e.repeat_count for e in earlier)
+    case.priority = min(5, case.priority + 1)
+    refs = ", ".join(e.reference for e in earlier)
+    _event(case, user, "repeat_detected", note=refs)
+    record("case.repeat_detected", case, summary=refs, user=user,
+           after={"repeat_count": case.repeat_count, "priority": case.priority,
+                  "earlier": [e.id for e in earlier]})
+    db.session.flush()
+    return earlier
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+
+def _required(data: dict, key: str, message: str) -> str:
+    value = (data.get(key) or "").strip()
+    if not value:
+        raise TransitionError(message)
+    return value
+
+
+def majority(opinions: list[str]) -> str | None:
+    """The opinion at least two of three members share, or None."""
+    if not opinions:
+        return None
+    opinion, n = Counter(opinions).most_common(1)[0]
+    return opinion if n * 2 > len(opinions) else None
+
+
+def checklist_complete(case: Case) -> bool:
+    return all(getattr(case, name) for name, _label in CHECKLIST)
+
+
+def update_checklist(case: Case, values: dict[str, bool], user) -> None:
+    before = {name: getattr(case, name) for name, _ in CHECKLIST}
+    for name, _label in CHECKLIST:
+        setattr(case, name, bool(values.get(name)))
+    after = {name: getattr(case, name) for name, _ in CHECKLIST}
+    if after != before:
+        done = sum(after.values())
+        _event(case, user, "checklist", note=f"{done}/4")
+        record("case.checklist", case, summary=case.reference, before=before, after=after,
+               user=user)
+    db.session.flush()
+
+
+def transition(case: Case, action: str, user, today: date | None = None, **data) -> CaseEvent:
+    """Apply one workflow action; raise TransitionError when it is not allowed."""
+    if action not in TRANSITIONS:
+        raise TransitionError(_l("Unknown action."))
+    sources, target = TRANSITIONS[action]
+    if case.status not in sources:
+        raise TransitionError(
+            _l("“%(action)s” is not possible while the case is %(status)s.",
+              action=ACTION_LABELS[action], status=STATUS_LABELS.get(case.status, case.status))
+        )
+    today = today or local_today()
+    lim = limits()
+    before = _snapshot(case) | {"handling_due_on": _iso(case.handling_due_on),
+                                "due_by": _iso(case.due_by)}
+    from_status = case.status
+    note = (data.get("note") or "").strip() or None
+
+    if action == "accept":
+        on = data.get("on") or today
+        if on > today or on < case.registered_on:
+            raise TransitionError(_l("The acceptance date must lie between registration and "
+                                     "today."))
+        case.accepted_on = on
+        case.handling_due_on = deadline(on, lim["handle_days"])
+        case.due_by = deadline(on, lim["hearing_days"])
+    elif action == "not_accept":
+        case.not_accepted_redirect = _required(
+            data, "redirect", _l("Say where the petitioner should go instead."))
+        note = case.not_accepted_redirect
+        case.closed_on = today
+    elif action == "give_opinion":
+        note = _give_opinion(case, data.get("opinions") or [], user) or note
+    elif action == "resolve":
+        if not checklist_complete(case):
+            raise TransitionError(_l("A case closes as resolved only when all four points of "
+                                    "“three in place, one handled” are ticked."))
+        case.closed_on = today
+    elif action == "terminate":
+        case.in_termination_register = True
+        case.closed_on = today
+    elif action in ("transfer", "refer"):
+        case.referral_note = _required(data, "note", _l("A referral note is required."))
+        if action == "transfer":
+            case.in_petition_statistics = False
+        case.closed_on = today
+    elif action == "extend":
+        if case.extension_days is not None:
+            raise TransitionError(_l("The time limit has already been extended once."))
+        days = data.get("days")
+        if not isinstance(days, int) or not 1 <= days <= lim["max_extension_days"]:
+            raise TransitionError(_l("An extension is 1 to %(max)s days.",
+                                    max=lim["max_extension_days"]))
+        reason = _required(data, "reason", _l("An extension needs a reason."))
+        case.extension_days = days
+        case.extension_reason = reason
+        base = case.accepted_on or case.registered_on
+        case.handling_due_on = deadline(base, lim["handle_days"] + days)
+        note = f"+{days}: {reason}"
+    elif action == "escalate":
+        case.escalation_level += 1
+        case.priority = min(5, case.priority + 1)
+    elif action == "reopen":
+        note = _required(data, "note", _l("Describe the new facts."))
+        case.closed_on = None
+        case.opinion = None
+        case.in_termination_register = False
+        case.in_petition_statistics = True
+
+    if target is not None:
+        case.status = target
+    event = _event(case, user, action, from_status=from_status,
+                   to_status=target, note=note)
+    db.session.flush()
+    after = _snapshot(case) | {"handling_due_on": _iso(case.handling_due_on),
+                               "due_by": _iso(case.due_by)}
+    record(f"case.{action}", case, summary=case.reference, before=before, after=after, user=user)
+    return event
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _give_opinion(case: Case, opinions: list[dict], user) -> str:
+    """Record three members' views; the panel's opinion is the majority (2 of 3)."""
+    panel = current_panel(case)
+    person_ids = [o.get("person_id") for o in opinions]
+    if len(opinions) != 3 or len(set(person_ids)) != 3 or None in person_ids:
+        raise TransitionError(_l("Record the views of three different panel members."))
+    if panel and set(person_ids) != {p.id for p in panel}:
+        raise TransitionError(_l("The members must be the hearing panel of this case."))
+    people = {p.id: p for p in db.session.scalars(
+        sa.select(Person).where(Person.id.in_(person_ids)))}
+    if len(people) != 3:
+        raise TransitionError(_l("Unknown panel member."))
+    views = [o.get("opinion") for o in opinions]
+    if any(v not in OPINIONS for v in views):
+        raise TransitionError(_l("Choose an opinion for every member."))
+    result = majority(views)
+    if result is None:
+        raise TransitionError(_l("No majority: at least two of the three members must agree."))
+    existing = {po.person_id: po for po in case.panel_opinions}
+    for o in opinions:
+        po = existing.get(o["person_id"])
+        if po is None:
+            po = PanelOpinion(person_id=o["person_id"])
+            case.panel_opinions.append(po)
+        po.opinion = o["opinion"]
+        po.note = (o.get("note") or "").strip() or None
+        po.recorded_by_id = getattr(user, "id", None)
+        po.recorded_at = now_utc()
+    for person_id, po in existing.items():
+        if person_id not in people:
+            case.panel_opinions.remove(po)
+    case.opinion = result
+    return ", ".join(f"{people[o['person_id']].name}: {o['opinion']}" for o in opinions)

@@ -1,13 +1,25 @@
-"""Centre and session queries."""
+"""Centre, room, opening-date and session queries and operations.
+
+Operations flush and write an audit entry; the request commits once.
+"""
 
 from __future__ import annotations
+
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from mediation.centres.models import Centre, HearingSession
+from mediation.audit.services import record
+from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.extensions import db
-from mediation.regions.models import Region
+from mediation.regions.models import REGION_LEVELS, Region
+
+MAX_GENERATED_DATES = 400
+
+
+class CentreError(ValueError):
+    """An operation refused for a reason the coordinator can read."""
 
 
 def list_centres() -> list[Centre]:
@@ -21,4 +33,191 @@ def list_centres() -> list[Centre]:
 
 
 def list_sessions() -> list[HearingSession]:
-    return list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position)))
+    return list(db.session.scalars(
+        sa.select(HearingSession).order_by(HearingSession.position, HearingSession.code)))
+
+
+def list_regions() -> list[Region]:
+    return list(db.session.scalars(sa.select(Region).order_by(Region.code)))
+
+
+def code_taken(model, code: str, exclude_id: int | None = None) -> bool:
+    stmt = sa.select(model.id).where(model.code == (code or "").strip())
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def centre_snapshot(c: Centre) -> dict:
+    return {"code": c.code, "name": c.name, "level": c.level, "region": c.region_id,
+            "address": c.address, "open_weekdays": list(c.open_weekdays or []),
+            "active": c.active}
+
+
+def save_centre(centre: Centre | None, data: dict) -> Centre:
+    """Create (centre=None) or update a centre from validated form data."""
+    creating = centre is None
+    before = None if creating else centre_snapshot(centre)
+    if creating:
+        centre = Centre()
+        db.session.add(centre)
+    centre.code = data["code"].strip()
+    centre.name = data["name"].strip()
+    centre.level = data["level"]
+    centre.region_id = data["region_id"]
+    centre.address = (data.get("address") or "").strip() or None
+    centre.open_weekdays = sorted(set(data.get("open_weekdays") or []))
+    centre.active = bool(data.get("active", True))
+    db.session.flush()
+    record("centre.create" if creating else "centre.update", centre, before=before,
+           after=centre_snapshot(centre))
+    return centre
+
+
+def save_room(centre: Centre, room: Room | None, data: dict) -> Room:
+    creating = room is None
+    before = None if creating else {"code": room.code, "name": room.name,
+                                    "capacity": room.capacity, "active": room.active}
+    if data.get("capacity") is None or data["capacity"] < 1:
+        raise CentreError("capacity must be at least 1")
+    if creating:
+        room = Room(centre=centre)
+        db.session.add(room)
+    room.code = data["code"].strip()
+    room.name = data["name"].strip()
+    room.capacity = data["capacity"]
+    room.active = bool(data.get("active", True))
+    db.session.flush()
+    record("room.create" if creating else "room.update", room, before=before,
+           after={"code": room.code, "name": room.name, "capacity": room.capacity,
+                  "active": room.active})
+    return room
+
+
+def set_room_active(room: Room, active: bool) -> None:
+    if room.active != active:
+        room.active = active
+        db.session.flush()
+        record("room.activate" if active else "room.deactivate", room)
+
+
+def add_centre_date(centre: Centre, day: date, kind: str, note: str | None = None) -> CentreDate:
+    """A closure (kind 'closed') or an extra opening (kind 'open'); one entry per date."""
+    if kind not in ("open", "closed"):
+        raise ValueError(kind)
+    existing = next((d for d in centre.dates if d.date == day), None)
+    if existing is not None:
+        before = {"kind": existing.kind, "note": existing.note}
+        existing.kind, existing.note = kind, note or existing.note
+        db.session.flush()
+        if before != {"kind": existing.kind, "note": existing.note}:
+            record("centre_date.update", existing, before=before,
+                   after={"kind": kind, "note": existing.note})
+        return existing
+    entry = CentreDate(centre=centre, date=day, kind=kind, note=note or None)
+    db.session.add(entry)
+    db.session.flush()
+    record(f"centre_date.{kind}", entry, summary=f"{centre.code} {day.isoformat()}")
+    return entry
+
+
+def remove_centre_date(entry: CentreDate) -> None:
+    record("centre_date.delete", entry, before={"date": entry.date.isoformat(),
+                                                "kind": entry.kind, "note": entry.note})
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def every_nth_day(start: date, end: date, step: int) -> list[date]:
+    """Every `step`-th day from `start` to `end` inclusive (market days recur every few days)."""
+    if step < 1:
+        raise CentreError("step must be at least 1")
+    if end < start:
+        raise CentreError("end before start")
+    days, day = [], start
+    while day <= end:
+        days.append(day)
+        if len(days) > MAX_GENERATED_DATES:
+            raise CentreError("too many dates")
+        day += timedelta(days=step)
+    return days
+
+
+def add_open_dates(centre: Centre, days: list[date], note: str | None = None) -> int:
+    """Mark each date as an opening (market day); returns how many entries were new or changed."""
+    changed = 0
+    for day in days:
+        existing = next((d for d in centre.dates if d.date == day), None)
+        if existing is not None and existing.kind == "open":
+            continue
+        add_centre_date(centre, day, "open", note)
+        changed += 1
+    return changed
+
+
+def save_session(session: HearingSession | None, data: dict) -> HearingSession:
+    creating = session is None
+    starts, ends = data["starts_at"], data["ends_at"]
+    if not isinstance(starts, time) or not isinstance(ends, time) or starts >= ends:
+        raise CentreError("a session must end after it starts")
+    before = None if creating else {"code": session.code, "name": session.name,
+                                    "starts_at": session.starts_at.isoformat(),
+                                    "ends_at": session.ends_at.isoformat()}
+    if creating:
+        session = HearingSession()
+        db.session.add(session)
+    session.code = data["code"].strip()
+    session.name = data["name"].strip()
+    session.starts_at, session.ends_at = starts, ends
+    session.position = data.get("position") or 0
+    db.session.flush()
+    record("session.create" if creating else "session.update", session, before=before,
+           after={"code": session.code, "name": session.name,
+                  "starts_at": starts.isoformat(), "ends_at": ends.isoformat()})
+    return session
+
+
+# --- regions -----------------------------------------------------------------------------------
+
+
+def region_tree() -> list[tuple[Region, int]]:
+    """Every region with its depth, parents before children, in code order."""
+    regions = list_regions()
+    children: dict[int | None, list[Region]] = {}
+    for r in regions:
+        children.setdefault(r.parent_id, []).append(r)
+    out: list[tuple[Region, int]] = []
+    seen: set[int] = set()
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for r in children.get(parent_id, []):
+            if r.id in seen:
+                continue
+            seen.add(r.id)
+            out.append((r, depth))
+            walk(r.id, depth + 1)
+
+    walk(None, 0)
+    out.extend((r, 0) for r in regions if r.id not in seen)  # orphans of bad data
+    return out
+
+
+def child_level(parent: Region | None) -> str | None:
+    """The level a region directly under `parent` has (None: nothing may go under a village)."""
+    if parent is None:
+        return REGION_LEVELS[0]
+    index = REGION_LEVELS.index(parent.level)
+    return REGION_LEVELS[index + 1] if index + 1 < len(REGION_LEVELS) else None
+
+
+def add_region(code: str, name: str, parent: Region | None) -> Region:
+    level = child_level(parent)
+    if level is None:
+        raise CentreError("nothing can be placed under a village")
+    region = Region(code=code.strip(), name=name.strip(), level=level, parent=parent)
+    db.session.add(region)
+    db.session.flush()
+    record("region.create", region, after={"code": region.code, "name": region.name,
+                                           "level": level,
+                                           "parent": parent.code if parent else None})
+    return region

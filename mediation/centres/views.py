@@ -1,10 +1,243 @@
-from flask import Blueprint, render_template
+"""Centre pages: centres, rooms, closures, market days, hearing sessions and the region tree.
+Views are thin: load, check, validate, call a service, commit once."""
 
-from mediation.centres.services import list_centres, list_sessions
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from mediation.auth.permissions import editor_required, role_required
+from mediation.centres.forms import (
+    LEVEL_LABELS,
+    ClosureForm,
+    MarketDaysForm,
+    RegionForm,
+    RoomForm,
+    SessionForm,
+)
+from mediation.centres.forms import CentreForm as _CentreForm
+from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.services import (
+    add_centre_date,
+    add_open_dates,
+    add_region,
+    child_level,
+    every_nth_day,
+    list_centres,
+    list_regions,
+    list_sessions,
+    region_tree,
+    remove_centre_date,
+    save_centre,
+    save_room,
+    save_session,
+    set_room_active,
+)
+from mediation.extensions import db
+from mediation.regions.models import Region
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 
 
+def _centre_or_404(centre_id: int) -> Centre:
+    return db.session.get(Centre, centre_id) or abort(404)
+
+
+def _room_or_404(room_id: int) -> Room:
+    return db.session.get(Room, room_id) or abort(404)
+
+
 @bp.route("/")
 def index():
-    return render_template("centres/index.html", centres=list_centres(), sessions=list_sessions())
+    return render_template("centres/index.html", centres=list_centres(), sessions=list_sessions(),
+                           levels=LEVEL_LABELS)
+
+
+def _centre_data(form: _CentreForm) -> dict:
+    return {"code": form.code.data, "name": form.name.data, "level": form.level.data,
+            "region_id": form.region_id.data, "address": form.address.data,
+            "open_weekdays": form.open_weekdays.data, "active": form.active.data}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editor_required
+def new():
+    regions = list_regions()
+    form = _CentreForm(regions=regions)
+    if request.method == "GET":
+        form.open_weekdays.data = [1, 2, 3, 4, 5]
+    if form.validate_on_submit():
+        centre = save_centre(None, _centre_data(form))
+        db.session.commit()
+        flash(_("Centre %(name)s created.", name=centre.name), "success")
+        return redirect(url_for("centres.show", centre_id=centre.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("centres/form.html", form=form, centre=None,
+                           has_regions=bool(regions)), status
+
+
+@bp.route("/<int:centre_id>")
+def show(centre_id: int):
+    centre = _centre_or_404(centre_id)
+    return render_template("centres/show.html", centre=centre, room_form=RoomForm(),
+                           closure_form=ClosureForm(), levels=LEVEL_LABELS)
+
+
+@bp.route("/<int:centre_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit(centre_id: int):
+    centre = _centre_or_404(centre_id)
+    form = _CentreForm(obj=centre, centre_id=centre.id, regions=list_regions())
+    if form.validate_on_submit():
+        save_centre(centre, _centre_data(form))
+        db.session.commit()
+        flash(_("Centre saved."), "success")
+        return redirect(url_for("centres.show", centre_id=centre.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("centres/form.html", form=form, centre=centre,
+                           has_regions=True), status
+
+
+@bp.route("/<int:centre_id>/rooms", methods=["POST"])
+@editor_required
+def add_room(centre_id: int):
+    centre = _centre_or_404(centre_id)
+    form = RoomForm()
+    if form.validate_on_submit():
+        save_room(centre, None, {"code": form.code.data, "name": form.name.data,
+                                 "capacity": form.capacity.data, "active": True})
+        db.session.commit()
+        flash(_("Room added."), "success")
+        return redirect(url_for("centres.show", centre_id=centre.id))
+    return render_template("centres/show.html", centre=centre, room_form=form,
+                           closure_form=ClosureForm(formdata=None), levels=LEVEL_LABELS), 422
+
+
+@bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_room(room_id: int):
+    room = _room_or_404(room_id)
+    form = RoomForm(obj=room, room_id=room.id)
+    if form.validate_on_submit():
+        save_room(room.centre, room, {"code": form.code.data, "name": form.name.data,
+                                      "capacity": form.capacity.data,
+                                      "active": form.active.data})
+        db.session.commit()
+        flash(_("Room saved."), "success")
+        return redirect(url_for("centres.show", centre_id=room.centre_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("centres/room_form.html", form=form, room=room), status
+
+
+@bp.route("/rooms/<int:room_id>/active", methods=["POST"])
+@editor_required
+def room_active(room_id: int):
+    room = _room_or_404(room_id)
+    set_room_active(room, request.form.get("active") == "1")
+    db.session.commit()
+    return redirect(url_for("centres.show", centre_id=room.centre_id))
+
+
+@bp.route("/<int:centre_id>/closures", methods=["POST"])
+@editor_required
+def add_closure(centre_id: int):
+    centre = _centre_or_404(centre_id)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        add_centre_date(centre, form.date.data, "closed", form.note.data)
+        db.session.commit()
+        flash(_("Closure recorded."), "success")
+        return redirect(url_for("centres.show", centre_id=centre.id))
+    return render_template("centres/show.html", centre=centre, room_form=RoomForm(formdata=None),
+                           closure_form=form, levels=LEVEL_LABELS), 422
+
+
+@bp.route("/dates/<int:date_id>/delete", methods=["POST"])
+@editor_required
+def delete_date(date_id: int):
+    entry = db.session.get(CentreDate, date_id) or abort(404)
+    centre_id = entry.centre_id
+    remove_centre_date(entry)
+    db.session.commit()
+    flash(_("Date removed."), "success")
+    return redirect(url_for("centres.show", centre_id=centre_id))
+
+
+@bp.route("/<int:centre_id>/market-days", methods=["GET", "POST"])
+@editor_required
+def market_days(centre_id: int):
+    """Generate every Nth day over a period: the first POST previews, `confirm` saves."""
+    centre = _centre_or_404(centre_id)
+    form = MarketDaysForm()
+    dates = None
+    if form.validate_on_submit():
+        dates = every_nth_day(form.start.data, form.end.data, form.every.data)
+        if request.form.get("confirm") == "1":
+            added = add_open_dates(centre, dates, form.note.data)
+            db.session.commit()
+            flash(_("%(n)s market days added.", n=added), "success")
+            return redirect(url_for("centres.show", centre_id=centre.id))
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("centres/market_days.html", centre=centre, form=form,
+                           dates=dates), status
+
+
+# --- hearing sessions (administrators) --------------------------------------------------------
+
+
+@bp.route("/sessions", methods=["GET", "POST"])
+def sessions():
+    form = SessionForm()
+    if request.method == "POST":
+        return _save_session_view(None, form)
+    return render_template("centres/sessions.html", sessions=list_sessions(), form=form)
+
+
+@role_required("admin")
+def _save_session_view(session: HearingSession | None, form: SessionForm):
+    if form.validate_on_submit():
+        save_session(session, {"code": form.code.data, "name": form.name.data,
+                               "starts_at": form.starts_at.data, "ends_at": form.ends_at.data,
+                               "position": form.position.data})
+        db.session.commit()
+        flash(_("Session saved."), "success")
+        return redirect(url_for("centres.sessions"))
+    if session is None:
+        return render_template("centres/sessions.html", sessions=list_sessions(), form=form), 422
+    return render_template("centres/session_form.html", form=form, session=session), 422
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def edit_session(session_id: int):
+    session = db.session.get(HearingSession, session_id) or abort(404)
+    form = SessionForm(obj=session, session_id=session.id)
+    if request.method == "POST":
+        return _save_session_view(session, form)
+    return render_template("centres/session_form.html", form=form, session=session)
+
+
+# --- regions -----------------------------------------------------------------------------------
+
+
+@bp.route("/regions", methods=["GET", "POST"])
+def regions():
+    form = RegionForm(regions=list_regions())
+    if request.method == "GET" and request.args.get("parent", type=int):
+        form.parent_id.data = request.args.get("parent", type=int)
+    if request.method == "POST":
+        return _add_region_view(form)
+    return render_template("centres/regions.html", tree=region_tree(), form=form,
+                           child_level=child_level)
+
+
+@editor_required
+def _add_region_view(form: RegionForm):
+    if form.validate_on_submit():
+        parent = db.session.get(Region, form.parent_id.data) if form.parent_id.data else None
+        region = add_region(form.code.data, form.name.data, parent)
+        db.session.commit()
+        flash(_("Region %(name)s added.", name=region.name), "success")
+        return redirect(url_for("centres.regions"))
+    return render_template("centres/regions.html", tree=region_tree(), form=form,
+                           child_level=child_level), 422

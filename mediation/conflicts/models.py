@@ -17,6 +17,9 @@ from mediation.extensions import db
 from mediation.roster.models import Organisation, Person
 
 CONFLICT_KINDS = ("hard", "waivable", "soft")
+CONFLICT_SOURCES = ("declared", "automatic")
+# Why an automatic finding was made (see conflicts.services.automatic_findings).
+AUTOMATIC_RULES = ("member", "same_supervisor", "parent_child")
 
 
 class Conflict(db.Model):
@@ -31,6 +34,17 @@ class Conflict(db.Model):
             name="one_target",
         ),
         sa.CheckConstraint("waived_at IS NULL OR kind = 'waivable'", name="only_waivable_waived"),
+        sa.CheckConstraint("source IN ('declared', 'automatic')", name="source"),
+        sa.CheckConstraint(
+            "rule IS NULL OR rule IN ('member', 'same_supervisor', 'parent_child')", name="rule"
+        ),
+        # A stored automatic finding is the record of a decision on one case, about one of the
+        # case's organisations (a respondent or a party's organisation), under one rule.
+        sa.CheckConstraint(
+            "source = 'declared' OR (case_id IS NOT NULL AND basis_organisation_id IS NOT NULL"
+            " AND rule IS NOT NULL)",
+            name="automatic_basis",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,11 +74,35 @@ class Conflict(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     dismissal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # 'declared' by a coordinator, or 'automatic': a decision (waiver, dismissal) recorded on a
+    # conflict found from organisation membership.
+    source: Mapped[str] = mapped_column(
+        sa.String(16), default="declared", server_default="declared"
+    )
+    # Automatic only: the case's organisation the finding was about, and the rule that found it.
+    basis_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str | None] = mapped_column(sa.String(32))
 
     person: Mapped[Person] = relationship()
     case: Mapped[Case | None] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     party: Mapped[Party | None] = relationship()
+    basis_organisation: Mapped[Organisation | None] = relationship(
+        foreign_keys=[basis_organisation_id]
+    )
+    declared_by = relationship("User", foreign_keys=[declared_by_id])
+    waived_by = relationship("User", foreign_keys=[waived_by_id])
+    dismissed_by = relationship("User", foreign_keys=[dismissed_by_id])
+
+    @property
+    def state(self) -> str:
+        if self.dismissed_at is not None:
+            return "dismissed"
+        if self.waived_at is not None:
+            return "waived"
+        return "active"
 
     @property
     def effective_kind(self) -> str | None:

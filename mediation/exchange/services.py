@@ -20,6 +20,7 @@ import scheduler
 from mediation.cases.models import Case, CaseEvent, Party
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
+from mediation.conflicts.services import undecided_automatic_conflicts
 from mediation.extensions import db
 from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
 from mediation.regions.models import REGION_LEVELS, Region
@@ -144,6 +145,12 @@ def _conflicts_out(people: set[str], cases: dict[int, Case]) -> list[scheduler.C
             continue
         reason = c.reason if c.party is None else f"conflict with a party of this case: {c.reason}"
         out.append(scheduler.Conflict(c.person.code, kind, reason, case=cases[case_id].reference))
+    # Conflicts found from organisation records (same supervising department as a respondent,
+    # parent or child organisation) bind the planner as hard until a coordinator waives or
+    # dismisses them. Membership itself is the planner's own rule 4, so it is not repeated.
+    for f in undecided_automatic_conflicts(list(cases.values())):
+        if f.rule != "member" and f.person.code in people:
+            out.append(scheduler.Conflict(f.person.code, "hard", f.reason, case=f.case.reference))
     return out
 
 

@@ -27,6 +27,11 @@ class ExpertiseArea(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(200))
     name_zh: Mapped[str | None] = mapped_column(sa.String(200))
 
+    def display_name(self, locale: str | None = None) -> str:
+        if locale and str(locale).startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name_en
+
     def __repr__(self) -> str:
         return f"<ExpertiseArea {self.code}>"
 

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date as _date
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
+from mediation.audit.services import record
+from mediation.centres.models import HearingSession
 from mediation.extensions import db
-from mediation.roster.models import Organisation, OrganisationAlias, Person
+from mediation.regions.models import Region
+from mediation.roster.models import (
+    ExpertiseArea,
+    Organisation,
+    OrganisationAlias,
+    Person,
+    Unavailability,
+    person_expertise,
+    person_organisations,
+    person_regions,
+)
+
+
+def _(message: str, **values) -> str:
+    """Translated in a request; plain English outside one (CLI, tests, the planner export)."""
+    if has_request_context():
+        return gettext(message, **values)
+    return message % values if values else message
+
 
 PAGE_SIZE = 50
 
@@ -66,3 +89,294 @@ def search_people(query: str = "", role: str | None = None, page: int = 1):
     elif role == "counsellor":
         stmt = stmt.where(Person.is_counsellor)
     return db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+# --- filters, people and their availability -------------------------------------------------
+# (Operations flush and write an audit entry; the request commits once.)
+
+ALL_WEEKDAYS = [1, 2, 3, 4, 5, 6, 7]
+
+
+class RosterError(ValueError):
+    """An operation refused for a reason the coordinator can read."""
+
+
+def filter_people(query: str = "", role: str | None = None, expertise_id: int | None = None,
+                  region_id: int | None = None, active: str | None = None, page: int = 1):
+    """Like `search_people`, with filters by expertise area, region served and active state."""
+    stmt = (
+        sa.select(Person)
+        .options(selectinload(Person.expertise), selectinload(Person.organisations),
+                 selectinload(Person.regions))
+        .order_by(Person.code)
+    )
+    if query:
+        like = f"%{query.strip()}%"
+        stmt = stmt.where(sa.or_(Person.name.ilike(like), Person.code.ilike(like)))
+    if role == "expert":
+        stmt = stmt.where(Person.is_expert)
+    elif role == "counsellor":
+        stmt = stmt.where(Person.is_counsellor)
+    if expertise_id:
+        stmt = stmt.where(Person.id.in_(
+            sa.select(person_expertise.c.person_id)
+            .where(person_expertise.c.expertise_area_id == expertise_id)))
+    if region_id:
+        # People who serve this region: those who travel anywhere, or list it or a region above.
+        region = db.session.get(Region, region_id)
+        if region is not None:
+            ids = [region.id] + [r.id for r in region.ancestors()]
+            listed = sa.select(person_regions.c.person_id)
+            stmt = stmt.where(sa.or_(
+                Person.id.in_(listed.where(person_regions.c.region_id.in_(ids))),
+                Person.id.not_in(listed),
+            ))
+    if active == "active":
+        stmt = stmt.where(Person.active)
+    elif active == "inactive":
+        stmt = stmt.where(sa.not_(Person.active))
+    return db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def code_taken(code: str, exclude_id: int | None = None) -> bool:
+    stmt = sa.select(Person.id).where(Person.code == code.strip())
+    if exclude_id is not None:
+        stmt = stmt.where(Person.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def person_snapshot(p: Person) -> dict:
+    return {
+        "code": p.code, "name": p.name, "email": p.email, "phone": p.phone, "title": p.title,
+        "roles": p.roles, "expertise": [a.code for a in p.expertise],
+        "organisations": [o.name for o in p.organisations],
+        "regions": [r.code for r in p.regions], "max_hearings": p.max_hearings,
+        "max_per_day": p.max_per_day, "available_weekdays": p.available_weekdays,
+        "active": p.active, "notes": p.notes,
+    }
+
+
+def resolve_organisations(names: list[str]) -> list[Organisation]:
+    """Each name or alias to its record (created when unknown), without duplicates."""
+    out: list[Organisation] = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        org = get_or_create_organisation(name)
+        if org not in out:
+            out.append(org)
+    return out
+
+
+def save_person(person: Person | None, data: dict) -> Person:
+    """Create (person=None) or update a person from validated form data."""
+    creating = person is None
+    before = None if creating else person_snapshot(person)
+    if creating:
+        person = Person()
+        db.session.add(person)
+    for key in ("code", "name", "email", "phone", "title", "notes"):
+        value = data.get(key)
+        setattr(person, key, value.strip() if isinstance(value, str) and value.strip() else
+                (None if key not in ("code", "name") else value))
+    person.is_expert = bool(data.get("is_expert"))
+    person.is_counsellor = bool(data.get("is_counsellor"))
+    if not (person.is_expert or person.is_counsellor):
+        raise RosterError(_("Choose at least one role: expert or counsellor."))
+    person.active = bool(data.get("active", True))
+    person.max_hearings = data.get("max_hearings")
+    person.max_per_day = data.get("max_per_day")
+    weekdays = sorted(set(data.get("available_weekdays") or []))
+    if not weekdays:
+        raise RosterError(_("Tick at least one weekday."))
+    # Every day is stored as None (exchange format: no available_weekdays = every day).
+    person.available_weekdays = None if weekdays == ALL_WEEKDAYS else weekdays
+    ids = data.get("expertise_ids") or []
+    person.expertise = list(db.session.scalars(
+        sa.select(ExpertiseArea).where(ExpertiseArea.id.in_(ids or [-1]))))
+    rids = data.get("region_ids") or []
+    person.regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(rids or [-1]))))
+    person.organisations = resolve_organisations(data.get("organisation_names") or [])
+    db.session.flush()
+    record("person.create" if creating else "person.update", person, before=before,
+           after=person_snapshot(person), summary=f"{person.code} {person.name}")
+    return person
+
+
+def set_active(person: Person, active: bool) -> Person:
+    if person.active != active:
+        person.active = active
+        db.session.flush()
+        record("person.activate" if active else "person.deactivate", person,
+               before={"active": not active}, after={"active": active}, summary=person.code)
+    return person
+
+
+def toggle_unavailability(person: Person, day: _date, session: HearingSession | None,
+                          reason: str | None = None) -> str:
+    """Mark `day` (or one session of it) unavailable, or clear it if already marked.
+
+    Returns "added" or "removed". Marking the whole day replaces that day's single sessions.
+    """
+    same_day = [u for u in person.unavailability if u.date == day]
+    sid = session.id if session is not None else None
+    existing = next((u for u in same_day if u.session_id == sid), None)
+    snapshot = {"date": day.isoformat(), "session": session.code if session else None}
+    if existing is not None:
+        person.unavailability.remove(existing)
+        db.session.flush()
+        record("person.unavailability.remove", person, before=snapshot, summary=person.code)
+        return "removed"
+    if session is not None and any(u.session_id is None for u in same_day):
+        raise RosterError(_("Already unavailable the whole day."))
+    if session is None:
+        for u in same_day:
+            person.unavailability.remove(u)
+        db.session.flush()
+    person.unavailability.append(Unavailability(date=day, session=session,
+                                                reason=(reason or "").strip() or None))
+    db.session.flush()
+    record("person.unavailability.add", person, after=dict(snapshot, reason=reason),
+           summary=person.code)
+    return "added"
+
+
+def remove_unavailability(entry: Unavailability) -> None:
+    person = entry.person
+    snapshot = {"date": entry.date.isoformat(),
+                "session": entry.session.code if entry.session else None}
+    person.unavailability.remove(entry)
+    db.session.flush()
+    record("person.unavailability.remove", person, before=snapshot, summary=person.code)
+
+
+# --- expertise areas ------------------------------------------------------------------------
+
+
+def save_expertise_area(area: ExpertiseArea | None, code: str, name_en: str,
+                        name_zh: str | None = None) -> ExpertiseArea:
+    code = code.strip()
+    clash = db.session.scalar(sa.select(ExpertiseArea).where(ExpertiseArea.code == code))
+    if clash is not None and clash is not area:
+        raise RosterError(_("The code %(code)s is already used.", code=code))
+    before = None if area is None else {"code": area.code, "name_en": area.name_en,
+                                        "name_zh": area.name_zh}
+    if area is None:
+        area = ExpertiseArea()
+        db.session.add(area)
+    area.code, area.name_en, area.name_zh = code, name_en.strip(), (name_zh or "").strip() or None
+    db.session.flush()
+    record("expertise.create" if before is None else "expertise.update", area, before=before,
+           after={"code": area.code, "name_en": area.name_en, "name_zh": area.name_zh},
+           summary=area.code)
+    return area
+
+
+# --- organisations --------------------------------------------------------------------------
+
+
+def search_organisations(query: str = "", page: int = 1):
+    stmt = (sa.select(Organisation).options(selectinload(Organisation.aliases),
+                                            selectinload(Organisation.parent))
+            .order_by(Organisation.name))
+    if query:
+        key = normalise_name(query)
+        like = f"%{query.strip()}%"
+        stmt = stmt.where(sa.or_(
+            Organisation.name.ilike(like),
+            Organisation.id.in_(sa.select(OrganisationAlias.organisation_id)
+                                .where(OrganisationAlias.alias.like(f"%{key}%"))),
+        ))
+    return db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def create_organisation(name: str, parent: Organisation | None = None) -> Organisation:
+    name = name.strip()
+    if not name:
+        raise RosterError(_("A name is required."))
+    if find_organisation(name) is not None:
+        raise RosterError(_("%(name)s is already a name or alias of an organisation.", name=name))
+    org = get_or_create_organisation(name)
+    org.parent = parent
+    db.session.flush()
+    record("organisation.create", org, after={"name": org.name}, summary=org.name)
+    return org
+
+
+def add_organisation_alias(org: Organisation, alias: str) -> None:
+    key = normalise_name(alias)
+    if not key:
+        raise RosterError(_("An alias is required."))
+    owner = find_organisation(alias)
+    if owner is not None and owner is not org:
+        raise RosterError(_("%(alias)s already belongs to %(name)s: merge the two records "
+                            "instead.", alias=alias, name=owner.name))
+    if any(a.alias == key for a in org.aliases):
+        return
+    add_alias(org, alias)
+    db.session.flush()
+    record("organisation.alias", org, after={"alias": key}, summary=f"{org.name}: {key}")
+
+
+def set_organisation_parent(org: Organisation, parent: Organisation | None) -> None:
+    node = parent
+    while node is not None:
+        if node.id == org.id:
+            raise RosterError(_("An organisation cannot be supervised by itself or by one of "
+                                "the organisations it supervises."))
+        node = node.parent
+    before = {"parent": org.parent.name if org.parent else None}
+    org.parent = parent
+    db.session.flush()
+    record("organisation.parent", org, before=before,
+           after={"parent": parent.name if parent else None}, summary=org.name)
+
+
+def merge_organisations(keep: Organisation, drop: Organisation) -> Organisation:
+    """Fold the duplicate `drop` into `keep`: names, aliases, members, respondents, parties,
+    conflicts and supervised organisations move to `keep`; `drop` is deleted."""
+    from mediation.cases.models import Party, case_respondents
+    from mediation.conflicts.models import Conflict
+
+    if keep.id == drop.id:
+        raise RosterError(_("Choose two different organisations."))
+    before = {"kept": keep.name, "dropped": drop.name, "dropped_id": drop.id,
+              "dropped_aliases": sorted(a.alias for a in drop.aliases)}
+    s = db.session
+
+    def move_link(table, owner_col: str) -> None:
+        owners = sa.select(table.c[owner_col]).where(table.c.organisation_id == keep.id)
+        s.execute(sa.delete(table).where(table.c.organisation_id == drop.id,
+                                         table.c[owner_col].in_(owners)))
+        s.execute(sa.update(table).where(table.c.organisation_id == drop.id)
+                  .values(organisation_id=keep.id))
+
+    move_link(person_organisations, "person_id")
+    move_link(case_respondents, "case_id")
+    s.execute(sa.update(Party).where(Party.organisation_id == drop.id)
+              .values(organisation_id=keep.id))
+    s.execute(sa.update(Conflict).where(Conflict.organisation_id == drop.id)
+              .values(organisation_id=keep.id))
+    s.execute(sa.update(Conflict).where(Conflict.basis_organisation_id == drop.id)
+              .values(basis_organisation_id=keep.id))
+    s.execute(sa.update(Organisation).where(Organisation.parent_id == drop.id,
+                                            Organisation.id != keep.id)
+              .values(parent_id=keep.id))
+    if keep.parent_id is None and drop.parent_id not in (None, keep.id):
+        keep.parent_id = drop.parent_id
+    if keep.parent_id == drop.id:
+        keep.parent_id = None
+    aliases = [a.alias for a in drop.aliases] + [drop.name]
+    drop.aliases.clear()
+    s.flush()
+    s.delete(drop)
+    s.flush()
+    s.expire_all()
+    for alias in aliases:
+        add_alias(keep, alias)
+    s.flush()
+    record("organisation.merge", keep, before=before,
+           after={"kept": keep.name, "aliases": sorted(a.alias for a in keep.aliases)},
+           summary=f"{drop.name} → {keep.name}")
+    return keep

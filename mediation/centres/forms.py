@@ -1,0 +1,169 @@
+"""Centre, room, dated-exception, market-day, session and region forms."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from mediation.centres.models import CENTRE_LEVELS, Centre, HearingSession, Room
+from mediation.centres.services import MAX_GENERATED_DATES, code_taken
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    if SelectChoice is None:  # pragma: no cover
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+WEEKDAYS = [
+    (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
+    (5, _l("Friday")), (6, _l("Saturday")), (7, _l("Sunday")),
+]
+LEVEL_LABELS = {"city": _l("City"), "county": _l("County"), "town": _l("Town (street)"),
+                "village": _l("Village (community)"), "venue": _l("Market-day venue")}
+CODE = Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CentreForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(_l("A code is required.")), Length(max=64), CODE])
+    name = StringField(_l("Name"), validators=[
+        DataRequired(_l("A name is required.")), Length(max=200)])
+    level = SelectField(_l("Level"), choices=choices(
+        (k, LEVEL_LABELS[k]) for k in CENTRE_LEVELS))
+    region_id = SelectField(_l("Region served"), coerce=int)
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    open_weekdays = MultiCheckboxField(_l("Open on"), coerce=int, choices=choices(WEEKDAYS))
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, centre_id: int | None = None, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.centre_id = centre_id
+        self.region_id.choices = choices((r.id, f"{r.name} ({r.code})") for r in regions)
+
+    def validate_code(self, field):
+        if field.data and code_taken(Centre, field.data, self.centre_id):
+            raise ValidationError(_("Another centre already has this code."))
+
+    def validate_open_weekdays(self, field):
+        if not field.data and self.level.data != "venue":
+            raise ValidationError(
+                _("Tick the weekdays it opens (only a market-day venue may have none)."))
+
+
+class RoomForm(FlaskForm):
+    code = StringField(_l("Room code"), validators=[
+        DataRequired(_l("A code is required.")), Length(max=64), CODE])
+    name = StringField(_l("Room name"), validators=[
+        DataRequired(_l("A name is required.")), Length(max=200)])
+    capacity = IntegerField(_l("Seats"), validators=[
+        InputRequired(_l("Enter the number of seats.")),
+        NumberRange(min=1, max=10000, message=_l("Enter a whole number of at least 1."))])
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, room_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.room_id = room_id
+
+    def validate_code(self, field):
+        if field.data and code_taken(Room, field.data, self.room_id):
+            raise ValidationError(_("Another room already has this code."))
+
+
+class ClosureForm(FlaskForm):
+    date = DateField(_l("Closed on"), validators=[InputRequired(_l("Enter a date."))])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class MarketDaysForm(FlaskForm):
+    start = DateField(_l("First market day"), validators=[InputRequired(_l("Enter a date."))])
+    end = DateField(_l("Until"), validators=[InputRequired(_l("Enter a date."))])
+    every = IntegerField(_l("Every how many days"), default=5, validators=[
+        InputRequired(_l("Enter a number.")),
+        NumberRange(min=1, max=366, message=_l("Enter a whole number from 1 to 366."))])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+    def validate_end(self, field):
+        if self.start.data and field.data:
+            if field.data < self.start.data:
+                raise ValidationError(_("The period must not end before it starts."))
+            if (field.data - self.start.data).days > 2 * 366:
+                raise ValidationError(_("The period may be at most two years."))
+
+    def validate_every(self, field):
+        if self.start.data and self.end.data and field.data and field.data >= 1 and \
+                (self.end.data - self.start.data).days // field.data + 1 > MAX_GENERATED_DATES:
+            raise ValidationError(_("That makes more than %(n)s dates.", n=MAX_GENERATED_DATES))
+
+
+class SessionForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(_l("A code is required.")), Length(max=32), CODE])
+    name = StringField(_l("Name"), validators=[
+        DataRequired(_l("A name is required.")), Length(max=100)])
+    starts_at = TimeField(_l("Starts"), validators=[InputRequired(_l("Enter a time."))])
+    ends_at = TimeField(_l("Ends"), validators=[InputRequired(_l("Enter a time."))])
+    position = IntegerField(_l("Order"), default=0, validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("Enter a number from 0 to 100."))])
+
+    def __init__(self, *args, session_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session_id = session_id
+
+    def validate_code(self, field):
+        if field.data and code_taken(HearingSession, field.data, self.session_id):
+            raise ValidationError(_("Another session already has this code."))
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_("A session must end after it starts."))
+
+
+class RegionForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(_l("A code is required.")), Length(max=64), CODE])
+    name = StringField(_l("Name"), validators=[
+        DataRequired(_l("A name is required.")), Length(max=200)])
+    parent_id = SelectField(_l("Under"), coerce=int)
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_id.choices = choices(
+            [(0, _("(top: a city)"))] +
+            [(r.id, f"{r.name} ({r.code})") for r in regions if r.level != "village"])
+
+    def validate_code(self, field):
+        from mediation.regions.models import Region
+
+        if field.data and code_taken(Region, field.data):
+            raise ValidationError(_("Another region already has this code."))

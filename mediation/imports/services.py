@@ -1,0 +1,802 @@
+"""Imports of people, organisations and cases from CSV/XLSX, and list exports.
+
+Three steps, each a plain function tested directly:
+
+* `parse_table(data, filename)`: bytes → header and rows (UTF-8, UTF-8 with BOM, then GB18030 for
+  CSVs saved by Chinese Excel; or XLSX). Refuses empty, headerless and oversized files with
+  `ImportFileError`.
+* `run_import(kind, header, rows, apply=False)`: validates every row and works out, row by row,
+  what would be created, updated or left unchanged. With `apply=True` and no errors it also
+  writes (flushes only; the caller commits once). Any error means nothing is written.
+* `export_rows(kind)` + `to_csv` / `to_xlsx`: the same columns out, with formula injection
+  neutralised, so an exported file imports back as "0 created, 0 updated".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from mediation.audit.services import record
+from mediation.cases.models import CATEGORIES, Case, Party
+from mediation.extensions import db
+from mediation.regions.models import Region
+from mediation.roster.models import ExpertiseArea, Organisation, Person
+from mediation.roster.services import add_alias, find_organisation, normalise_name
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+KINDS = ("people", "organisations", "cases")
+
+
+def _(text: str, **values) -> str:
+    """Translated in a request; plain English outside one."""
+    if has_request_context():
+        return gettext(text, **values)
+    return text % values if values else text
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (encoding, size, header …)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    description: object  # a lazy string
+    example: str = ""
+
+
+COLUMNS: dict[str, list[Column]] = {
+    "people": [
+        Column("code", True, _l("Unique person code; rows are matched on it."), "P0001"),
+        Column("name", True, _l("Full name."), "Wang Li"),
+        Column("email", False, _l("Email address."), "wang.li@example.org"),
+        Column("phone", False, _l("Phone number."), ""),
+        Column("title", False, _l("Job title."), "Senior lawyer"),
+        Column("roles", False, _l("expert and/or counsellor, separated by ; (default expert)."),
+               "expert"),
+        Column("expertise", False, _l("Expertise area codes, separated by ;"), "land;law"),
+        Column("organisations", False,
+               _l("Organisation names or aliases, separated by ; (new ones are created)."),
+               "Ning'an Law Firm"),
+        Column("regions", False, _l("Codes of the regions served, separated by ; (empty: anywhere)."),
+               ""),
+        Column("max_hearings", False, _l("Maximum hearings in a planning horizon (whole number ≥ 0)."),
+               "10"),
+        Column("max_per_day", False, _l("Maximum hearings per day (whole number ≥ 0)."), "2"),
+        Column("available_weekdays", False,
+               _l("ISO weekdays worked, 1 = Monday … 7 = Sunday, separated by ; (empty: every day)."),
+               "1;2;3;4;5"),
+        Column("active", False, _l("yes or no (default yes)."), "yes"),
+    ],
+    "organisations": [
+        Column("name", True, _l("Organisation name; matched on the name or any alias."),
+               "Ning'an Town Government"),
+        Column("aliases", False, _l("Other names, separated by ;"), "宁安镇人民政府"),
+        Column("kind", False, _l("Kind, e.g. government, company, hospital."), "government"),
+        Column("parent", False, _l("Supervising department (name or alias; in the file or known)."),
+               ""),
+    ],
+    "cases": [
+        Column("reference", True, _l("Unique case reference; rows are matched on it."), "2026-0001"),
+        Column("title", True, _l("Short title (no private details)."), "Unpaid wages, site 3"),
+        Column("category", True, _l("One of: %(values)s.", values=", ".join(CATEGORIES)),
+               "unpaid_wages"),
+        Column("region", True, _l("Region code where the case is heard."), "city.c0"),
+        Column("registered_on", True, _l("Date registered, YYYY-MM-DD."), "2026-11-02"),
+        Column("accepted_on", False, _l("Date accepted, YYYY-MM-DD."), ""),
+        Column("due_by", False, _l("Hearing due by, YYYY-MM-DD."), ""),
+        Column("earliest", False, _l("No hearing before, YYYY-MM-DD."), ""),
+        Column("priority", False, _l("1 (low) to 5 (high), default 3."), "3"),
+        Column("attendees", False, _l("Petitioners and representatives attending (≥ 0)."), "1"),
+        Column("needs_counsellor", False, _l("yes or no."), "no"),
+        Column("repeat_count", False, _l("Earlier petitions on the same matter (≥ 0)."), "0"),
+        Column("required_expertise", False, _l("Expertise area codes, separated by ;"), "labour"),
+        Column("respondents", False, _l("Organisations complained about, separated by ;"), ""),
+        Column("parties", False, _l("Names of the parties, separated by ; (added, never removed)."),
+               "Zhang San"),
+        Column("responsible_leader", False, _l("Responsible leader (leader case ownership)."), ""),
+    ],
+}
+
+KIND_LABELS = {"people": _l("People"), "organisations": _l("Organisations"), "cases": _l("Cases")}
+
+
+# --- reading a file ----------------------------------------------------------------------------
+
+
+def _normalise_header(name: object) -> str:
+    return re.sub(r"[\s-]+", "_", str(name or "").strip().lower())
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    # Undo the export's formula neutralisation so an exported file imports back unchanged.
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        text = text[1:]
+    return text
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (Chinese Excel's "CSV" encoding)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ImportFileError(_(
+            "The file is neither UTF-8 nor GB18030 text. Save it as \"CSV UTF-8\" and try again."
+        )) from None
+
+
+def _is_xlsx(data: bytes, filename: str) -> bool:
+    return filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheet = book.worksheets[0]
+                out = []
+                for values in sheet.iter_rows(values_only=True):
+                    out.append([_cell(v) for v in values])
+                    if len(out) > MAX_ROWS + 1:
+                        break
+            finally:
+                book.close()
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
+        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
+    return out
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = decode_text(data)
+    if "\x00" in text:
+        raise ImportFileError(_("The file is not a CSV text file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    out = []
+    try:
+        for values in csv.reader(io.StringIO(text, newline=""), dialect):
+            out.append([_cell(v) for v in values])
+            if len(out) > MAX_ROWS + 1:
+                break
+    except csv.Error as exc:
+        raise ImportFileError(_("The CSV file cannot be read: %(error)s", error=str(exc))) from None
+    return out
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, values by column)
+
+
+def parse_table(data: bytes, filename: str = "") -> Table:
+    """Read a CSV or XLSX file into a header and numbered rows (header = row 1)."""
+    if not data or not data.strip():
+        raise ImportFileError(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(_("The file is larger than %(mb)s MB; split it into smaller files.",
+                                mb=MAX_BYTES // (1024 * 1024)))
+    raw = _xlsx_rows(data) if _is_xlsx(data, filename) else _csv_rows(data)
+    numbered = [(i, r) for i, r in enumerate(raw, start=1) if any(v for v in r)]
+    if not numbered:
+        raise ImportFileError(_("The file is empty."))
+    header_no, header_values = numbered[0]
+    header = [_normalise_header(h) for h in header_values]
+    while header and not header[-1]:
+        header.pop()
+    if not any(header):
+        raise ImportFileError(_("The first row must be a header naming the columns."))
+    seen = set()
+    for name in header:
+        if name and name in seen:
+            raise ImportFileError(_("Column %(name)s appears twice in the header.", name=name))
+        seen.add(name)
+    body = numbered[1:]
+    if len(body) > MAX_ROWS:
+        raise ImportFileError(_("The file has more than %(n)s rows; split it into smaller files.",
+                                n=f"{MAX_ROWS:,}"))
+    rows = []
+    for number, values in body:
+        rows.append((number, {name: (values[i] if i < len(values) else "")
+                              for i, name in enumerate(header) if name}))
+    return Table(header=[h for h in header if h], rows=rows)
+
+
+# --- validating and applying -------------------------------------------------------------------
+
+
+@dataclass
+class Issue:
+    row: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("row %(row)s, column %(column)s: %(problem)s",
+                     row=self.row, column=self.column, problem=self.message)
+        return _("row %(row)s: %(problem)s", row=self.row, problem=self.message)
+
+
+@dataclass
+class RowResult:
+    row: int
+    key: str
+    action: str  # create | update | unchanged
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: list[RowResult] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def created(self) -> int:
+        return self.count("create")
+
+    @property
+    def updated(self) -> int:
+        return self.count("update")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    def summary(self) -> str:
+        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged",
+                 created=self.created, updated=self.updated, unchanged=self.unchanged)
+
+
+class _RowErrors(Exception):
+    pass
+
+
+class _Row:
+    """Typed access to one row's cells, collecting errors with their column."""
+
+    def __init__(self, number: int, values: dict[str, str], report: ImportReport):
+        self.number, self.values, self.report = number, values, report
+        self.failed = False
+
+    def has(self, column: str) -> bool:
+        return column in self.values
+
+    def error(self, column: str | None, message: str) -> None:
+        self.report.errors.append(Issue(self.number, column, message))
+        self.failed = True
+
+    def text(self, column: str, max_length: int, required: bool = False) -> str | None:
+        value = self.values.get(column, "").strip()
+        if not value:
+            if required:
+                self.error(column, _("is required"))
+            return None
+        if len(value) > max_length:
+            self.error(column, _("must be at most %(n)s characters", n=max_length))
+            return None
+        return value
+
+    def integer(self, column: str, low: int = 0, high: int | None = None) -> int | None:
+        value = self.values.get(column, "").strip()
+        if not value:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            if high is None:
+                self.error(column, _("must be a whole number ≥ %(low)s", low=low))
+            else:
+                self.error(column, _("must be a whole number from %(low)s to %(high)s",
+                                     low=low, high=high))
+            return None
+        return number
+
+    def day(self, column: str, required: bool = False) -> date | None:
+        value = self.values.get(column, "").strip()
+        if not value:
+            if required:
+                self.error(column, _("is required"))
+            return None
+        try:
+            return date.fromisoformat(value.replace("/", "-")[:10])
+        except ValueError:
+            self.error(column, _("must be a date written YYYY-MM-DD"))
+            return None
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.values.get(column, "").strip().lower()
+        if not value:
+            return None
+        if value in ("yes", "y", "true", "1", "是", "x"):
+            return True
+        if value in ("no", "n", "false", "0", "否"):
+            return False
+        self.error(column, _("must be yes or no"))
+        return None
+
+    def items(self, column: str, separators: str = ";；|\n") -> list[str]:
+        value = self.values.get(column, "")
+        parts = re.split("[" + re.escape(separators) + "]", value)
+        out: list[str] = []
+        for part in parts:
+            part = part.strip()
+            if part and part not in out:
+                out.append(part)
+        return out
+
+
+def _lookup_codes(row: _Row, column: str, model, code_attr: str = "code") -> list:
+    codes = row.items(column, ";；|,，、")
+    if not codes:
+        return []
+    found = {getattr(o, code_attr): o for o in db.session.scalars(
+        sa.select(model).where(getattr(model, code_attr).in_(codes)))}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        row.error(column, _("unknown code(s): %(codes)s", codes=", ".join(missing)))
+    return sorted((found[c] for c in codes if c in found), key=lambda o: getattr(o, code_attr))
+
+
+def _organisations(names: list[str], apply: bool, notes: list[str]) -> list[Organisation]:
+    """Resolve names/aliases to records; unknown ones are created (when applying) and noted."""
+    out: list[Organisation] = []
+    for name in names:
+        org = find_organisation(name)
+        if org is None:
+            notes.append(_("new organisation %(name)s", name=name))
+            if apply:
+                org = Organisation(name=name[:300])
+                add_alias(org, name)
+                db.session.add(org)
+                db.session.flush()
+        if org is not None and org not in out:
+            out.append(org)
+    return out
+
+
+def _diff(obj, values: dict, apply: bool) -> list[str]:
+    """Names of attributes whose value would change; set them when applying."""
+    changed = []
+    for name, value in values.items():
+        current = getattr(obj, name) if obj is not None else None
+        if isinstance(current, list) and isinstance(value, list):
+            same = sorted(map(_ident, current)) == sorted(map(_ident, value))
+        else:
+            same = current == value
+        if not same:
+            changed.append(name)
+            if apply and obj is not None:
+                setattr(obj, name, value)
+    return changed
+
+
+def _ident(value):
+    return getattr(value, "id", None) or value
+
+
+def _check_header(kind: str, header: list[str], report: ImportReport) -> bool:
+    known = {c.name for c in COLUMNS[kind]}
+    for column in COLUMNS[kind]:
+        if column.required and column.name not in header:
+            report.errors.append(Issue(1, column.name, _("required column is missing")))
+    for name in header:
+        if name not in known:
+            report.warnings.append(Issue(1, name, _("unknown column, ignored")))
+    return report.ok
+
+
+def _duplicate(row: _Row, key: str | None, seen: dict[str, int], column: str) -> bool:
+    if key is None:
+        return False
+    folded = normalise_name(key)
+    if folded in seen:
+        row.error(column, _("same as row %(row)s", row=seen[folded]))
+        return True
+    seen[folded] = row.number
+    return False
+
+
+def _people_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | None:
+    code = row.text("code", 64, required=True)
+    name = row.text("name", 200, required=True)
+    if code and not re.fullmatch(r"[\w.-]+", code):
+        row.error("code", _("letters, digits, dots, dashes and underscores only"))
+    _duplicate(row, code, seen, "code")
+    values: dict = {"name": name}
+    for column, length in (("email", 320), ("phone", 64), ("title", 200)):
+        if row.has(column):
+            values[column] = row.text(column, length)
+    if row.has("email") and values.get("email") and "@" not in values["email"]:
+        row.error("email", _("must be an email address"))
+    if row.has("roles"):
+        roles = [r.lower() for r in row.items("roles", ";；|,，、 ")]
+        bad = [r for r in roles if r not in ("expert", "counsellor")]
+        if bad or not roles:
+            row.error("roles", _("must be expert and/or counsellor"))
+        values["is_expert"] = "expert" in roles
+        values["is_counsellor"] = "counsellor" in roles
+    for column in ("max_hearings", "max_per_day"):
+        if row.has(column):
+            values[column] = row.integer(column, 0)
+    if row.has("available_weekdays"):
+        days = []
+        for part in row.items("available_weekdays", ";；|,，、 "):
+            if part.isdigit() and 1 <= int(part) <= 7:
+                days.append(int(part))
+            else:
+                row.error("available_weekdays", _("weekdays are numbers 1 (Monday) to 7 (Sunday)"))
+                break
+        days = sorted(set(days))
+        values["available_weekdays"] = None if not days or days == list(range(1, 8)) else days
+    if row.has("active"):
+        active = row.boolean("active")
+        values["active"] = True if active is None else active
+    if row.has("expertise"):
+        values["expertise"] = _lookup_codes(row, "expertise", ExpertiseArea)
+    if row.has("regions"):
+        values["regions"] = _lookup_codes(row, "regions", Region)
+    if row.failed:
+        return None
+    person = db.session.scalar(sa.select(Person).where(Person.code == code))
+    notes: list[str] = []
+    if row.has("organisations"):
+        values["organisations"] = _organisations(row.items("organisations"), apply, notes)
+        if not apply:
+            # Preview: unknown organisations are only noted; compare the known ones by name.
+            values.pop("organisations")
+            if person is not None and (notes or sorted(o.id for o in person.organisations)
+                                       != sorted(o.id for o in _organisations(
+                                           row.items("organisations"), False, []))):
+                notes.append("organisations")
+    if person is None:
+        values.setdefault("is_expert", True)
+        values.setdefault("is_counsellor", False)
+        if apply:
+            person = Person(code=code, **{k: v for k, v in values.items()
+                                         if k not in ("expertise", "regions", "organisations")})
+            db.session.add(person)
+            person.expertise = values.get("expertise", [])
+            person.regions = values.get("regions", [])
+            person.organisations = values.get("organisations", [])
+            db.session.flush()
+            record("person.import", person, summary=f"created {code}")
+        return RowResult(row.number, code, "create", notes)
+    changes = _diff(person, values, apply)
+    if "organisations" in notes and not apply:
+        notes.remove("organisations")
+        changes.append("organisations")
+    if apply and changes:
+        if not (person.is_expert or person.is_counsellor):
+            row.error("roles", _("must be expert and/or counsellor"))
+            return None
+        db.session.flush()
+        record("person.import", person, summary=f"updated {code}: {', '.join(changes)}")
+    return RowResult(row.number, code, "update" if changes else "unchanged", changes + notes)
+
+
+def _organisations_row(row: _Row, apply: bool, seen: dict[str, int],
+                       names_in_file: set[str], parents: list) -> RowResult | None:
+    name = row.text("name", 300, required=True)
+    _duplicate(row, name, seen, "name")
+    aliases = [a for a in row.items("aliases") if len(a) <= 300]
+    if len(aliases) != len(row.items("aliases")):
+        row.error("aliases", _("each alias must be at most 300 characters"))
+    kind = row.text("kind", 32) if row.has("kind") else None
+    parent = row.text("parent", 300) if row.has("parent") else None
+    if parent and find_organisation(parent) is None and normalise_name(parent) not in names_in_file:
+        row.error("parent", _("unknown organisation %(name)s", name=parent))
+    if row.failed:
+        return None
+    org = find_organisation(name)
+    # An alias that already belongs to another organisation would merge records silently.
+    for alias in aliases:
+        other = find_organisation(alias)
+        if other is not None and (org is None or other.id != org.id):
+            row.error("aliases", _("%(alias)s is already a name of %(other)s",
+                                   alias=alias, other=other.name))
+    if row.failed:
+        return None
+    changes: list[str] = []
+    creating = org is None
+    if creating and apply:
+        org = Organisation(name=name)
+        add_alias(org, name)
+        db.session.add(org)
+    known = {a.alias for a in org.aliases} if org is not None else {normalise_name(name)}
+    new_aliases = [a for a in aliases if normalise_name(a) not in known]
+    if new_aliases and not creating:
+        changes.append("aliases")
+    if row.has("kind") and (org.kind if org is not None else None) != kind and not creating:
+        changes.append("kind")
+    if apply:
+        for alias in new_aliases:
+            add_alias(org, alias)
+        if row.has("kind"):
+            org.kind = kind
+        db.session.flush()
+    if row.has("parent"):
+        parents.append((row, org, name, parent, creating))
+    if apply and (creating or changes):
+        record("organisation.import", org,
+               summary=f"{'created' if creating else 'updated'} {name}")
+    return RowResult(row.number, name, "create" if creating else "update" if changes else "unchanged",
+                     changes)
+
+
+def _cases_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | None:
+    reference = row.text("reference", 64, required=True)
+    _duplicate(row, reference, seen, "reference")
+    values: dict = {"title": row.text("title", 300, required=True)}
+    category = row.text("category", 64, required=True)
+    if category and category not in CATEGORIES:
+        row.error("category", _("must be one of: %(values)s", values=", ".join(CATEGORIES)))
+    values["category"] = category
+    region_code = row.text("region", 64, required=True)
+    if region_code:
+        region = db.session.scalar(sa.select(Region).where(Region.code == region_code))
+        if region is None:
+            row.error("region", _("unknown region code %(code)s", code=region_code))
+        values["region"] = region
+    values["registered_on"] = row.day("registered_on", required=True)
+    for column in ("accepted_on", "due_by", "earliest"):
+        if row.has(column):
+            values[column] = row.day(column)
+    if row.has("priority"):
+        values["priority"] = row.integer("priority", 1, 5) or 3
+    if row.has("attendees"):
+        attendees = row.integer("attendees", 0)
+        values["attendees"] = 1 if attendees is None else attendees
+    if row.has("repeat_count"):
+        values["repeat_count"] = row.integer("repeat_count", 0) or 0
+    if row.has("needs_counsellor"):
+        values["needs_counsellor"] = bool(row.boolean("needs_counsellor"))
+    if row.has("responsible_leader"):
+        values["responsible_leader"] = row.text("responsible_leader", 200)
+    if row.has("required_expertise"):
+        values["required_expertise"] = _lookup_codes(row, "required_expertise", ExpertiseArea)
+    if values.get("accepted_on") and values.get("registered_on") and \
+            values["accepted_on"] < values["registered_on"]:
+        row.error("accepted_on", _("must not be before registered_on"))
+    if values.get("due_by") and values.get("accepted_on") and values["due_by"] < values["accepted_on"]:
+        row.error("due_by", _("must not be before accepted_on"))
+    party_names = row.items("parties")
+    if any(len(p) > 200 for p in party_names):
+        row.error("parties", _("each name must be at most 200 characters"))
+    if row.failed:
+        return None
+    case = db.session.scalar(sa.select(Case).where(Case.reference == reference))
+    notes: list[str] = []
+    if row.has("respondents"):
+        respondents = _organisations(row.items("respondents"), apply, notes)
+        if apply:
+            values["respondents"] = respondents
+        elif case is not None and not notes and \
+                sorted(o.id for o in case.respondents) != sorted(o.id for o in respondents):
+            notes.append("respondents")
+    if case is None:
+        if apply:
+            case = Case(reference=reference, **values)
+            case.parties = [Party(name=p) for p in party_names]
+            db.session.add(case)
+            db.session.flush()
+            record("case.import", case, summary=f"created {reference}")
+        return RowResult(row.number, reference, "create", notes)
+    changes = _diff(case, values, apply)
+    if "respondents" in notes:
+        notes.remove("respondents")
+        changes.append("respondents")
+    existing = {p.name for p in case.parties}
+    new_parties = [p for p in party_names if p not in existing]
+    if new_parties:
+        changes.append("parties")
+        if apply:
+            case.parties.extend(Party(name=p) for p in new_parties)
+    if apply and changes:
+        db.session.flush()
+        record("case.import", case, summary=f"updated {reference}: {', '.join(changes)}")
+    return RowResult(row.number, reference, "update" if changes else "unchanged", changes + notes)
+
+
+def run_import(kind: str, table: Table, apply: bool = False) -> ImportReport:
+    """Validate every row; with `apply` and no errors, write too (flush only).
+
+    Validation always runs over the whole file first, so a file with any error writes nothing.
+    The caller commits when `report.applied` and rolls back otherwise.
+    """
+    if kind not in KINDS:
+        raise ValueError(kind)
+    report = ImportReport(kind)
+    if not _check_header(kind, table.header, report):
+        return report
+    if not table.rows:
+        report.errors.append(Issue(1, None, _("the file has a header but no rows")))
+        return report
+    # Pass 1: validate (and preview); pass 2 (only when clean): apply.
+    for writing in ((False, True) if apply else (False,)):
+        report.rows, seen, parents = [], {}, []
+        names_in_file = {normalise_name(v.get("name", "")) for _n, v in table.rows}
+        with db.session.no_autoflush:
+            for number, values in table.rows:
+                row = _Row(number, values, report)
+                if kind == "people":
+                    result = _people_row(row, writing, seen)
+                elif kind == "organisations":
+                    result = _organisations_row(row, writing, seen, names_in_file, parents)
+                else:
+                    result = _cases_row(row, writing, seen)
+                if result is not None:
+                    report.rows.append(result)
+            _apply_parents(parents, report, writing)
+        if not report.ok:
+            # Nothing may be kept: the caller rolls back when `applied` is False.
+            return report
+    if apply:
+        db.session.flush()
+        record(f"import.{kind}", object_type="import", summary=report.summary())
+        report.applied = True
+    return report
+
+
+def _apply_parents(parents: list, report: ImportReport, apply: bool) -> None:
+    by_row = {r.row: r for r in report.rows}
+    for row, org, _name, parent_name, creating in parents:
+        parent = find_organisation(parent_name) if parent_name else None
+        if parent_name and parent is None and apply:
+            db.session.flush()
+            parent = find_organisation(parent_name)
+        current = org.parent_id if org is not None else None
+        wanted = parent.id if parent is not None else None
+        if parent is not None and org is not None and parent.id == org.id:
+            row.error("parent", _("an organisation cannot supervise itself"))
+            continue
+        if parent_name and parent is None and not apply:
+            # Parent created by another row of this file: it is a change for an existing record.
+            if not creating:
+                _mark(by_row.get(row.number), "parent")
+            continue
+        if current != wanted and not creating:
+            _mark(by_row.get(row.number), "parent")
+        if apply and org is not None:
+            org.parent = parent
+
+
+def _mark(result: RowResult | None, change: str) -> None:
+    if result is None:
+        return
+    result.changes.append(change)
+    if result.action == "unchanged":
+        result.action = "update"
+
+
+# --- templates and exports ---------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
+    columns = COLUMNS[kind]
+    return [c.name for c in columns], [[c.example for c in columns]]
+
+
+def _join(items) -> str:
+    return ";".join(items)
+
+
+def export_rows(kind: str) -> tuple[list[str], list[list[object]]]:
+    """Header and rows of people or cases, in the import columns."""
+    header = [c.name for c in COLUMNS[kind]]
+    rows: list[list[object]] = []
+    if kind == "people":
+        for p in db.session.scalars(sa.select(Person).order_by(Person.code)):
+            rows.append([
+                p.code, p.name, p.email or "", p.phone or "", p.title or "", _join(p.roles),
+                _join(a.code for a in p.expertise), _join(o.name for o in p.organisations),
+                _join(r.code for r in p.regions),
+                "" if p.max_hearings is None else p.max_hearings,
+                "" if p.max_per_day is None else p.max_per_day,
+                _join(str(d) for d in (p.available_weekdays or [])),
+                "yes" if p.active else "no",
+            ])
+    elif kind == "cases":
+        for c in db.session.scalars(sa.select(Case).order_by(Case.reference)):
+            rows.append([
+                c.reference, c.title, c.category, c.region.code, c.registered_on.isoformat(),
+                _iso(c.accepted_on), _iso(c.due_by), _iso(c.earliest), c.priority, c.attendees,
+                "yes" if c.needs_counsellor else "no", c.repeat_count,
+                _join(a.code for a in c.required_expertise), _join(o.name for o in c.respondents),
+                _join(p.name for p in c.parties), c.responsible_leader or "",
+            ])
+    elif kind == "organisations":
+        for o in db.session.scalars(sa.select(Organisation).order_by(Organisation.name)):
+            aliases = [a.alias for a in o.aliases if a.alias != normalise_name(o.name)]
+            rows.append([o.name, _join(aliases), o.kind or "", o.parent.name if o.parent else ""])
+    else:
+        raise ValueError(kind)
+    return header, rows
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def to_csv(header: list[str], rows: list[list[object]]) -> bytes:
+    """UTF-8 with BOM (Excel opens it correctly), every text cell neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(header: list[str], rows: list[list[object]], title: str = "export") -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append([neutralise(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+Renderer = Callable[[list[str], list[list[object]]], bytes]
