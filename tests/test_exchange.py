@@ -18,9 +18,8 @@ from mediation.planning.models import Hearing, PlanRun
 from mediation.roster.models import Organisation, Person
 from mediation.roster.services import add_alias
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "scenario-small.json"
-if not SAMPLE.exists():  # CI clones the repo with shared/ beside it
-    SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "scenario-small.json"
+# A copy of ../shared/samples/scenario-small.json, so tests do not depend on the checkout layout.
+SAMPLE = Path(__file__).resolve().parent / "data" / "scenario-small.json"
 
 
 def sample() -> dict:
@@ -223,3 +222,32 @@ def test_cli_import_export(runner, db, tmp_path):
     result = runner.invoke(args=["scenario", "import", str(bad)])
     assert result.exit_code == 1
     assert "cases[1].region" in result.output and "nothing imported" in result.output
+
+
+def test_supervising_department_conflicts_reach_the_planner_until_waived(db):
+    data = sample()
+    import_scenario(data)
+    db.session.commit()
+    case = db.session.scalar(sa.select(Case).filter_by(reference=data["cases"][0]["id"]))
+    respondent = case.respondents[0]
+    bureau = Organisation(name="County Supervising Bureau")
+    sibling = Organisation(name="Sibling Office", parent=bureau)
+    respondent.parent = bureau
+    person = db.session.scalar(sa.select(Person).filter_by(code=data["people"][0]["id"]))
+    person.organisations = [sibling]
+    db.session.commit()
+
+    def mine():
+        exported = scheduler.scenario_to_dict(export_scenario(*_horizon(data)))
+        return [c for c in exported["conflicts"] if c["person"] == person.code and c.get("case") == case.reference]
+
+    found = mine()
+    assert len(found) == 1 and found[0]["kind"] == "hard"
+    from mediation.conflicts.services import undecided_automatic_conflicts
+
+    finding = undecided_automatic_conflicts([case])[0]
+    db.session.add(Conflict(person=person, case=case, kind="waivable", reason=finding.reason,
+                            source="automatic", basis_organisation=finding.basis_organisation,
+                            rule=finding.rule, waived_at=datetime.now(UTC), waiver_reason="no ties"))
+    db.session.commit()
+    assert [c["kind"] for c in mine()] == ["soft"]

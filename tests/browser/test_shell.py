@@ -14,6 +14,8 @@ def test_sign_in_navigate_and_switch_language(page, make_user):
         assert page.locator("h1").first.inner_text() == area
     page.get_by_role("button", name="简体中文").click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.get_by_role("link", name="案件", exact=True).count() == 1
+    assert page.get_by_role("button", name="退出登录").count() == 1
     page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("button", name="Sign out").click()

@@ -12,7 +12,8 @@ from mediation.cases.models import Case
 from mediation.roster.models import Person
 from tests.conftest import csrf_token, sign_in
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "scenario-small.json"
+# A copy of ../shared/samples/scenario-small.json, so tests do not depend on the checkout layout.
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "scenario-small.json"
 
 
 def _upload(client, path, data: bytes, filename: str, **form):

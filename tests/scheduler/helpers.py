@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-SAMPLE = Path("/work/shared/samples/scenario-small.json")
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "scenario-small.json"
 AREAS = ("law", "land", "labour")
 
 
