@@ -9,7 +9,7 @@ order, from one ``random.Random`` seeded with the text ``"mediation-bench/{size}
 across runs and machines, independent of PYTHONHASHSEED), lists are sorted by id, no set order
 reaches the output and no wall clock is read.
 
-What makes the scenarios hard (see ``/work/shared/domain.md``):
+What makes the scenarios hard (see ``../shared/domain.md``):
 
 * experts are the scarce resource: the panel seats (sum of the experts' ``max_hearings`` divided
   by the panel size) cover only 72-82 % of the cases, and counsellors cover about 90-105 % of the

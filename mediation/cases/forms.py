@@ -38,19 +38,7 @@ from mediation.cases.services import (
     PartyData,
     reference_taken,
 )
-
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - WTForms < 3.3
-    SelectChoice = None
-
-
-def choices(pairs) -> list:
-    """Select choices from (value, label) pairs, in the form this WTForms version wants."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
-
+from mediation.forms import choices
 
 MAX_PARTIES = 50
 ID_NUMBER_RE = re.compile(r"^[0-9A-Za-z\s-]{4,40}$")

@@ -10,7 +10,6 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TimeField,
 )
@@ -23,22 +22,10 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from mediation.centres.models import CENTRE_LEVELS, Centre, HearingSession, Room
 from mediation.centres.services import MAX_GENERATED_DATES, code_taken
-
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - WTForms < 3.3
-    SelectChoice = None
-
-
-def choices(pairs) -> list:
-    if SelectChoice is None:  # pragma: no cover
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
-
+from mediation.forms import MultiCheckboxField, choices
 
 WEEKDAYS = [
     (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
@@ -49,9 +36,6 @@ LEVEL_LABELS = {"city": _l("City"), "county": _l("County"), "town": _l("Town (st
 CODE = Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CentreForm(FlaskForm):

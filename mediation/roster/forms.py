@@ -22,22 +22,9 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from mediation.forms import MultiCheckboxField, choices
 from mediation.roster.services import code_taken
-
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - WTForms < 3.3
-    SelectChoice = None
-
-
-def choices(pairs) -> list:
-    """Select choices from (value, label) pairs, in the form this WTForms version wants."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
-
 
 WEEKDAY_CHOICES = [
     (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
@@ -45,9 +32,6 @@ WEEKDAY_CHOICES = [
 ]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PersonForm(FlaskForm):

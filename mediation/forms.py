@@ -1,0 +1,25 @@
+"""Form helpers shared by every feature."""
+
+from __future__ import annotations
+
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    """Select choices from (value, label) pairs, in the form this WTForms version wants."""
+    if SelectChoice is None:  # pragma: no cover
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
