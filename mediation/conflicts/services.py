@@ -409,7 +409,7 @@ def person_conflicts(person: Person) -> list[ConflictRow]:
 
 
 __all__ = [
-    "AUTOMATIC_RULES", "ConflictError", "ConflictRow", "Exclusion", "Finding", "Party",
+    "AUTOMATIC_RULES", "ConflictError", "ConflictRow", "Exclusion", "Finding",
     "automatic_findings", "conflict_rows", "undecided_automatic_conflicts", "decide_automatic", "declare_conflict",
     "dismiss_conflict", "exclusions_for_case", "find_automatic", "person_conflicts",
     "waive_conflict",

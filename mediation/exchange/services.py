@@ -39,11 +39,20 @@ def _hhmm(t: time) -> str:
     return t.strftime("%H:%M")
 
 
+# Everything `_case_out` reads, loaded in a few queries instead of several per case.
+_CASE_EXPORT_LOADS = (
+    selectinload(Case.region),
+    selectinload(Case.required_expertise),
+    selectinload(Case.respondents),
+    selectinload(Case.parties).selectinload(Party.organisation),
+)
+
+
 def plannable_cases() -> list[Case]:
     """Cases the planner may schedule: accepted or in handling, with the dates it needs."""
     stmt = sa.select(Case).where(
         Case.status.in_(PLANNABLE_STATUSES), Case.accepted_on.is_not(None), Case.due_by.is_not(None)
-    )
+    ).options(*_CASE_EXPORT_LOADS)
     return list(db.session.scalars(stmt.order_by(Case.reference)))
 
 
@@ -132,7 +141,11 @@ def _case_out(c: Case) -> scheduler.Case:
 
 def _conflicts_out(people: set[str], cases: dict[int, Case]) -> list[scheduler.Conflict]:
     out = []
-    stmt = sa.select(Conflict).where(Conflict.dismissed_at.is_(None)).order_by(Conflict.id)
+    stmt = (
+        sa.select(Conflict).where(Conflict.dismissed_at.is_(None)).order_by(Conflict.id)
+        .options(selectinload(Conflict.person), selectinload(Conflict.party),
+                 selectinload(Conflict.organisation))
+    )
     for c in db.session.scalars(stmt):
         kind = c.effective_kind
         if kind is None or c.person.code not in people:

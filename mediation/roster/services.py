@@ -51,9 +51,7 @@ def find_organisation(name: str) -> Organisation | None:
     )
     if org is not None:
         return org
-    for candidate in db.session.scalars(sa.select(Organisation).where(Organisation.name == name.strip())):
-        return candidate
-    return None
+    return db.session.scalar(sa.select(Organisation).where(Organisation.name == name.strip()))
 
 
 def get_or_create_organisation(name: str, aliases: list[str] | tuple[str, ...] = ()) -> Organisation:
