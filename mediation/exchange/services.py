@@ -39,20 +39,24 @@ def _hhmm(t: time) -> str:
     return t.strftime("%H:%M")
 
 
-# Everything `_case_out` reads, loaded in a few queries instead of several per case.
-_CASE_EXPORT_LOADS = (
-    selectinload(Case.region),
-    selectinload(Case.required_expertise),
-    selectinload(Case.respondents),
-    selectinload(Case.parties).selectinload(Party.organisation),
-)
+def _case_export_loads() -> tuple:
+    """Everything `_case_out` reads, loaded in a few queries instead of several per case.
+
+    Built on call: options touch the mappers, which must not be configured at import time.
+    """
+    return (
+        selectinload(Case.region),
+        selectinload(Case.required_expertise),
+        selectinload(Case.respondents),
+        selectinload(Case.parties).selectinload(Party.organisation),
+    )
 
 
 def plannable_cases() -> list[Case]:
     """Cases the planner may schedule: accepted or in handling, with the dates it needs."""
     stmt = sa.select(Case).where(
         Case.status.in_(PLANNABLE_STATUSES), Case.accepted_on.is_not(None), Case.due_by.is_not(None)
-    ).options(*_CASE_EXPORT_LOADS)
+    ).options(*_case_export_loads())
     return list(db.session.scalars(stmt.order_by(Case.reference)))
 
 
