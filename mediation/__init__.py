@@ -50,6 +50,8 @@ def _configure_engine(engine: sa.Engine) -> None:
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Background runs write while pages read: wait for a lock instead of failing at once.
+            cursor.execute("PRAGMA busy_timeout=15000")
             cursor.close()
 
 
@@ -58,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.cases.views import bp as cases_bp
     from mediation.centres.views import bp as centres_bp
     from mediation.conflicts.views import bp as conflicts_bp
+    from mediation.dashboard.views import bp as dashboard_bp
     from mediation.home.views import bp as home_bp
     from mediation.imports.views import bp as imports_bp
     from mediation.planning.views import bp as planning_bp
@@ -66,12 +69,31 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, home_bp, cases_bp, roster_bp, conflicts_bp, centres_bp, imports_bp, planning_bp):
         app.register_blueprint(bp)
 
+    from mediation.admin.views import bp as admin_bp
+    from mediation.audit.views import bp as audit_bp
+
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(dashboard_bp)
+    from mediation.calendar.views import bp as calendar_bp
+
+    app.register_blueprint(calendar_bp)
+
 
 def _register_cli(app: Flask) -> None:
     from mediation.auth.cli import users_cli
     from mediation.demo.cli import demo_command
     from mediation.exchange.cli import scenario_cli
+    from mediation.ops.cli import backup_cli
+    from mediation.planning.cli import plan_cli, worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(scenario_cli)
+    app.cli.add_command(plan_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(backup_cli)
+    from mediation.calendar.cli import feeds_cli, mail_cli
+
+    app.cli.add_command(feeds_cli)
+    app.cli.add_command(mail_cli)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -54,6 +55,18 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _base_url(raw: str | None) -> str | None:
+    """The public address of the app, for links in feeds and emails (no trailing slash)."""
+    if not raw:
+        return None
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"MEDIATION_BASE_URL must be an http(s) address such as https://mediation.example.org,"
+            f" got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the Flask configuration from the environment, then apply explicit overrides."""
     overrides = dict(overrides or {})
@@ -95,12 +108,57 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_HEARING_DAYS": _int("MEDIATION_HEARING_DAYS", 30),
         "MEDIATION_MAX_EXTENSION_DAYS": _int("MEDIATION_MAX_EXTENSION_DAYS", 30),
         "MEDIATION_AT_RISK_DAYS": _int("MEDIATION_AT_RISK_DAYS", 3),
+        # One-time resolution: an initial case counts as resolved once for good when no repeat
+        # petition arrives within this many months of closing (dashboard metric).
+        "MEDIATION_REPEAT_WINDOW_MONTHS": _int("MEDIATION_REPEAT_WINDOW_MONTHS", 6),
+        # Dashboard figures are reused for this many seconds per server process while the data
+        # is unchanged (0: always recompute).
+        "MEDIATION_DASHBOARD_CACHE_SECONDS": _int("MEDIATION_DASHBOARD_CACHE_SECONDS", 60),
+        # Background work (mediation.worker): "in-process" forces the thread pool even with
+        # REDIS_URL set; otherwise REDIS_URL selects the RQ queue served by `mediation worker`.
+        "MEDIATION_WORKER": os.environ.get("MEDIATION_WORKER", "auto"),
+        "MEDIATION_QUEUE": os.environ.get("MEDIATION_QUEUE", "mediation"),
+        "MEDIATION_WORKER_THREADS": _int("MEDIATION_WORKER_THREADS", 2),
+        "MEDIATION_TICK_SECONDS": _int("MEDIATION_TICK_SECONDS", 15),
+        # A running plan whose worker has not reported for this long is marked failed.
+        "MEDIATION_RUN_STALE_SECONDS": _int("MEDIATION_RUN_STALE_SECONDS", 45),
+        "MEDIATION_MAX_TIME_LIMIT": _int("MEDIATION_MAX_TIME_LIMIT", 1800),
+        # Security (docs/security.md): idle sign-out, login throttling, reverse proxies.
+        "MEDIATION_IDLE_TIMEOUT_MINUTES": _int("MEDIATION_IDLE_TIMEOUT_MINUTES", 30),
+        "MEDIATION_LOGIN_ACCOUNT_LIMIT": _int("MEDIATION_LOGIN_ACCOUNT_LIMIT", 5),
+        "MEDIATION_LOGIN_ADDRESS_LIMIT": _int("MEDIATION_LOGIN_ADDRESS_LIMIT", 20),
+        "MEDIATION_LOGIN_WINDOW_SECONDS": _int("MEDIATION_LOGIN_WINDOW_SECONDS", 900),
+        "MEDIATION_PROXY_HOPS": _int("MEDIATION_PROXY_HOPS", 0),
         # Uploads (imports) larger than this are refused before they are read.
         "MAX_CONTENT_LENGTH": _int("MEDIATION_MAX_UPLOAD_BYTES", 6 * 1024 * 1024),
+        # Calendars (docs/calendars.md): absolute links, the outbox used without SMTP, retries.
+        "MEDIATION_BASE_URL": _base_url(os.environ.get("MEDIATION_BASE_URL")),
+        "MEDIATION_OUTBOX_DIR": os.environ.get("MEDIATION_OUTBOX_DIR")
+        or str(instance_path / "outbox"),
+        "MEDIATION_MAIL_MAX_ATTEMPTS": _int("MEDIATION_MAIL_MAX_ATTEMPTS", 8),
+        "MEDIATION_FEED_PAST_DAYS": _int("MEDIATION_FEED_PAST_DAYS", 365),
+        "MEDIATION_FEED_CANCELLED_DAYS": _int("MEDIATION_FEED_CANCELLED_DAYS", 30),
     }
+    if config["MEDIATION_MAIL_MAX_ATTEMPTS"] < 1:
+        raise ConfigError("MEDIATION_MAIL_MAX_ATTEMPTS must be at least 1")
+    # Calendar clients must see a cancellation before it leaves the feed (issue #6: >= 30 days).
+    if config["MEDIATION_FEED_CANCELLED_DAYS"] < 30:
+        raise ConfigError("MEDIATION_FEED_CANCELLED_DAYS must be at least 30")
+    if config["MEDIATION_FEED_PAST_DAYS"] < 0:
+        raise ConfigError("MEDIATION_FEED_PAST_DAYS must be 0 or more")
     # The domain allows one extension of at most 30 days (the database enforces it too).
     if not 1 <= config["MEDIATION_MAX_EXTENSION_DAYS"] <= 30:
         raise ConfigError("MEDIATION_MAX_EXTENSION_DAYS must be between 1 and 30")
+    if config["MEDIATION_WORKER"] not in ("auto", "in-process"):
+        raise ConfigError("MEDIATION_WORKER must be 'auto' or 'in-process'")
+    if config["MEDIATION_WORKER_THREADS"] < 1:
+        raise ConfigError("MEDIATION_WORKER_THREADS must be at least 1")
+    if config["MEDIATION_RUN_STALE_SECONDS"] < 5:
+        raise ConfigError("MEDIATION_RUN_STALE_SECONDS must be at least 5")
+    for name in ("MEDIATION_IDLE_TIMEOUT_MINUTES", "MEDIATION_LOGIN_ACCOUNT_LIMIT",
+                 "MEDIATION_LOGIN_ADDRESS_LIMIT", "MEDIATION_LOGIN_WINDOW_SECONDS"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance_path, production)

@@ -2,6 +2,7 @@
 
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
+from mediation.calendar.models import FeedToken, OutboxMessage
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
@@ -17,7 +18,7 @@ from mediation.roster.models import (
 
 __all__ = [
     "AuditEntry", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "Hearing", "HearingMember", "HearingSession", "Organisation",
-    "OrganisationAlias", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
+    "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "Organisation",
+    "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]

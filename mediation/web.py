@@ -1,36 +1,135 @@
-"""Request-wide behaviour: sign-in required by default, template helpers, error pages."""
+"""Request-wide behaviour: access declarations enforced, idle sign-out, security headers, template
+helpers and error pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from datetime import date, datetime
 
-from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date, format_datetime, get_locale
-from flask_login import current_user
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mediation.auth.permissions import can_edit
+from mediation.audit import listener as audit_listener
+from mediation.auth import scope
+from mediation.auth.permissions import (
+    DEFAULT_ACCESS,
+    access_of,
+    can_edit,
+    is_admin,
+    public,
+    region_scope,
+    undeclared_endpoints,
+)
 from mediation.extensions import db
 from mediation.i18n import LANGUAGE_NAMES
 from mediation.timeutil import to_local
 
+__all__ = ["install", "public"]
 
-def public(view: Callable) -> Callable:
-    """Mark a view as reachable without signing in (login, calendar feeds)."""
-    view.is_public = True  # type: ignore[attr-defined]
-    return view
+SEEN_KEY = "_seen"  # last request of this signed-in session (epoch seconds)
+
+# No inline script or style element, no plugins, no framing, forms only to this site.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    # Style *attributes* (e.g. a bar's width in a server-rendered chart) cannot run code.
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
 
 
-def _require_sign_in():
+def _enforce_access():
+    """Sign-in, role and region checks from the view's declaration; idle sign-out."""
     if request.endpoint is None or request.endpoint == "static":
         return None
-    view = current_app.view_functions.get(request.endpoint)
-    if view is not None and getattr(view, "is_public", False):
+    access = access_of(current_app.view_functions.get(request.endpoint)) or DEFAULT_ACCESS
+    if current_user.is_authenticated and _idle_expired():
+        logout_user()
+        session.clear()
+        flash(_("You were signed out after %(minutes)s minutes without activity.",
+                minutes=current_app.config["MEDIATION_IDLE_TIMEOUT_MINUTES"]), "info")
+        if access.public:
+            return None
+        return redirect(url_for("auth.login", next=_next_target()))
+    if access.public:
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.login", next=_next_target()))
+    if current_user.role not in access.roles_for(request.method):
+        return render_template("errors/error.html", code=403, message=None), 403
+    g.region_scope = region_scope(current_user)
+    if g.region_scope is not None and (request.method in access.all_regions
+                                       or "*" in access.all_regions):
+        return render_template("errors/error.html", code=403, message=_(
+            "This works across every region; your account is limited to some regions.")), 403
     return None
+
+
+def _refuse_unusable_json():
+    """Forms also accept a JSON body (Flask-WTF), which must then be a flat object: a list, a
+    number or nested objects would reach the fields as values no form expects."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    body = request.get_json(silent=True)
+    scalar = (str, int, float, bool, type(None))
+    if not isinstance(body, dict) or not all(
+        isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(i, scalar) for i in v))
+        for v in body.values()
+    ):
+        return _error_page(400, _("The request body must be a JSON object of plain values."))
+    return None
+
+
+def _next_target() -> str | None:
+    return request.full_path.rstrip("?") if request.method == "GET" else None
+
+
+def _idle_expired() -> bool:
+    now = int(time.time())
+    seen = session.get(SEEN_KEY)
+    limit = current_app.config["MEDIATION_IDLE_TIMEOUT_MINUTES"] * 60
+    if isinstance(seen, int) and now - seen > limit:
+        return True
+    session[SEEN_KEY] = now
+    return False
+
+
+def _security_headers(response):
+    headers = response.headers
+    if current_user.is_authenticated:
+        # Signed-in pages hold personal data: never kept by the browser or a proxy.
+        headers["Cache-Control"] = "no-store"
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("MEDIATION_ENV") == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
 
 
 def _format_local_datetime(value: datetime | None, fmt: str = "medium") -> str:
@@ -43,8 +142,28 @@ def _format_date(value: date | None, fmt: str = "medium") -> str:
     return "" if value is None else format_date(value, fmt)
 
 
+def _error_page(code: int, message: str | None = None, headers: dict | None = None):
+    return render_template("errors/error.html", code=code, message=message), code, headers or {}
+
+
+def check_declarations(app: Flask) -> None:
+    """Refuse to serve in production with a view that declares nobody (tests catch it earlier)."""
+    missing = undeclared_endpoints(app)
+    if missing and app.config.get("MEDIATION_ENV") == "production":
+        raise RuntimeError("views without an access declaration (see mediation/auth/"
+                           f"permissions.py): {', '.join(missing)}")
+
+
 def install(app: Flask) -> None:
-    app.before_request(_require_sign_in)
+    hops = app.config.get("MEDIATION_PROXY_HOPS", 0)
+    if hops:
+        # Behind a reverse proxy: the client address (throttling, audit) and scheme it saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    scope.install()
+    audit_listener.install()
+    app.before_request(_enforce_access)
+    app.before_request(_refuse_unusable_json)
+    app.after_request(_security_headers)
     app.jinja_env.filters["localdt"] = _format_local_datetime
     app.jinja_env.filters["day"] = _format_date
 
@@ -55,30 +174,31 @@ def install(app: Flask) -> None:
             "TIMEZONE": app.config["MEDIATION_TIMEZONE"],
             "get_locale": get_locale,
             "can_edit": can_edit,
+            "is_admin": is_admin,
         }
-
-    @app.after_request
-    def _no_store_when_signed_in(response):
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
-        return render_template("errors/error.html", code=400, message=exc.description), 400
+        db.session.rollback()
+        return _error_page(400, exc.description)
 
-    @app.errorhandler(403)
-    def _forbidden(_exc):
-        return render_template("errors/error.html", code=403, message=None), 403
-
-    @app.errorhandler(404)
-    def _not_found(_exc):
-        return render_template("errors/error.html", code=404, message=None), 404
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        db.session.rollback()
+        if exc.code is None or exc.code < 400:
+            return exc
+        messages = {
+            413: _("The upload is larger than %(mb)s MB; split it into smaller files.",
+                   mb=(app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
+        }
+        response = exc.get_response()
+        headers = {k: v for k, v in response.headers.items()
+                   if k in ("Allow", "Retry-After", "WWW-Authenticate")}
+        return _error_page(exc.code, messages.get(exc.code), headers)
 
     @app.errorhandler(500)
     def _server_error(_exc):
         db.session.rollback()
-        return render_template("errors/error.html", code=500, message=None), 500
+        return _error_page(500)
+
+    check_declarations(app)

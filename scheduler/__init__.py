@@ -7,6 +7,8 @@ Public API for the web app and tools:
 - rules: `check_plan`, `hearing_violations`, `person_violations`, `room_violations`,
   `Violation`, `ScenarioIndex`, `PlanUsage`
 - planning: `solve`, `explain_case`, `schedulable_alone`
+- small changes: `candidates` (ranked replacements for one seat), `repair` (re-plan a few cases
+  around the rest with the smallest change)
 """
 
 from .explain_case import explain_case
@@ -38,6 +40,7 @@ from .model import (
     Unavailability,
     Unscheduled,
 )
+from .repair import Candidate, candidates, repair
 from .rules import (
     PlanUsage,
     Violation,
@@ -49,6 +52,7 @@ from .rules import (
 from .solver import schedulable_alone, solve
 
 __all__ = [
+    "Candidate", "candidates", "repair",
     "Case", "Centre", "Conflict", "FixedHearing", "Hearing", "Party", "Person", "Plan",
     "PlanUsage", "Region", "Room", "Scenario", "ScenarioError", "ScenarioIndex", "Session",
     "Unavailability", "Unscheduled", "Violation", "check_plan", "dump_plan", "dump_scenario",

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 
 import pytest
 import sqlalchemy as sa
 
-from mediation import create_app
+from mediation import create_app, worker
 from mediation.extensions import db as _db
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -71,7 +72,13 @@ def backend(request) -> str:
     return request.param
 
 
-TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret-key"}
+# No periodic background ticks (tests call the tasks themselves), background work in-process,
+# and outbox files in a scratch folder rather than the checkout's instance/.
+TEST_CONFIG = {
+    "TESTING": True, "SECRET_KEY": "test-secret-key", "REDIS_URL": None,
+    "MEDIATION_TICK_SECONDS": 0,
+    "MEDIATION_OUTBOX_DIR": tempfile.mkdtemp(prefix="mediation-test-outbox-"),
+}
 
 
 @pytest.fixture(scope="session")
@@ -108,10 +115,13 @@ def _web_app(_database_url, _session_app):
 
 
 @pytest.fixture
-def app(_session_app, backend):
+def app(_session_app, _web_app, backend):
     """The app with an empty database; every row is removed after the test."""
     with _session_app.app_context():
         yield _session_app
+        # Background tasks of either app finish before the rows they use are removed.
+        worker.shutdown(_session_app)
+        worker.shutdown(_web_app)
         _db.session.rollback()
         _truncate_all(backend)
         _db.session.remove()

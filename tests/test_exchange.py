@@ -179,7 +179,9 @@ def test_plan_round_trip_keeps_every_field(db):
     assert hearing.starts_at == datetime.fromisoformat(f"{plan['hearings'][0]['date']}T01:00:00+00:00")
 
 
-def test_published_and_pinned_hearings_become_fixed(db):
+def test_published_hearings_become_fixed(db):
+    """By default the published schedule is fixed; a run's proposals (even pinned) are not,
+    unless the caller passes them (a re-run keeps its base run's pinned proposals)."""
     data = sample()
     import_scenario(data)
     run = PlanRun(horizon_start=date.fromisoformat(data["horizon"]["start"]),
@@ -187,20 +189,24 @@ def test_published_and_pinned_hearings_become_fixed(db):
     db.session.add(run)
     store_plan(run, scheduler.plan_from_dict(_plan_for(data)))
     first, second = run.hearings
-    first.status = "published"
+    first.layer, first.status = 0, "published"
+    second.pinned = True
     db.session.commit()
     fixed = export_scenario(*_horizon(data)).fixed
     assert [f.case for f in fixed] == [first.case.reference]
     assert fixed[0].chair == first.chair.code and fixed[0].counsellor == first.counsellor.code
-    second.pinned = True
     first.status = "cancelled"
     db.session.commit()
-    assert [f.case for f in export_scenario(*_horizon(data)).fixed] == [second.case.reference]
-    # Re-importing the exported scenario keeps the fixed hearing and adds no duplicate.
+    assert export_scenario(*_horizon(data)).fixed == ()
+    chosen = export_scenario(*_horizon(data), fixed_hearings=[second]).fixed
+    assert [f.case for f in chosen] == [second.case.reference]
+    # Importing a fixed hearing publishes it once; importing it again adds no duplicate.
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Hearing))
-    import_scenario(scheduler.scenario_to_dict(export_scenario(*_horizon(data))))
-    db.session.commit()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)) == before
+    exported = scheduler.scenario_to_dict(export_scenario(*_horizon(data), fixed_hearings=[second]))
+    for _ in range(2):
+        import_scenario(exported)
+        db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)) == before + 1
 
 
 def test_cli_import_export(runner, db, tmp_path):

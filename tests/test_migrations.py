@@ -47,3 +47,76 @@ def test_postgresql_round_trip():
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _layers_upgrade(url: str) -> None:
+    """Hearings made before layers existed: proposals move to their run's layer, member rows get
+    their hearing's slot, and the new constraints hold."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(revision="f99f8d9da607")
+        now = "'2026-11-24 00:00:00+00:00'"
+        statements = [
+            "INSERT INTO regions (id, code, name, level) VALUES (1, 'r', 'R', 'county')",
+            "INSERT INTO centres (id, code, name, level, region_id, active, open_weekdays) "
+            "VALUES (1, 'c', 'C', 'county', 1, true, '[1,2,3,4,5]')",
+            "INSERT INTO rooms (id, centre_id, code, name, capacity, active) "
+            "VALUES (1, 1, 'c-1', 'Room', 8, true), (2, 1, 'c-2', 'Room 2', 8, true)",
+            "INSERT INTO hearing_sessions (id, code, name, starts_at, ends_at, position) "
+            "VALUES (1, 'am', 'AM', '09:00:00', '12:00:00', 0)",
+            "INSERT INTO cases (id, reference, title, category, region_id, status, registered_on,"
+            " escalation_level, needs_counsellor, attendees, priority, repeat_count,"
+            " checklist_demands_resolved, checklist_unreasonable_explained,"
+            " checklist_hardship_relieved, checklist_unlawful_handled, in_termination_register,"
+            " in_petition_statistics, created_at, updated_at) VALUES "
+            f"(1, 'K-1', 'T', 'land', 1, 'accepted', '2026-11-01', 0, false, 1, 3, 0, false, false,"
+            f" false, false, false, true, {now}, {now})",
+            "INSERT INTO people (id, code, name, is_expert, is_counsellor, active, locale, created_at,"
+            f" updated_at) VALUES (1, 'P1', 'P', true, false, true, 'en', {now}, {now})",
+            "INSERT INTO plan_runs (id, status, horizon_start, horizon_end, panel_size,"
+            " time_limit_seconds, scope, scope_key, cancel_requested, created_at, updated_at)"
+            f" VALUES (7, 'succeeded', '2026-12-01', '2026-12-04', 3, 10, '{{}}', 'all', false,"
+            f" {now}, {now})",
+            "INSERT INTO hearings (id, uid, sequence, case_id, plan_run_id, room_id, date,"
+            " session_id, starts_at, ends_at, status, pinned, version, created_at, updated_at)"
+            " VALUES (1, 'a@x', 0, 1, NULL, 1, '2026-12-01', 1, '2026-12-01 01:00:00+00:00',"
+            f" '2026-12-01 04:00:00+00:00', 'published', false, 1, {now}, {now}),"
+            " (2, 'b@x', 0, 1, 7, 2, '2026-12-01', 1, '2026-12-01 01:00:00+00:00',"
+            f" '2026-12-01 04:00:00+00:00', 'proposed', false, 1, {now}, {now})",
+            "INSERT INTO hearing_members (id, hearing_id, person_id, role, added_at) VALUES"
+            f" (1, 1, 1, 'chair', {now}), (2, 2, 1, 'chair', {now})",
+        ]
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+        upgrade()
+        with db.engine.connect() as conn:
+            layers = conn.execute(sa.text("SELECT id, layer, status FROM hearings ORDER BY id")).all()
+            members = conn.execute(sa.text(
+                "SELECT hearing_id, date, session_id, layer, status FROM hearing_members "
+                "ORDER BY hearing_id")).all()
+        assert [tuple(r) for r in layers] == [(1, 0, "published"), (2, 7, "proposed")]
+        assert [(r[0], str(r[1]), r[2], r[3], r[4]) for r in members] == [
+            (1, "2026-12-01", 1, 0, "published"), (2, "2026-12-01", 1, 7, "proposed")]
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE hearings SET layer = 0 WHERE id = 2"))  # ck_hearings_layer
+        db.engine.dispose()
+
+
+def test_sqlite_layers_upgrade_keeps_hearings(tmp_path):
+    _layers_upgrade(f"sqlite:///{tmp_path / 'layers.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_postgresql_layers_upgrade_keeps_hearings():
+    require_postgres()
+    name = f"mediation_layers_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        _layers_upgrade(PG_URL.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -169,7 +169,7 @@ def test_hearing_gets_a_random_uid_and_detects_concurrent_edits(app, db):
             .where(Hearing.__table__.c.id == hearing.id)
             .values(version=stale_version + 1, pinned=True)
         )
-    hearing.status = "published"  # … and we save our edit of the old version.
+    hearing.sequence = 1  # … and we save our edit of the old version.
     with pytest.raises(sa.orm.exc.StaleDataError):
         db.session.commit()
     db.session.rollback()

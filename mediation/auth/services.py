@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
@@ -12,6 +15,8 @@ from mediation.db import now_utc
 from mediation.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
+# Long enough for any passphrase; longer input only costs hashing time.
+MAX_PASSWORD_LENGTH = 1024
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
 _hasher = PasswordHasher()
@@ -25,9 +30,40 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_policy(password: str) -> None:
+def check_password_policy(password: str, user_inputs: tuple[str, ...] = ()) -> None:
+    """ASVS 2.1: at least 12 characters, no composition rules, common passwords refused."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"password: must be at most {MAX_PASSWORD_LENGTH} characters")
+    if is_common_password(password, user_inputs):
+        raise AccountError("password: too common or too easy to guess; use a longer phrase of "
+                           "unrelated words")
+
+
+def is_common_password(password: str, user_inputs: tuple[str, ...] = ()) -> bool:
+    """In the 30,000 most common passwords (zxcvbn's list, from leaked password sets), or so
+    predictable (repeats, sequences, keyboard walks, the user's own email or name, common words
+    with digits) that fewer than a million guesses find it."""
+    from zxcvbn import zxcvbn
+
+    if password.lower() in _common_passwords():
+        return True
+    # zxcvbn is quadratic in the length; the first 100 characters decide.
+    inputs = [v for value in user_inputs if value for v in (value, value.split("@")[0])]
+    return zxcvbn(password[:100], user_inputs=inputs)["score"] <= 1
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def _common_passwords() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+    return _COMMON
 
 
 def normalise_email(email: str) -> str:
@@ -41,7 +77,7 @@ def create_user(email: str, password: str, role: str = "viewer", name: str = "")
     if role not in ROLES:
         raise AccountError(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
     email = normalise_email(email)
-    check_password_policy(password)
+    check_password_policy(password, (email, name))
     if db.session.scalar(db.select(User).filter_by(email=email)) is not None:
         raise AccountError(f"email: a user {email} already exists")
     user = User(email=email, name=name, role=role, password_hash=hash_password(password))
@@ -52,9 +88,53 @@ def create_user(email: str, password: str, role: str = "viewer", name: str = "")
 
 
 def set_password(user: User, password: str) -> None:
-    check_password_policy(password)
+    check_password_policy(password, (user.email, user.name))
     user.password_hash = hash_password(password)
     record("user.password", user, summary=user.email)
+
+
+def reset_password(user: User) -> str:
+    """Give `user` a new random password (shown once to the administrator) and return it."""
+    password = secrets.token_urlsafe(15)  # 20 characters, 120 bits
+    user.password_hash = hash_password(password)
+    record("user.password_reset", user, summary=user.email)
+    return password
+
+
+def active_admins(excluding: User | None = None) -> int:
+    stmt = sa.select(sa.func.count()).select_from(User).where(User.role == "admin", User.active)
+    if excluding is not None:
+        stmt = stmt.where(User.id != excluding.id)
+    return db.session.scalar(stmt) or 0
+
+
+def update_user(user: User, *, name: str, role: str, active: bool, regions: list,
+                by: User | None = None) -> None:
+    """Change an account's name, role, regions and whether it may sign in.
+
+    Refused when it would leave no active administrator (nobody could manage accounts).
+    """
+    if role not in ROLES:
+        raise AccountError(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
+    was_admin = user.role == "admin" and user.active
+    if was_admin and (role != "admin" or not active) and active_admins(excluding=user) == 0:
+        raise AccountError("role: this is the last active administrator; make another "
+                           "administrator first")
+    if by is not None and by.id == user.id and not active:
+        raise AccountError("active: you cannot deactivate your own account")
+    before = _user_snapshot(user)
+    user.name = name.strip()[:200]
+    user.role = role
+    user.active = active
+    user.regions = list(regions)
+    after = _user_snapshot(user)
+    if after != before:
+        record("user.update", user, summary=user.email, before=before, after=after)
+
+
+def _user_snapshot(user: User) -> dict:
+    return {"name": user.name, "role": user.role, "active": user.active,
+            "regions": sorted(r.code for r in user.regions)}
 
 
 def authenticate(email: str, password: str) -> User | None:

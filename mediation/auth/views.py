@@ -18,11 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from mediation.audit.services import record
+from mediation.auth import throttle
 from mediation.auth.forms import LoginForm, LogoutForm
 from mediation.auth.models import User
+from mediation.auth.permissions import public, signed_in
 from mediation.auth.services import authenticate
 from mediation.extensions import db, login_manager
-from mediation.web import public
 
 bp = Blueprint("auth", __name__)
 
@@ -49,19 +51,37 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        keys = throttle.keys_for(form.email.data, request.remote_addr)
+        refused = throttle.refusal(keys)
+        if refused is not None:
+            minutes = -(-refused.retry_after // 60)
+            message = (_("Too many failed sign-ins for this account. Try again in %(n)s "
+                         "minutes, or ask an administrator to reset your password.", n=minutes)
+                       if refused.kind == "account" else
+                       _("Too many failed sign-ins from your network address. Try again in "
+                         "%(n)s minutes.", n=minutes))
+            return (render_template("auth/login.html", form=form, throttled=message), 429,
+                    {"Retry-After": str(refused.retry_after)})
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user)
+            record("user.sign_in", user, summary=user.email, user=user)
             db.session.commit()
+            throttle.succeeded(keys)
             return redirect(_safe_next(request.args.get("next")))
         db.session.rollback()
+        throttle.failed(keys)
+        record("user.sign_in_failed", object_type="users",
+               summary=(form.email.data or "").strip()[:320])
+        db.session.commit()
         flash(_("Wrong email or password."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
+@signed_in
 def logout():
     form = LogoutForm()
     if not form.validate_on_submit():

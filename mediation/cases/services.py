@@ -205,7 +205,7 @@ def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
         stmt = stmt.where(Case.needs_counsellor.is_(True))
     if f.unscheduled:
         active = sa.select(Hearing.id).where(
-            Hearing.case_id == Case.id, Hearing.status.in_(ACTIVE_HEARING_STATUSES)
+            Hearing.case_id == Case.id, Hearing.layer == 0, Hearing.status == "published"
         )
         stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), ~active.exists())
     order = {
@@ -245,10 +245,10 @@ def region_choices() -> list[tuple[int, str]]:
 
 
 def current_panel(case: Case) -> list[Person]:
-    """The panel of the case's latest active hearing, if there is one."""
+    """The panel of the case's latest published hearing, if there is one."""
     hearing = db.session.scalar(
         sa.select(Hearing)
-        .where(Hearing.case_id == case.id, Hearing.status.in_(ACTIVE_HEARING_STATUSES))
+        .where(Hearing.case_id == case.id, Hearing.layer == 0, Hearing.status == "published")
         .order_by(Hearing.date.desc(), Hearing.id.desc())
         .limit(1)
     )
@@ -588,6 +588,10 @@ def transition(case: Case, action: str, user, today: date | None = None, **data)
 
     if target is not None:
         case.status = target
+    if action in ("transfer", "refer", "not_accept"):
+        from mediation.planning.services import withdraw_case_hearings
+
+        withdraw_case_hearings(case, f"{ACTION_LABELS[action]}: {note or ''}".strip(": "), user)
     event = _event(case, user, action, from_status=from_status,
                    to_status=target, note=note)
     db.session.flush()

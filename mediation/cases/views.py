@@ -11,7 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from mediation.auth.permissions import editor_required
+from mediation.audit.services import record
+from mediation.auth.permissions import (
+    can_edit,
+    editor_required,
+    in_scope,
+    require_case_in_scope,
+    signed_in,
+)
 from mediation.cases import services
 from mediation.cases.clocks import clock_state, limits
 from mediation.cases.forms import (
@@ -52,6 +59,7 @@ def _flag(name: str) -> bool:
 
 
 @bp.route("/")
+@signed_in
 def index():
     args = request.args
     status = args.get("status") or None
@@ -84,11 +92,13 @@ def _case_or_404(case_id: int) -> Case:
     )
     if case is None:
         abort(404)
+    require_case_in_scope(case)  # another region's case: as if it did not exist
     return case
 
 
 def _prepare_case_form(form: CaseForm) -> CaseForm:
-    form.region_id.choices = choices(services.region_choices())
+    form.region_id.choices = choices(
+        (rid, label) for rid, label in services.region_choices() if in_scope(rid))
     areas = db.session.scalars(sa.select(ExpertiseArea).order_by(ExpertiseArea.code))
     form.expertise_ids.choices = choices((a.id, a.name_en) for a in areas)
     return form
@@ -152,6 +162,7 @@ def edit(case_id: int):
             })
         if not form.parties.entries:
             form.parties.append_entry()
+        _log_personal_details_read(case)
     else:
         form = CaseForm()
     form.case_id = case.id
@@ -207,8 +218,20 @@ def _render_show(case: Case, forms: dict | None = None, checklist: ChecklistForm
 
 
 @bp.route("/<int:case_id>")
+@signed_in
 def show(case_id: int):
-    return _render_show(_case_or_404(case_id))
+    case = _case_or_404(case_id)
+    response = _render_show(case)
+    if can_edit():  # only editors are shown the parties' private details
+        _log_personal_details_read(case)
+    return response
+
+
+def _log_personal_details_read(case: Case) -> None:
+    """Reading parties' ID numbers, phones or addresses is audited (who, when, which case)."""
+    if any(p.id_number or p.phone or p.address for p in case.parties):
+        record("case.personal_details.read", case, summary=case.reference)
+        db.session.commit()
 
 
 @bp.route("/<int:case_id>/actions/<action>", methods=["POST"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mediation.auth.permissions import editor_required, role_required
+from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
 from mediation.centres.forms import (
     LEVEL_LABELS,
     ClosureForm,
@@ -48,6 +48,7 @@ def _room_or_404(room_id: int) -> Room:
 
 
 @bp.route("/")
+@signed_in
 def index():
     return render_template("centres/index.html", centres=list_centres(), sessions=list_sessions(),
                            levels=LEVEL_LABELS)
@@ -77,6 +78,7 @@ def new():
 
 
 @bp.route("/<int:centre_id>")
+@signed_in
 def show(centre_id: int):
     centre = _centre_or_404(centre_id)
     return render_template("centres/show.html", centre=centre, room_form=RoomForm(),
@@ -186,6 +188,7 @@ def market_days(centre_id: int):
 
 
 @bp.route("/sessions", methods=["GET", "POST"])
+@role_required("admin", methods=("POST",))
 def sessions():
     form = SessionForm()
     if request.method == "POST":
@@ -221,6 +224,7 @@ def edit_session(session_id: int):
 
 
 @bp.route("/regions", methods=["GET", "POST"])
+@role_required(*EDITORS, methods=("POST",))
 def regions():
     form = RegionForm(regions=list_regions())
     if request.method == "GET" and request.args.get("parent", type=int):

@@ -22,14 +22,19 @@ from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
 from mediation.conflicts.services import undecided_automatic_conflicts
 from mediation.extensions import db
-from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
+from mediation.planning.models import (
+    PUBLISHED_LAYER,
+    Hearing,
+    HearingMember,
+    PlanRun,
+    UnscheduledCase,
+)
 from mediation.regions.models import REGION_LEVELS, Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person, Unavailability
 from mediation.roster.services import find_organisation, get_or_create_organisation
 from mediation.timeutil import local_to_utc
 
 PLANNABLE_STATUSES = ("accepted", "in_handling")
-ACTIVE_HEARING = ("proposed", "published")
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -66,8 +71,13 @@ def export_scenario(
     cases: Iterable[Case] | None = None,
     panel_size: int = 3,
     timezone: str | None = None,
+    fixed_hearings: Iterable[Hearing] | None = None,
 ) -> scheduler.Scenario:
-    """The scenario for these cases (default: every plannable case) over the horizon."""
+    """The scenario for these cases (default: every plannable case) over the horizon.
+
+    `fixed_hearings` are the hearings that must stay as they are (default: every published
+    hearing in the horizon); their cases join the scenario.
+    """
     from flask import current_app
 
     sessions = list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position, HearingSession.code)))
@@ -80,11 +90,13 @@ def export_scenario(
             selectinload(Person.expertise), selectinload(Person.organisations),
             selectinload(Person.regions), selectinload(Person.unavailability))
         .order_by(Person.code)))
-    fixed_hearings = list(db.session.scalars(
-        sa.select(Hearing).where(
-            Hearing.date.between(horizon_start, horizon_end),
-            sa.or_(Hearing.status == "published", sa.and_(Hearing.status == "proposed", Hearing.pinned)),
-        ).options(selectinload(Hearing.members)).order_by(Hearing.date, Hearing.id)))
+    if fixed_hearings is None:
+        fixed_hearings = db.session.scalars(
+            sa.select(Hearing).where(
+                Hearing.date.between(horizon_start, horizon_end),
+                Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
+            ).options(selectinload(Hearing.members)).order_by(Hearing.date, Hearing.id))
+    fixed_hearings = list(fixed_hearings)
     case_list = {c.id: c for c in (plannable_cases() if cases is None else cases)}
     for h in fixed_hearings:
         case_list.setdefault(h.case_id, h.case)
@@ -180,20 +192,25 @@ def _fixed_out(h: Hearing) -> scheduler.FixedHearing:
     )
 
 
-def export_plan(run: PlanRun) -> scheduler.Plan:
-    """A run's proposal (its non-cancelled hearings and unscheduled cases) as a plan."""
-    hearings = [h for h in run.hearings if h.status != "cancelled"]
+def hearing_out(h: Hearing) -> scheduler.Hearing:
+    """A stored hearing in the exchange format."""
+    return scheduler.Hearing(
+        case=h.case.reference, date=h.date, session=h.session.code,
+        centre=h.room.centre.code, room=h.room.code,
+        panel=tuple(m.person.code for m in h.members if m.role in ("chair", "member")),
+        chair=h.chair.code if h.chair else None,
+        counsellor=h.counsellor.code if h.counsellor else None,
+    )
+
+
+def export_plan(run: PlanRun, hearings: Iterable[Hearing] | None = None) -> scheduler.Plan:
+    """A run's plan: its proposal (default) or the given hearings, and its unscheduled cases."""
+    if hearings is None:
+        hearings = db.session.scalars(sa.select(Hearing).where(Hearing.layer == run.id))
+    live = [h for h in hearings if h.status != "cancelled"]
     return scheduler.Plan(
-        hearings=tuple(
-            scheduler.Hearing(
-                case=h.case.reference, date=h.date, session=h.session.code,
-                centre=h.room.centre.code, room=h.room.code,
-                panel=tuple(m.person.code for m in h.members if m.role in ("chair", "member")),
-                chair=h.chair.code if h.chair else None,
-                counsellor=h.counsellor.code if h.counsellor else None,
-            )
-            for h in sorted(hearings, key=lambda h: (h.date, h.session.position, h.room.code))
-        ),
+        hearings=tuple(hearing_out(h) for h in sorted(
+            live, key=lambda h: (h.date, h.session.position, h.room.code, h.case.reference))),
         unscheduled=tuple(
             scheduler.Unscheduled(u.case.reference, tuple(u.reasons))
             for u in sorted(run.unscheduled, key=lambda u: u.case.reference)
@@ -406,7 +423,7 @@ def _import_fixed(f: scheduler.FixedHearing, cases, rooms, sessions, people, sum
     case, room, session = cases[f.case], rooms[f.room], sessions[f.session]
     existing = db.session.scalar(sa.select(Hearing).filter_by(
         case_id=case.id, date=f.date, session_id=session.id, room_id=room.id).where(
-        Hearing.status.in_(ACTIVE_HEARING)))
+        Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published"))
     if existing is not None:
         return
     hearing = Hearing(case=case, room=room, date=f.date, session=session, status="published",
@@ -421,7 +438,10 @@ def _import_fixed(f: scheduler.FixedHearing, cases, rooms, sessions, people, sum
 
 
 def store_plan(run: PlanRun, plan: scheduler.Plan) -> None:
-    """Record a plan as the run's proposed hearings and unscheduled cases (flushes only)."""
+    """Record a plan as the run's proposal (layer = run id) and unscheduled cases (flushes only)."""
+    if run.id is None:
+        db.session.add(run)
+        db.session.flush()
     cases = {c.reference: c for c in db.session.scalars(
         sa.select(Case).where(Case.reference.in_({h.case for h in plan.hearings} | {u.case for u in plan.unscheduled})))}
     rooms = {r.code: r for r in db.session.scalars(sa.select(Room).where(Room.code.in_({h.room for h in plan.hearings})))}
@@ -431,7 +451,7 @@ def store_plan(run: PlanRun, plan: scheduler.Plan) -> None:
     for h in plan.hearings:
         session = sessions[h.session]
         hearing = Hearing(case=cases[h.case], room=rooms[h.room], date=h.date, session=session,
-                          plan_run=run, status="proposed",
+                          plan_run=run, status="proposed", layer=run.id,
                           starts_at=local_to_utc(h.date, session.starts_at),
                           ends_at=local_to_utc(h.date, session.ends_at))
         hearing.members = [HearingMember(person=people[p], role="chair" if p == h.chair else "member")

@@ -30,7 +30,7 @@ from flask_login import current_user
 
 import scheduler
 from mediation.audit.services import record
-from mediation.auth.permissions import editor_required
+from mediation.auth.permissions import EDITORS, role_required, signed_in
 from mediation.exchange.services import export_scenario, import_scenario
 from mediation.extensions import db
 from mediation.imports import services
@@ -115,12 +115,14 @@ def _index(kind: str = "people", error: str | None = None, status: int = 200):
 
 
 @bp.route("/")
+@signed_in
 def index():
     kind = request.args.get("kind", "people")
     return _index(kind if kind in services.KINDS else "people")
 
 
 @bp.route("/template/<kind>.csv")
+@signed_in
 def template(kind: str):
     if kind not in services.KINDS:
         abort(404)
@@ -129,7 +131,7 @@ def template(kind: str):
 
 
 @bp.route("/upload", methods=["POST"])
-@editor_required
+@role_required(*EDITORS, all_regions=True)
 def upload():
     kind = request.form.get("kind", "")
     if kind not in services.KINDS:
@@ -150,7 +152,7 @@ def upload():
 
 
 @bp.route("/commit", methods=["POST"])
-@editor_required
+@role_required(*EDITORS, all_regions=True)
 def commit():
     token = request.form.get("token", "")
     data, meta = _load_upload(token)
@@ -173,6 +175,7 @@ def commit():
 
 
 @bp.route("/export/<kind>.<fmt>")
+@signed_in
 def export(kind: str, fmt: str):
     if kind not in ("people", "cases", "organisations") or fmt not in ("csv", "xlsx"):
         abort(404)
@@ -200,7 +203,7 @@ def _scenario_from_upload() -> tuple[dict | None, str, str | None]:
         return None, filename, error
     try:
         parsed = json.loads(services.decode_text(data))
-    except (ValueError, services.ImportFileError):
+    except (ValueError, RecursionError, services.ImportFileError):  # hostile nesting too
         return None, filename, _("The file is not JSON.")
     if not isinstance(parsed, dict):
         return None, filename, _("The file is not a scenario (a JSON object).")
@@ -208,7 +211,7 @@ def _scenario_from_upload() -> tuple[dict | None, str, str | None]:
 
 
 @bp.route("/scenario/upload", methods=["POST"])
-@editor_required
+@role_required(*EDITORS, all_regions=True)
 def scenario_upload():
     data, filename, error = _scenario_from_upload()
     if error:
@@ -230,7 +233,7 @@ def scenario_upload():
 
 
 @bp.route("/scenario/commit", methods=["POST"])
-@editor_required
+@role_required(*EDITORS, all_regions=True)
 def scenario_commit():
     token = request.form.get("token", "")
     raw, meta = _load_upload(token)
@@ -252,6 +255,7 @@ def scenario_commit():
 
 
 @bp.route("/scenario/export")
+@role_required(*EDITORS, all_regions=True)
 def scenario_export():
     try:
         start = date.fromisoformat(request.args.get("start", ""))

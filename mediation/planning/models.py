@@ -1,5 +1,14 @@
 """Plan runs (the planner's executions) and hearings (what they booked).
 
+Hearings live in *layers*. Layer 0 is the schedule of record: published hearings and the
+cancelled ones kept for calendars. Layer N (N = a plan run's id) holds that run's proposal,
+status "proposed", which a coordinator reviews and edits before publishing it into layer 0.
+
+Within one layer no room and no person can be in two non-cancelled hearings of the same date and
+session: partial unique indexes enforce it on SQLite and PostgreSQL alike. A member row carries
+its hearing's date, session, layer and status through a composite foreign key with ON UPDATE
+CASCADE, so the database, not the code, keeps those copies true.
+
 A hearing keeps a random UID for life and a SEQUENCE that rises with every published change, so
 calendar clients update it in place.
 """
@@ -18,7 +27,9 @@ from mediation.db import JSONType, TimestampMixin, UTCDateTime, now_utc
 from mediation.extensions import db
 from mediation.roster.models import Person
 
-RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "published", "superseded")
+ACTIVE_RUN_STATUSES = ("queued", "running")
+PUBLISHED_LAYER = 0
 HEARING_STATUSES = ("proposed", "published", "cancelled")
 MEMBER_ROLES = ("chair", "member", "counsellor")
 
@@ -32,9 +43,14 @@ class PlanRun(TimestampMixin, db.Model):
     __tablename__ = "plan_runs"
     __table_args__ = (
         sa.CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="status"
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'published', "
+            "'superseded')", name="status"
         ),
         sa.CheckConstraint("horizon_start <= horizon_end", name="horizon"),
+        # At most one queued or running run per scope, whatever process asks.
+        sa.Index("uq_plan_runs_active_scope", "scope_key", unique=True,
+                 sqlite_where=sa.text("status IN ('queued', 'running')"),
+                 postgresql_where=sa.text("status IN ('queued', 'running')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,8 +83,25 @@ class PlanRun(TimestampMixin, db.Model):
     stats: Mapped[dict | None] = mapped_column(JSONType)
     log: Mapped[str | None] = mapped_column(sa.Text)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # Where it ran ("in-process", "rq:<job id>", "cli") and who published it.
+    worker: Mapped[str | None] = mapped_column(sa.String(120))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     hearings: Mapped[list[Hearing]] = relationship(back_populates="plan_run")
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+    @property
+    def gap(self) -> float | None:
+        """Relative distance between the plan found and the proved upper bound (0 = optimal)."""
+        if self.objective is None or self.bound is None or self.bound <= 0:
+            return None
+        return max(0.0, (self.bound - self.objective) / self.bound)
     unscheduled: Mapped[list[UnscheduledCase]] = relationship(
         back_populates="plan_run", cascade="all, delete-orphan"
     )
@@ -89,12 +122,24 @@ class UnscheduledCase(db.Model):
     case: Mapped[Case] = relationship()
 
 
+NOT_CANCELLED = sa.text("status <> 'cancelled'")
+
+
 class Hearing(TimestampMixin, db.Model):
     __tablename__ = "hearings"
     __table_args__ = (
         sa.CheckConstraint("status IN ('proposed', 'published', 'cancelled')", name="status"),
         sa.CheckConstraint("starts_at < ends_at", name="order"),
         sa.CheckConstraint("sequence >= 0", name="sequence"),
+        sa.CheckConstraint(
+            "(layer = 0 AND status IN ('published', 'cancelled')) "
+            "OR (layer > 0 AND status = 'proposed')", name="layer"
+        ),
+        # The target of hearing_members' composite key (id alone is unique, so this is too).
+        sa.UniqueConstraint("id", "date", "session_id", "layer", "status", name="uq_hearings_slot"),
+        # No room holds two live hearings at once, in the schedule or in any one proposal.
+        sa.Index("uq_hearings_room_slot", "room_id", "date", "session_id", "layer", unique=True,
+                 sqlite_where=NOT_CANCELLED, postgresql_where=NOT_CANCELLED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,13 +149,16 @@ class Hearing(TimestampMixin, db.Model):
     plan_run_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("plan_runs.id", ondelete="SET NULL"), index=True
     )
+    # 0: the schedule of record; otherwise the id of the run whose proposal this is.
+    layer: Mapped[int] = mapped_column(default=PUBLISHED_LAYER, index=True)
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), index=True)
     date: Mapped[date] = mapped_column(sa.Date, index=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("hearing_sessions.id"))
     # The exact times in UTC, derived from date + session in the configured zone.
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(sa.String(16), default="proposed", index=True)
+    # Layer 0 holds published (and cancelled) hearings; a proposal sets layer and "proposed".
+    status: Mapped[str] = mapped_column(sa.String(16), default="published", index=True)
     pinned: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -124,7 +172,13 @@ class Hearing(TimestampMixin, db.Model):
     room: Mapped[Room] = relationship()
     session: Mapped[HearingSession] = relationship()
     members: Mapped[list[HearingMember]] = relationship(
-        back_populates="hearing", cascade="all, delete-orphan", order_by="HearingMember.id"
+        back_populates="hearing", cascade="all, delete-orphan", order_by="HearingMember.id",
+        primaryjoin="and_(Hearing.id == foreign(HearingMember.hearing_id), "
+        "Hearing.date == foreign(HearingMember.date), "
+        "Hearing.session_id == foreign(HearingMember.session_id), "
+        "Hearing.layer == foreign(HearingMember.layer), "
+        "Hearing.status == foreign(HearingMember.status))",
+        passive_deletes=True,
     )
 
     @property
@@ -145,10 +199,24 @@ class HearingMember(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("hearing_id", "person_id"),
         sa.CheckConstraint("role IN ('chair', 'member', 'counsellor')", name="role"),
+        sa.ForeignKeyConstraint(
+            ["hearing_id", "date", "session_id", "layer", "status"],
+            ["hearings.id", "hearings.date", "hearings.session_id", "hearings.layer",
+             "hearings.status"],
+            ondelete="CASCADE", onupdate="CASCADE", name="fk_hearing_members_hearing_slot",
+        ),
+        # No person attends two live hearings at once, in the schedule or in any one proposal.
+        sa.Index("uq_hearing_members_person_slot", "person_id", "date", "session_id", "layer",
+                 unique=True, sqlite_where=NOT_CANCELLED, postgresql_where=NOT_CANCELLED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    hearing_id: Mapped[int] = mapped_column(sa.ForeignKey("hearings.id", ondelete="CASCADE"))
+    hearing_id: Mapped[int] = mapped_column(index=True)
+    # Copies of the hearing's slot, kept true by the composite foreign key's ON UPDATE CASCADE.
+    date: Mapped[date] = mapped_column(sa.Date)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("hearing_sessions.id"))
+    layer: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(sa.String(16))
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
     role: Mapped[str] = mapped_column(sa.String(16))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -1,12 +1,82 @@
-"""Planning queries and operations."""
+"""Planning queries shared by pages and commands."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from datetime import date, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from mediation.cases.models import Case
+from mediation.centres.models import Centre, HearingSession
 from mediation.extensions import db
-from mediation.planning.models import PlanRun
+from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember, PlanRun
+from mediation.timeutil import local_today
 
 
 def recent_runs(limit: int = 20) -> list[PlanRun]:
     return list(db.session.scalars(sa.select(PlanRun).order_by(PlanRun.id.desc()).limit(limit)))
+
+
+def withdraw_case_hearings(case: Case, reason: str, user=None) -> int:
+    """A case leaves planning (transferred, referred, not accepted): its proposals drop out of
+    their runs (unscheduled, with the reason) and its published hearings from today on are
+    cancelled, kept, with SEQUENCE + 1 and cancellations queued for the attendees. Flushes only.
+    """
+    from mediation.audit.services import record
+    from mediation.calendar.invites import queue_invites
+    from mediation.db import now_utc
+    from mediation.planning.models import UnscheduledCase
+    from mediation.timeutil import local_today
+
+    count = 0
+    for h in db.session.scalars(sa.select(Hearing).where(Hearing.case_id == case.id,
+                                                         Hearing.status != "cancelled")):
+        if h.layer != PUBLISHED_LAYER:
+            run = db.session.get(PlanRun, h.layer)
+            if not db.session.scalar(sa.select(UnscheduledCase.id).filter_by(
+                    plan_run_id=run.id, case_id=case.id)):
+                db.session.add(UnscheduledCase(plan_run=run, case_id=case.id, reasons=[reason]))
+            db.session.delete(h)
+        elif h.date >= local_today():
+            h.status, h.cancelled_at = "cancelled", now_utc()
+            h.sequence += 1
+            db.session.flush()
+            queue_invites(h, kind="cancelled")
+            record("hearing.cancel", h, user=user, summary=f"{case.reference}: {reason}")
+        else:
+            continue
+        count += 1
+    db.session.flush()
+    return count
+
+
+def published_schedule(week: date | None = None, region_ids: frozenset[int] | None = None) -> dict:
+    """The published schedule for one week (Monday first): rooms down, days and sessions across;
+    with `region_ids`, only hearings of cases in those regions."""
+    start = week or local_today()
+    start -= timedelta(days=start.weekday())
+    days = [start + timedelta(days=i) for i in range(7)]
+    cases = Case.__table__
+    hearings = list(db.session.scalars(
+        sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
+                                 Hearing.date.between(days[0], days[-1]),
+                                 *([Hearing.case_id.in_(sa.select(cases.c.id).where(
+                                     cases.c.region_id.in_(sorted(region_ids) or [-1])))]
+                                   if region_ids is not None else []))
+        .options(selectinload(Hearing.members).selectinload(HearingMember.person),
+                 selectinload(Hearing.case), selectinload(Hearing.room))))
+    rooms = {h.room_id for h in hearings}
+    rows = [(c, r) for c in db.session.scalars(sa.select(Centre).options(selectinload(Centre.rooms))
+                                               .order_by(Centre.code))
+            for r in sorted(c.rooms, key=lambda r: r.code) if r.id in rooms]
+    sessions = list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position)))
+    return {
+        "days": days, "sessions": sessions, "rows": rows,
+        "cells": {(h.room_id, h.date, h.session_id): h for h in hearings},
+        "week_start": start, "previous_week": start - timedelta(days=7),
+        "next_week": start + timedelta(days=7), "count": len(hearings),
+    }
+
+
+__all__ = ["published_schedule", "recent_runs"]

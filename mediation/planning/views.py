@@ -1,10 +1,401 @@
-from flask import Blueprint, render_template
+"""Planning pages: start and follow runs, review a proposal, edit hearings, publish, re-plan.
 
+Views stay thin: every decision is in runs.py, review.py, publish.py and edits.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+import scheduler
+from mediation.auth.permissions import (
+    editor_required,
+    region_scope,
+    require_case_in_scope,
+    signed_in,
+)
+from mediation.cases.models import Case
+from mediation.cases.services import region_choices
+from mediation.centres.models import HearingSession, Room
+from mediation.extensions import db
+from mediation.planning import edits, publish, review
+from mediation.planning.forms import DeclineForm, MoveForm, ReplaceForm, RunForm, VersionForm
+from mediation.planning.models import PUBLISHED_LAYER, Hearing, PlanRun
+from mediation.planning.runs import (
+    PlanningError,
+    RunRequest,
+    cancel_run,
+    reap_stale_runs,
+    start_run,
+)
 from mediation.planning.services import recent_runs
+from mediation.roster.models import Person
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 
 
+def _run_or_404(run_id: int) -> PlanRun:
+    run = db.session.get(PlanRun, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+def _version(form) -> int | None:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
 @bp.route("/")
+@signed_in
 def index():
-    return render_template("planning/index.html", runs=recent_runs())
+    reap_stale_runs()
+    form = RunForm()
+    form.region.choices = region_choices()
+    form.prefill()
+    broken = edits.broken_published()
+    runs = recent_runs()
+    if region_scope(current_user) is not None:
+        runs = [r for r in runs if (r.scope or {}).get("kind") != "all"
+                and not _outside_scope(_run_cases(r))]
+        broken = [(h, v) for h, v in broken if h.case is not None]
+    return render_template("planning/index.html", runs=runs, form=form, broken=broken)
+
+
+@bp.route("/runs", methods=["POST"])
+@editor_required
+def start():
+    form = RunForm()
+    form.region.choices = region_choices()
+    if not form.validate_on_submit():
+        return render_template("planning/index.html", runs=recent_runs(), form=form,
+                               broken=[]), 400
+    refs = [r for r in re.split(r"[\s,;，、]+", form.cases.data or "") if r]
+    case_ids = list(db.session.scalars(sa.select(Case.id).where(Case.reference.in_(refs))))
+    if form.scope.data == "cases" and len(case_ids) != len(set(refs)):
+        known = set(db.session.scalars(sa.select(Case.reference).where(Case.reference.in_(refs))))
+        form.cases.errors.append(_("Unknown case references: %(refs)s",
+                                   refs=", ".join(r for r in refs if r not in known)))
+        return render_template("planning/index.html", runs=recent_runs(), form=form,
+                               broken=[]), 400
+    scope = region_scope(current_user)
+    if scope is not None and (
+        form.scope.data == "all" or (form.scope.data == "region" and form.region.data not in scope)
+        or (form.scope.data == "cases" and _outside_scope(case_ids))
+    ):
+        flash(_("You plan for your own regions only: choose one of them, or cases in them."),
+              "error")
+        return render_template("planning/index.html", runs=recent_runs(), form=form,
+                               broken=[]), 403
+    req = RunRequest(form.start.data, form.end.data, scope=form.scope.data,
+                     region_id=form.region.data, case_ids=case_ids,
+                     time_limit=form.time_limit.data,
+                     release_published=form.release_published.data,
+                     base_run_id=int(form.base_run.data) if form.base_run.data else None)
+    try:
+        run = start_run(req, current_user)
+    except PlanningError as exc:
+        flash(str(exc), "error")
+        return render_template("planning/index.html", runs=recent_runs(), form=form,
+                               broken=[]), exc.status
+    return redirect(url_for("planning.show_run", run_id=run.id))
+
+
+@bp.route("/runs/<int:run_id>")
+@signed_in
+def show_run(run_id: int):
+    reap_stale_runs()
+    run = _visible_run_or_404(run_id)
+    if run.active or run.status in ("failed", "cancelled"):
+        return render_template("planning/progress.html", run=run, form=VersionForm())
+    hearings = review.run_hearings(run)
+    week = request.args.get("week", type=date.fromisoformat)
+    changes = publish.diff(run) if run.status == "succeeded" else []
+    load_rows = review.loads(hearings)
+    experts = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.active))
+    return render_template(
+        "planning/review.html", run=run, grid=review.grid(run, hearings, week),
+        unscheduled=review.unscheduled(run), loads=load_rows,
+        histogram=review.load_histogram(load_rows, experts or 0), words=review.in_words(run),
+        changes=changes, change_counts=publish.summary(changes), form=VersionForm(),
+        hearing_count=len(hearings))
+
+
+@bp.route("/runs/<int:run_id>/status.json")
+@signed_in
+def run_status(run_id: int):
+    reap_stale_runs()
+    run = _visible_run_or_404(run_id)
+    progress = run.progress or {}
+    return jsonify({
+        "id": run.id, "status": run.status, "active": run.active,
+        "elapsed": progress.get("elapsed", 0), "time_limit": run.time_limit_seconds,
+        "objective": progress.get("objective"), "bound": progress.get("bound"),
+        "scheduled": progress.get("scheduled"), "error": run.error,
+        "url": url_for("planning.show_run", run_id=run.id),
+    })
+
+
+@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
+@editor_required
+def cancel(run_id: int):
+    run = _visible_run_or_404(run_id)
+    VersionForm().validate_on_submit() or abort(400)
+    try:
+        cancel_run(run, current_user)
+        flash(_("Cancel requested."), "info")
+    except PlanningError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("planning.show_run", run_id=run.id))
+
+
+@bp.route("/runs/<int:run_id>/publish", methods=["POST"])
+@editor_required
+def publish_view(run_id: int):
+    run = _visible_run_or_404(run_id)
+    VersionForm().validate_on_submit() or abort(400)
+    if _outside_scope((run.scope or {}).get("planned_case_ids", [])):
+        flash(_("This plan includes cases outside your regions; an administrator or a "
+                "coordinator of every region must publish it."), "error")
+        return redirect(url_for("planning.show_run", run_id=run.id)), 303
+    try:
+        counts = publish.publish_run(run, current_user)
+    except PlanningError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("planning.show_run", run_id=run.id)), 303
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        flash(_("This plan conflicts with hearings published meanwhile. Run the plan again."),
+              "error")
+        return redirect(url_for("planning.show_run", run_id=run.id)), 303
+    flash(_("Published: %(new)d new, %(moved)d moved, %(panel)d with a changed panel, "
+            "%(cancelled)d cancelled.", **counts), "success")
+    return redirect(url_for("planning.show_run", run_id=run.id))
+
+
+@bp.route("/runs/<int:run_id>/plan.json")
+@signed_in
+def export_run(run_id: int):
+    run = _visible_run_or_404(run_id)
+    if run.status not in ("succeeded", "published"):
+        abort(404)
+    body = json.dumps(scheduler.plan_to_dict(review.run_plan(run)), ensure_ascii=False, indent=1)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="plan-{run.id}.json"'})
+
+
+@bp.route("/schedule")
+@signed_in
+def schedule():
+    """The published schedule, week by week."""
+    from mediation.planning.services import published_schedule
+
+    week = request.args.get("week", type=date.fromisoformat)
+    return render_template("planning/schedule.html",
+                           **published_schedule(week, region_scope(current_user)))
+
+
+# --- hearings --------------------------------------------------------------------------------
+
+
+def _hearing_or_404(hearing_id: int):
+    try:
+        hearing = edits.load_hearing(hearing_id)
+    except PlanningError:
+        abort(404)
+    require_case_in_scope(hearing.case)
+    return hearing
+
+
+def _outside_scope(case_ids) -> bool:
+    """Does this touch a case outside the current user's regions? (A Core query on the table,
+    so the read-time region filter of auth.scope cannot hide the very rows it looks for.)"""
+    scope = region_scope(current_user)
+    if scope is None:
+        return False
+    table = Case.__table__
+    outside = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(
+        table.c.id.in_(list(case_ids)), table.c.region_id.not_in(sorted(scope) or [-1])))
+    return bool(outside)
+
+
+def _run_cases(run: PlanRun) -> set[int]:
+    ids = set((run.scope or {}).get("planned_case_ids", [])) | set((run.scope or {}).get("case_ids", []))
+    ids |= set(db.session.scalars(sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
+    return ids
+
+
+def _visible_run_or_404(run_id: int) -> PlanRun:
+    """A run the user may see: a user limited to some regions sees runs of those regions only
+    (a run over all regions would show other regions' cases and people)."""
+    run = _run_or_404(run_id)
+    scope = region_scope(current_user)
+    if scope is not None and ((run.scope or {}).get("kind") == "all" or _outside_scope(_run_cases(run))):
+        abort(404)
+    return run
+
+
+def _hearing_page(hearing, status: int = 200, *, errors=None, move_form=None):
+    move_form = move_form or MoveForm()
+    move_form.room.choices = [(r.id, f"{r.centre.name} / {r.name}") for r in
+                              db.session.scalars(sa.select(Room).where(Room.active)
+                                                 .order_by(Room.centre_id, Room.code))]
+    move_form.session.choices = [(s.id, s.code) for s in db.session.scalars(
+        sa.select(HearingSession).order_by(HearingSession.position))]
+    if not move_form.is_submitted():
+        move_form.room.data, move_form.date.data = hearing.room_id, hearing.date
+        move_form.session.data = hearing.session_id
+    decline_form = DeclineForm()
+    decline_form.person.choices = [(m.person_id, m.person.name) for m in hearing.members]
+    run = db.session.get(PlanRun, hearing.layer) if hearing.layer != PUBLISHED_LAYER else None
+    return render_template("planning/hearing.html", hearing=hearing, run=run, errors=errors or [],
+                           move_form=move_form, form=VersionForm(), decline_form=decline_form,
+                           published=hearing.layer == PUBLISHED_LAYER), status
+
+
+def _refused(hearing_id: int, exc: PlanningError, move_form=None):
+    db.session.rollback()
+    hearing = _hearing_or_404(hearing_id)
+    errors = ([str(v) for v in exc.violations] if isinstance(exc, edits.RuleBroken)
+              else [str(exc)])
+    return _hearing_page(hearing, exc.status, errors=errors, move_form=move_form)
+
+
+@bp.route("/hearings/<int:hearing_id>")
+@signed_in
+def show_hearing(hearing_id: int):
+    return _hearing_page(_hearing_or_404(hearing_id))
+
+
+@bp.route("/hearings/<int:hearing_id>/candidates")
+@signed_in
+def candidates(hearing_id: int):
+    hearing = _hearing_or_404(hearing_id)
+    role = request.args.get("role", "expert")
+    person = db.session.get(Person, request.args.get("person", type=int) or 0)
+    try:
+        ranked = edits.candidates(hearing, person, role)
+    except PlanningError as exc:
+        return _refused(hearing_id, exc)
+    return render_template("planning/candidates.html", hearing=hearing, person=person, role=role,
+                           ranked=ranked[:40], form=ReplaceForm())
+
+
+@bp.route("/hearings/<int:hearing_id>/pin", methods=["POST"])
+@editor_required
+def pin(hearing_id: int):
+    hearing = _hearing_or_404(hearing_id)
+    form = VersionForm()
+    form.validate_on_submit() or abort(400)
+    try:
+        edits.set_pinned(hearing, not hearing.pinned, _version(form), current_user)
+    except PlanningError as exc:
+        return _refused(hearing_id, exc)
+    flash(_("Pinned: the next plan keeps this hearing.") if hearing.pinned
+          else _("Unpinned."), "success")
+    return redirect(url_for("planning.show_hearing", hearing_id=hearing_id))
+
+
+@bp.route("/hearings/<int:hearing_id>/move", methods=["POST"])
+@editor_required
+def move(hearing_id: int):
+    hearing = _hearing_or_404(hearing_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        return _hearing_page(hearing, 400, move_form=form)
+    room = db.session.get(Room, form.room.data)
+    session = db.session.get(HearingSession, form.session.data)
+    if room is None or session is None:
+        return _hearing_page(hearing, 400, errors=[_("Choose a room and a session.")],
+                             move_form=form)
+    try:
+        edits.move(hearing, room, form.date.data, session, _version(form), current_user)
+    except PlanningError as exc:
+        return _refused(hearing_id, exc, move_form=form)
+    flash(_("Hearing moved."), "success")
+    return redirect(url_for("planning.show_hearing", hearing_id=hearing_id))
+
+
+@bp.route("/hearings/<int:hearing_id>/replace", methods=["POST"])
+@editor_required
+def replace_person(hearing_id: int):
+    hearing = _hearing_or_404(hearing_id)
+    form = ReplaceForm()
+    form.validate_on_submit() or abort(400)
+    old = db.session.get(Person, int(form.old.data)) if (form.old.data or "").isdigit() else None
+    new = db.session.get(Person, int(form.new.data)) if (form.new.data or "").isdigit() else None
+    if new is None:
+        abort(400)
+    try:
+        edits.replace_person(hearing, old, new, form.role.data, _version(form), current_user)
+    except PlanningError as exc:
+        return _refused(hearing_id, exc)
+    flash(_("%(name)s is now on this hearing.", name=new.name), "success")
+    return redirect(url_for("planning.show_hearing", hearing_id=hearing_id))
+
+
+@bp.route("/hearings/<int:hearing_id>/remove", methods=["POST"])
+@editor_required
+def remove(hearing_id: int):
+    hearing = _hearing_or_404(hearing_id)
+    layer = hearing.layer
+    form = VersionForm()
+    form.validate_on_submit() or abort(400)
+    try:
+        edits.remove(hearing, _version(form), current_user, form.reason.data or "")
+    except PlanningError as exc:
+        return _refused(hearing_id, exc)
+    if layer == PUBLISHED_LAYER:
+        flash(_("Hearing cancelled; its attendees are told."), "success")
+        return redirect(url_for("planning.show_hearing", hearing_id=hearing_id))
+    flash(_("Hearing removed from the proposal."), "success")
+    return redirect(url_for("planning.show_run", run_id=layer))
+
+
+@bp.route("/hearings/<int:hearing_id>/decline", methods=["POST"])
+@editor_required
+def decline(hearing_id: int):
+    hearing = _hearing_or_404(hearing_id)
+    form = DeclineForm()
+    form.validate_on_submit() or abort(400)
+    person = db.session.get(Person, form.person.data or 0)
+    if person is None:
+        abort(400)
+    try:
+        edits.decline(hearing, person, form.reason.data or "", current_user)
+    except PlanningError as exc:
+        return _refused(hearing_id, exc)
+    flash(_("Recorded: %(name)s will not be planned on this case again. Re-plan around it to "
+            "find a replacement.", name=person.name), "success")
+    return redirect(url_for("planning.show_hearing", hearing_id=hearing_id))
+
+
+@bp.route("/hearings/<int:hearing_id>/replan", methods=["POST"])
+@editor_required
+def replan(hearing_id: int):
+    hearing = _hearing_or_404(hearing_id)
+    VersionForm().validate_on_submit() or abort(400)
+    try:
+        run = edits.replan_around([hearing], current_user)
+    except PlanningError as exc:
+        return _refused(hearing_id, exc)
+    return redirect(url_for("planning.show_run", run_id=run.id))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mediation.auth.permissions import editor_required
+from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
 from mediation.centres.models import HearingSession
 from mediation.extensions import db
 from mediation.regions.models import Region
@@ -51,6 +51,7 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.route("/")
+@signed_in
 def index():
     role = request.args.get("role") if request.args.get("role") in ("expert", "counsellor") else None
     active = request.args.get("active") if request.args.get("active") in (
@@ -150,6 +151,7 @@ def _unavailability_form() -> UnavailabilityForm:
 
 
 @bp.route("/<int:person_id>")
+@signed_in
 def show(person_id: int):
     from mediation.conflicts.services import person_conflicts
 
@@ -165,7 +167,16 @@ def show(person_id: int):
         "roster/show.html", person=person, weeks=weeks, first=first, marks=marks,
         prev_month=prev_month, next_month=next_month, form=_unavailability_form(),
         conflicts=person_conflicts(person), weekday_names=_weekday_names(),
+        feed=_feed_box(person),
     )
+
+
+def _feed_box(person: Person) -> dict | None:
+    """The person's calendar feed link, for editors only (it opens their hearings to anyone)."""
+    from mediation.auth.permissions import can_edit
+    from mediation.calendar.views import feed_box
+
+    return feed_box("person", person) if can_edit() else None
 
 
 def _weekday_names() -> dict[int, str]:
@@ -235,6 +246,7 @@ def delete_unavailability(person_id: int, entry_id: int):
 
 
 @bp.route("/expertise", methods=["GET", "POST"])
+@role_required(*EDITORS, methods=("POST",))
 def expertise():
     form = ExpertiseAreaForm(prefix="new")
     if request.method == "POST":
@@ -270,7 +282,7 @@ def rename_expertise(area_id: int):
             db.session.commit()
             flash(_("Saved %(code)s.", code=area.code), "ok")
     else:
-        flash("; ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash("; ".join(str(e) for errs in form.errors.values() for e in errs), "error")
     return redirect(url_for("roster.expertise"))
 
 
@@ -282,6 +294,7 @@ def _org_or_none(name: str | None) -> Organisation | None:
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
+@role_required(*EDITORS, methods=("POST",))
 def organisations():
     form = OrganisationForm()
     if request.method == "POST":
@@ -322,6 +335,7 @@ def _org_page(org: Organisation, status: int = 200, **forms):
 
 
 @bp.route("/organisations/<int:org_id>")
+@signed_in
 def organisation(org_id: int):
     return _org_page(db.session.get(Organisation, org_id) or abort(404))
 

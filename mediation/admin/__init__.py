@@ -1,0 +1,1 @@
+"""Administration: user accounts (role, regions, sign-in allowed, password reset)."""

@@ -1,0 +1,1 @@
+"""Calendars: secret iCalendar feeds and iMIP email invites for published hearings."""

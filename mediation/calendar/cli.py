@@ -1,0 +1,80 @@
+"""`mediation feeds …` (feed links) and `mediation mail send` (deliver the outbox)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from mediation.calendar.links import feed_url, webcal_url
+from mediation.calendar.mail import deliver_pending, outbox_summary
+from mediation.calendar.services import ensure_token, revoke_token, rotate_token, token_of
+from mediation.extensions import db
+from mediation.roster.models import Person
+
+
+def _person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise click.ClickException(f"no person with id {person_id}")
+    return person
+
+
+@click.group("feeds")
+def feeds_cli() -> None:
+    """Personal calendar feed links."""
+
+
+@feeds_cli.command("url")
+@click.argument("person_id", type=int)
+@click.option("--webcal", is_flag=True, help="Print the webcal:// form instead.")
+@with_appcontext
+def url_command(person_id: int, webcal: bool) -> None:
+    """Print PERSON_ID's feed URL (last line of output), creating the link if needed."""
+    person = _person(person_id)
+    row = ensure_token("person", person)
+    token = token_of(row)
+    if token is None:
+        # SECRET_KEY changed since the link was made: only a new link can be shown.
+        click.echo("The existing link cannot be shown (SECRET_KEY changed); replacing it.",
+                   err=True)
+        row = rotate_token("person", person)
+        token = token_of(row)
+    db.session.commit()
+    click.echo(webcal_url(token) if webcal else feed_url(token))
+
+
+@feeds_cli.command("rotate")
+@click.argument("person_id", type=int)
+@with_appcontext
+def rotate_command(person_id: int) -> None:
+    """Replace PERSON_ID's feed link (the old one stops working) and print the new URL."""
+    row = rotate_token("person", _person(person_id))
+    db.session.commit()
+    click.echo(feed_url(token_of(row)))
+
+
+@feeds_cli.command("revoke")
+@click.argument("person_id", type=int)
+@with_appcontext
+def revoke_command(person_id: int) -> None:
+    """Revoke PERSON_ID's feed link."""
+    done = revoke_token("person", _person(person_id))
+    db.session.commit()
+    click.echo("Revoked." if done else "There was no live link.")
+
+
+@click.group("mail")
+def mail_cli() -> None:
+    """Email invites: the outbox."""
+
+
+@mail_cli.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="At most this many messages in this run.")
+@with_appcontext
+def send_command(limit: int) -> None:
+    """Send due invites over SMTP (or write them to the outbox folder without SMTP_HOST)."""
+    counts = deliver_pending(limit=limit)
+    click.echo(json.dumps({"delivered": counts, "outbox": outbox_summary()}, sort_keys=True))

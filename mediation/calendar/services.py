@@ -1,0 +1,214 @@
+"""Feed links (create, show, rotate, revoke, look up) and which hearings each feed shows."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from mediation.audit.services import record
+from mediation.auth.models import User
+from mediation.auth.permissions import EDITORS, regions_and_below
+from mediation.calendar.models import FEED_KINDS, FEED_TARGET_COLUMNS, FeedToken
+from mediation.cases.models import Case
+from mediation.centres.models import Centre, Room
+from mediation.db import now_utc
+from mediation.extensions import db
+from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember
+from mediation.roster.models import Person
+
+# 32 bytes in unpadded URL-safe base64.
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+TARGET_MODELS = {"person": Person, "room": Room, "centre": Centre, "coordinator": User}
+
+
+class FeedError(ValueError):
+    """A feed operation that cannot be done; the message says why, for people."""
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+def _server_key() -> bytes:
+    # Domain-separated from every other use of SECRET_KEY (sessions, CSRF).
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"mediation.calendar.feed-token.v1", hashlib.sha256).digest()
+
+
+def _derive(seed_hex: str) -> str:
+    digest = hmac.new(_server_key(), bytes.fromhex(seed_hex), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def token_of(row: FeedToken) -> str | None:
+    """The link's token, or None when it can no longer be shown (SECRET_KEY changed since it was
+    made: the old link still works, but only a rotation gives one the app can show)."""
+    if not row.live:
+        return None
+    token = _derive(row.seed)
+    return token if hmac.compare_digest(hash_token(token), row.token_hash) else None
+
+
+def _check_target(kind: str, target) -> None:
+    if kind not in FEED_KINDS:
+        raise FeedError(f"unknown feed kind {kind!r}")
+    if not isinstance(target, TARGET_MODELS[kind]) or target.id is None:
+        raise FeedError(f"a {kind} feed needs a saved {TARGET_MODELS[kind].__name__}")
+    if kind == "coordinator" and target.role not in EDITORS:
+        raise FeedError(f"{target.email} is not a coordinator or administrator")
+
+
+def live_token(kind: str, target) -> FeedToken | None:
+    column = getattr(FeedToken, FEED_TARGET_COLUMNS[kind])
+    return db.session.scalar(sa.select(FeedToken).where(
+        FeedToken.kind == kind, column == target.id, FeedToken.revoked_at.is_(None)))
+
+
+def _new_token(kind: str, target, by: User | None) -> FeedToken:
+    seed = secrets.token_hex(32)
+    row = FeedToken(kind=kind, seed=seed, token_hash=hash_token(_derive(seed)),
+                    created_at=now_utc(), created_by_id=getattr(by, "id", None),
+                    **{FEED_TARGET_COLUMNS[kind]: target.id})
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def ensure_token(kind: str, target, by: User | None = None) -> FeedToken:
+    """The live link of `target`, made now if it has none (audited)."""
+    _check_target(kind, target)
+    row = live_token(kind, target)
+    if row is None:
+        row = _new_token(kind, target, by)
+        _audit("calendar.feed_created", row, target, "feed link created", by)
+    return row
+
+
+def rotate_token(kind: str, target, by: User | None = None) -> FeedToken:
+    """Replace the link: the old one stops working at once (audited)."""
+    _check_target(kind, target)
+    old = live_token(kind, target)
+    if old is not None:
+        _revoke(old, by)
+        db.session.flush()  # the live-link unique index must see the old one revoked first
+    row = _new_token(kind, target, by)
+    _audit("calendar.feed_rotated", row, target, "feed link replaced", by)
+    return row
+
+
+def revoke_token(kind: str, target, by: User | None = None) -> bool:
+    """Revoke the link (audited); False if there was none."""
+    _check_target(kind, target)
+    old = live_token(kind, target)
+    if old is None:
+        return False
+    _revoke(old, by)
+    _audit("calendar.feed_revoked", old, target, "feed link revoked", by)
+    db.session.flush()
+    return True
+
+
+def _audit(action: str, row: FeedToken, target, what: str, by: User | None) -> None:
+    # Entered against the token row with explicit values, so the automatic row log does not copy
+    # the row (its seed and hash stay out of the audit log).
+    values = {"kind": row.kind, "target": feed_label(row.kind, target),
+              "created_at": row.created_at.isoformat(),
+              "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+    record(action, row, summary=f"{feed_label(row.kind, target)}: {what}", before={},
+           after=values, user=by)
+
+
+def _revoke(row: FeedToken, by: User | None) -> None:
+    row.revoked_at = now_utc()
+    row.revoked_by_id = getattr(by, "id", None)
+
+
+def find_by_token(token: str) -> FeedToken | None:
+    """The live link for a presented token, or None (unknown, revoked, malformed, or its target
+    can no longer have a feed)."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    row = db.session.scalar(sa.select(FeedToken).where(
+        FeedToken.token_hash == hash_token(token), FeedToken.revoked_at.is_(None)))
+    if row is None:
+        return None
+    if row.kind == "coordinator" and (not row.user.active or row.user.role not in EDITORS):
+        return None
+    return row
+
+
+def feed_label(kind: str, target) -> str:
+    """How the audit log and the pages name a feed's target (no personal data of parties)."""
+    if kind == "person":
+        return f"person {target.code}"
+    if kind == "room":
+        return f"room {target.code}"
+    if kind == "centre":
+        return f"centre {target.code}"
+    return f"coordinator {target.email}"
+
+
+def note_content(row: FeedToken, digest: str, now: datetime | None = None) -> datetime:
+    """Remember what a feed served; returns when its content last changed (Last-Modified).
+
+    Writes only when the bytes changed, so unchanged feeds cost no write."""
+    if row.content_hash != digest or row.content_changed_at is None:
+        row.content_hash = digest
+        row.content_changed_at = (now or now_utc()).replace(microsecond=0)
+    return row.content_changed_at
+
+
+# --- which hearings a feed shows ------------------------------------------------------------
+
+
+def feed_window(now: datetime | None = None):
+    """The SQL condition for hearings a feed shows: the schedule of record, published and not
+    long past, or cancelled recently enough that calendar clients have seen the cancellation."""
+    now = now or now_utc()
+    config = current_app.config
+    past = now - timedelta(days=config["MEDIATION_FEED_PAST_DAYS"])
+    cancelled_since = now - timedelta(days=config["MEDIATION_FEED_CANCELLED_DAYS"])
+    cancelled_at = sa.func.coalesce(Hearing.cancelled_at, Hearing.updated_at)
+    return sa.and_(
+        Hearing.layer == PUBLISHED_LAYER,
+        sa.or_(
+            sa.and_(Hearing.status == "published", Hearing.ends_at >= past),
+            sa.and_(Hearing.status == "cancelled", cancelled_at >= cancelled_since),
+        ),
+    )
+
+
+def feed_hearings(row: FeedToken, now: datetime | None = None) -> list[tuple[Hearing, str | None]]:
+    """(hearing, the person's role or None) for every hearing `row`'s feed shows, in time order."""
+    query = sa.select(Hearing).where(feed_window(now))
+    if row.kind == "person":
+        query = (sa.select(Hearing, HearingMember.role)
+                 .join(HearingMember, HearingMember.hearing_id == Hearing.id)
+                 .where(feed_window(now), HearingMember.person_id == row.person_id))
+    elif row.kind == "room":
+        query = query.where(Hearing.room_id == row.room_id)
+    elif row.kind == "centre":
+        query = query.join(Room, Room.id == Hearing.room_id).where(Room.centre_id == row.centre_id)
+    elif row.user.role != "admin" and row.user.regions:
+        # The coordinator's regions and everything below them, as everywhere else in the app.
+        regions = regions_and_below(r.id for r in row.user.regions)
+        query = query.join(Case, Case.id == Hearing.case_id).where(
+            Case.region_id.in_(sorted(regions)))
+    # Only the reference of a case is ever read: load nothing else of it.
+    query = query.order_by(Hearing.starts_at, Hearing.id).options(
+        selectinload(Hearing.case).load_only(Case.reference),
+        selectinload(Hearing.room).selectinload(Room.centre))
+    if row.kind == "person":
+        return [(hearing, role) for hearing, role in db.session.execute(query)]
+    return [(hearing, None) for hearing in db.session.scalars(query)]

@@ -1,0 +1,242 @@
+"""Calendar pages: the public feed URL, feed-link management, the outbox. Views are thin."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.http import http_date
+
+from mediation.auth.permissions import editor_required, in_scope, region_scope, signed_in
+from mediation.calendar import redact
+from mediation.calendar.feeds import render_feed
+from mediation.calendar.links import feed_url, webcal_url
+from mediation.calendar.mail import outbox_dir, outbox_summary, retry_now
+from mediation.calendar.models import FEED_KINDS, MESSAGE_STATUSES, OutboxMessage
+from mediation.calendar.services import (
+    TARGET_MODELS,
+    FeedError,
+    find_by_token,
+    live_token,
+    note_content,
+    revoke_token,
+    rotate_token,
+    token_of,
+)
+from mediation.centres.models import Centre
+from mediation.extensions import db
+from mediation.planning.models import PUBLISHED_LAYER, Hearing
+from mediation.web import public
+
+bp = Blueprint("calendar", __name__)
+bp.record_once(lambda state: redact.install(state.app))
+
+
+# --- the feed itself ------------------------------------------------------------------------
+
+
+@bp.route("/feeds/<token>.ics")
+@public
+def feed(token: str):
+    """A subscription feed. Unknown and revoked tokens get the same 404."""
+    row = find_by_token(token)
+    if row is None:
+        abort(404)
+    feed = render_feed(row)
+    last_modified = note_content(row, feed.etag)
+    db.session.commit()
+    headers = {
+        "ETag": f'"{feed.etag}"',
+        "Last-Modified": http_date(last_modified),
+        "Cache-Control": "private, no-cache",
+    }
+    if _not_modified(feed.etag, last_modified):
+        return Response(status=304, headers=headers)
+    response = Response(feed.body, status=200, headers=headers,
+                        content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="hearings.ics"'
+    return response
+
+
+def _not_modified(etag: str, last_modified) -> bool:
+    # RFC 9110 §13.1.3: If-None-Match wins; If-Modified-Since counts only without it.
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified.replace(microsecond=0) <= since
+
+
+@bp.route("/calendar/hearings/<uid>")
+@signed_in
+def hearing(uid: str):
+    """Where a feed or invite links: the hearing's page in the app (sign-in required)."""
+    found = db.session.scalar(
+        sa.select(Hearing).where(Hearing.uid == uid, Hearing.layer == PUBLISHED_LAYER))
+    if found is None:
+        abort(404)
+    if "planning.hearing" in current_app.view_functions:
+        return redirect(url_for("planning.hearing", hearing_id=found.id))
+    return redirect(url_for("cases.show", case_id=found.case_id))
+
+
+# --- managing links -------------------------------------------------------------------------
+
+
+def feed_box(kind: str, target) -> dict:
+    """What a page needs to show one feed link (the person page includes calendar/_feed.html)."""
+    row = live_token(kind, target)
+    token = token_of(row) if row is not None else None
+    return {"kind": kind, "target": target, "row": row,
+            "url": feed_url(token) if token else None,
+            "webcal": webcal_url(token) if token else None,
+            "unshowable": row is not None and token is None}
+
+
+def _target_or_404(kind: str, target_id: int):
+    if kind not in FEED_KINDS:
+        abort(404)
+    target = db.session.get(TARGET_MODELS[kind], target_id)
+    if target is None:
+        abort(404)
+    # A coordinator's feed is their own: nobody else may see or replace its link.
+    if kind == "coordinator" and target.id != current_user.id:
+        abort(403)
+    # Rooms and centres outside a region-limited coordinator's regions do not exist for them.
+    centre = target if kind == "centre" else target.centre if kind == "room" else None
+    if centre is not None and not in_scope(centre.region_id):
+        abort(404)
+    return target
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next", "")
+    # Only paths on this site (no scheme, no "//host").
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@bp.route("/calendar/feeds/<kind>/<int:target_id>/rotate", methods=["POST"])
+@editor_required
+def rotate(kind: str, target_id: int):
+    target = _target_or_404(kind, target_id)
+    had_link = live_token(kind, target) is not None
+    try:
+        rotate_token(kind, target, by=current_user)
+    except FeedError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("New feed link made: the old one no longer works.") if had_link
+              else _("Feed link made."), "ok")
+    return redirect(_back(url_for("calendar.feeds")))
+
+
+@bp.route("/calendar/feeds/<kind>/<int:target_id>/revoke", methods=["POST"])
+@editor_required
+def revoke(kind: str, target_id: int):
+    target = _target_or_404(kind, target_id)
+    try:
+        done = revoke_token(kind, target, by=current_user)
+    except FeedError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Feed link revoked: it no longer works.") if done
+              else _("There was no feed link to revoke."), "ok")
+    return redirect(_back(url_for("calendar.feeds")))
+
+
+@bp.route("/calendar/feeds")
+@editor_required
+def feeds():
+    """The signed-in coordinator's own feed, and the feeds of centres and rooms."""
+    query = sa.select(Centre).options(selectinload(Centre.rooms)).order_by(Centre.code)
+    scope = region_scope(current_user)
+    if scope is not None:
+        query = query.where(Centre.region_id.in_(sorted(scope) or [-1]))
+    centres = list(db.session.scalars(query))
+    boxes = {("centre", c.id): feed_box("centre", c) for c in centres}
+    boxes.update({("room", r.id): feed_box("room", r) for c in centres for r in c.rooms})
+    return render_template("calendar/feeds.html", mine=feed_box("coordinator", current_user),
+                           centres=centres, boxes=boxes)
+
+
+# --- the outbox -----------------------------------------------------------------------------
+
+PAGE_SIZE = 200
+
+
+@bp.route("/calendar/outbox")
+@editor_required
+def outbox():
+    status = request.args.get("status")
+    query = (sa.select(OutboxMessage)
+             .options(selectinload(OutboxMessage.hearing).selectinload(Hearing.case),
+                      selectinload(OutboxMessage.person))
+             .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE))
+    if status in MESSAGE_STATUSES:
+        query = query.where(OutboxMessage.status == status)
+    else:
+        status = None
+    query = _scoped(query)
+    return render_template(
+        "calendar/outbox.html", messages=list(db.session.scalars(query)), status=status,
+        statuses=MESSAGE_STATUSES, counts=outbox_summary(),
+        smtp_host=current_app.config.get("SMTP_HOST"), folder=str(outbox_dir()),
+        page_size=PAGE_SIZE)
+
+
+def _scoped(query):
+    """Messages about hearings of cases in the user's regions (all for an unlimited user)."""
+    scope = region_scope(current_user)
+    if scope is None:
+        return query
+    from mediation.cases.models import Case
+
+    visible = (sa.select(Hearing.id).join(Case, Case.id == Hearing.case_id)
+               .where(Case.region_id.in_(sorted(scope) or [-1])))
+    return query.where(OutboxMessage.hearing_id.in_(visible))
+
+
+def _message_or_404(message_id: int) -> OutboxMessage:
+    message = db.session.scalar(_scoped(sa.select(OutboxMessage)
+                                        .where(OutboxMessage.id == message_id)))
+    return message or abort(404)
+
+
+@bp.route("/calendar/outbox/<int:message_id>.eml")
+@editor_required
+def message_file(message_id: int):
+    message = _message_or_404(message_id)
+    response = Response(message.message.encode("utf-8"), content_type="message/rfc822")
+    response.headers["Content-Disposition"] = f'attachment; filename="{message.id:08d}.eml"'
+    return response
+
+
+@bp.route("/calendar/outbox/<int:message_id>/retry", methods=["POST"])
+@editor_required
+def retry(message_id: int):
+    message = _message_or_404(message_id)
+    try:
+        retry_now(message)
+    except ValueError:
+        flash(_("Only a failed message with an address can be sent again."), "error")
+    else:
+        db.session.commit()
+        flash(_("Message %(id)s will be sent again shortly.", id=message.id), "ok")
+    return redirect(url_for("calendar.outbox", status=request.args.get("status")))

@@ -1,0 +1,56 @@
+"""`mediation backup create FILE` and `mediation backup restore FILE [--force]`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from mediation.extensions import db
+from mediation.ops.backup import BackupError, BackupResult, create_backup, restore_backup
+
+
+@click.group("backup")
+def backup_cli() -> None:
+    """Back up the database to a file, or restore it from one (SQLite or PostgreSQL)."""
+
+
+def _summary(result: BackupResult, verbose: bool) -> None:
+    click.echo(f"  {len(result.counts)} tables, {result.rows} rows.")
+    if verbose:
+        for name, n in result.counts.items():
+            click.echo(f"  {name:<32} {n:>9}")
+
+
+@backup_cli.command("create")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--verbose", "-v", is_flag=True, help="List the rows of every table.")
+@with_appcontext
+def create_command(file: str, verbose: bool) -> None:
+    """Write a consistent copy of the database (DATABASE_URL) to FILE: a SQLite database file,
+    or a pg_dump custom-format archive for PostgreSQL."""
+    db.session.remove()
+    try:
+        result = create_backup(db.engine, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up the {result.kind} database to {result.path} "
+               f"({result.path.stat().st_size} bytes).")
+    _summary(result, verbose)
+
+
+@backup_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True,
+              help="Replace a database that already has rows (everything in it is lost).")
+@click.option("--verbose", "-v", is_flag=True, help="List the rows of every table.")
+@with_appcontext
+def restore_command(file: str, force: bool, verbose: bool) -> None:
+    """Restore the database (DATABASE_URL) from FILE made by `mediation backup create`.
+    Stop the web and worker processes first."""
+    db.session.remove()
+    try:
+        result = restore_backup(db.engine, file, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored the {result.kind} database from {result.path}.")
+    _summary(result, verbose)

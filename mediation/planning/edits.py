@@ -1,0 +1,323 @@
+"""A coordinator's changes to single hearings, checked live against the planner's hard rules.
+
+Every change names the version of the hearing it was made on: if someone else changed the hearing
+meanwhile the change is refused as a conflict (HTTP 409), never silently merged. A change that
+would break a hard rule is refused with the rule's message. The checks are `scheduler.rules`
+themselves, run on a scenario built from the database as it is now.
+
+Edits work on a run's proposal (before publishing) and on the published schedule; a published
+hearing that moves or changes people keeps its UID and gets SEQUENCE + 1, and its attendees get
+invites or cancellations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+import scheduler
+from mediation.audit.services import record
+from mediation.centres.models import HearingSession, Room
+from mediation.conflicts.services import declare_conflict
+from mediation.db import now_utc
+from mediation.exchange.services import export_scenario, hearing_out
+from mediation.extensions import db
+from mediation.planning.models import (
+    PUBLISHED_LAYER,
+    Hearing,
+    HearingMember,
+    PlanRun,
+    UnscheduledCase,
+)
+from mediation.planning.publish import notify_mail, supersede_runs_touching
+from mediation.planning.runs import PlanningError, RunRequest, start_run
+from mediation.roster.models import Person
+from mediation.timeutil import local_to_utc, local_today
+from scheduler.model import COUNSELLOR, EXPERT
+from scheduler.repair import with_person
+
+
+class EditConflict(PlanningError):
+    """The hearing changed since the coordinator looked at it (HTTP 409)."""
+
+    status = 409
+
+
+class RuleBroken(PlanningError):
+    """The change would break hard rules (HTTP 422); `violations` says which."""
+
+    status = 422
+
+    def __init__(self, violations: list[scheduler.Violation]):
+        self.violations = violations
+        super().__init__("; ".join(str(v) for v in violations))
+
+
+@dataclass
+class Context:
+    """The rules' view of one hearing: the scenario, the other hearings of its layer, and the
+    hearing itself in the exchange format."""
+
+    ix: scheduler.ScenarioIndex
+    usage: scheduler.PlanUsage
+    current: scheduler.Hearing
+    people: dict[str, Person]
+
+
+def load_hearing(hearing_id: int) -> Hearing:
+    hearing = db.session.get(Hearing, hearing_id, options=[
+        selectinload(Hearing.members).selectinload(HearingMember.person)])
+    if hearing is None:
+        raise PlanningError(_l("No such hearing."))
+    return hearing
+
+
+def _check_version(hearing: Hearing, expected: int | None) -> None:
+    if hearing.status == "cancelled":
+        raise EditConflict(_l("This hearing has been cancelled meanwhile."))
+    if expected is not None and hearing.version != expected:
+        raise EditConflict(_l("Someone else changed this hearing while you were looking at it. "
+                              "Reload the page to see the change, then try again."))
+
+
+def _horizon(hearing: Hearing, *extra: date) -> tuple[date, date]:
+    if hearing.layer != PUBLISHED_LAYER:
+        run = db.session.get(PlanRun, hearing.layer)
+        return run.horizon_start, run.horizon_end
+    days = [hearing.date, *extra]
+    return min(days) - timedelta(days=31), max(days) + timedelta(days=31)
+
+
+def context(hearing: Hearing, *extra_days: date) -> Context:
+    """The scenario the rules need for `hearing`, with the other live hearings of its layer."""
+    start, end = _horizon(hearing, *extra_days)
+    if hearing.case.accepted_on is None or hearing.case.due_by is None:
+        raise PlanningError(_l("Case %(ref)s has no acceptance date or deadline, so it cannot be "
+                               "planned.", ref=hearing.case.reference))
+    scenario = export_scenario(start, end, [hearing.case], fixed_hearings=[])
+    others = db.session.scalars(
+        sa.select(Hearing).where(Hearing.layer == hearing.layer, Hearing.status != "cancelled",
+                                 Hearing.id != hearing.id, Hearing.date.between(start, end))
+        .options(selectinload(Hearing.members).selectinload(HearingMember.person),
+                 selectinload(Hearing.case), selectinload(Hearing.session),
+                 selectinload(Hearing.room).selectinload(Room.centre)))
+    usage = scheduler.PlanUsage([hearing_out(h) for h in others])
+    people = {p.code: p for p in db.session.scalars(sa.select(Person))}
+    return Context(scheduler.ScenarioIndex.of(scenario), usage, hearing_out(hearing), people)
+
+
+def violations_of(ctx: Context, trial: scheduler.Hearing) -> list[scheduler.Violation]:
+    return scheduler.hearing_violations(ctx.ix, trial, ctx.usage)
+
+
+# --- candidates ------------------------------------------------------------------------------------
+
+
+def candidates(hearing: Hearing, person: Person | None, role: str) -> list[tuple[Person, scheduler.Candidate]]:
+    """People who could take `person`'s seat (or an empty counsellor seat), best fit first, each
+    with the rules it would break."""
+    ctx = context(hearing)
+    kind = COUNSELLOR if role == "counsellor" else EXPERT
+    ranked = scheduler.candidates(ctx.ix, ctx.current, kind, person.code if person else None,
+                                  ctx.usage)
+    return [(ctx.people[c.person], c) for c in ranked if c.person in ctx.people]
+
+
+# --- changes -------------------------------------------------------------------------------------
+
+
+def _commit_change(hearing: Hearing, action: str, before: dict, user, *,
+                   previous_attendees: set[int] | None = None, cancelled: bool = False) -> Hearing:
+    """Flush, notify attendees of a published change, audit, commit; map races to 409."""
+    try:
+        if hearing.layer == PUBLISHED_LAYER:
+            hearing.sequence += 1
+        db.session.flush()
+        if hearing.layer == PUBLISHED_LAYER:
+            from mediation.calendar.invites import queue_invites
+
+            queue_invites(hearing, kind="cancelled" if cancelled else "updated",
+                          previous_attendee_ids=previous_attendees or set())
+            supersede_runs_touching({hearing.case_id})
+        record(action, hearing, user=user, before=before, after=snapshot(hearing),
+               summary=f"{hearing.case.reference} {hearing.date} {hearing.session.code}")
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict(_l("Someone else changed this hearing at the same moment. Reload the "
+                              "page and try again.")) from None
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise EditConflict(_l("That room or person was booked for this slot by someone else a "
+                              "moment ago. Reload the page and choose again.")) from None
+    if hearing.layer == PUBLISHED_LAYER:
+        notify_mail()
+    return hearing
+
+
+def snapshot(h: Hearing) -> dict:
+    return {"room": h.room_id, "date": h.date.isoformat(), "session": h.session_id,
+            "status": h.status, "pinned": h.pinned, "sequence": h.sequence,
+            "members": sorted([m.person_id, m.role] for m in h.members)}
+
+
+def set_pinned(hearing: Hearing, pinned: bool, expected_version: int | None, user=None) -> Hearing:
+    _check_version(hearing, expected_version)
+    before = snapshot(hearing)
+    hearing.pinned = pinned
+    try:
+        record("hearing.pin" if pinned else "hearing.unpin", hearing, user=user, before=before,
+               after=snapshot(hearing), summary=hearing.case.reference)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict(_l("Someone else changed this hearing at the same moment. Reload the "
+                              "page and try again.")) from None
+    return hearing
+
+
+def move(hearing: Hearing, room: Room, day: date, session: HearingSession,
+         expected_version: int | None, user=None) -> Hearing:
+    """Move a hearing to another room, date or session, if every rule still holds."""
+    _check_version(hearing, expected_version)
+    ctx = context(hearing, day)
+    trial = replace(ctx.current, room=room.code, centre=room.centre.code, date=day,
+                    session=session.code)
+    broken = violations_of(ctx, trial)
+    if day < local_today() and day != hearing.date:
+        # The rules only know the case's own window; nobody can attend a hearing held yesterday.
+        broken.insert(0, scheduler.Violation(10, "past", str(_l(
+            "%(ref)s: %(day)s is in the past.", ref=hearing.case.reference, day=day.isoformat())),
+            hearing.case.reference, date=day))
+    if broken:
+        raise RuleBroken(broken)
+    before = snapshot(hearing)
+    previous = {m.person_id for m in hearing.members}
+    hearing.room, hearing.date, hearing.session = room, day, session
+    hearing.starts_at = local_to_utc(day, session.starts_at)
+    hearing.ends_at = local_to_utc(day, session.ends_at)
+    return _commit_change(hearing, "hearing.move", before, user, previous_attendees=previous)
+
+
+def replace_person(hearing: Hearing, old: Person | None, new: Person, role: str,
+                   expected_version: int | None, user=None) -> Hearing:
+    """Put `new` in `old`'s seat (or in an empty counsellor seat), if every rule still holds."""
+    _check_version(hearing, expected_version)
+    seat = next((m for m in hearing.members if old is not None and m.person_id == old.id), None)
+    if old is not None and seat is None:
+        raise EditConflict(_l("%(name)s is no longer on this hearing. Reload the page.",
+                              name=old.name))
+    if role not in ("expert", "counsellor"):
+        raise PlanningError(_l("Unknown role."))
+    ctx = context(hearing)
+    kind = COUNSELLOR if role == "counsellor" else EXPERT
+    trial = with_person(ctx.current, old.code if old else None, new.code, kind)
+    broken = violations_of(ctx, trial)
+    if broken:
+        raise RuleBroken(broken)
+    before = snapshot(hearing)
+    previous = {m.person_id for m in hearing.members}
+    if seat is not None:
+        seat_role = seat.role
+        hearing.members.remove(seat)
+        db.session.flush()
+    else:
+        seat_role = "counsellor"
+    hearing.members.append(HearingMember(person=new, role=seat_role))
+    return _commit_change(hearing, "hearing.replace", before, user, previous_attendees=previous)
+
+
+def remove(hearing: Hearing, expected_version: int | None, user=None, reason: str = "") -> Hearing | None:
+    """Take a hearing out: a proposal is dropped (its case becomes unscheduled in the run); a
+    published hearing is cancelled and kept, so calendars remove it."""
+    _check_version(hearing, expected_version)
+    before = snapshot(hearing)
+    if hearing.layer == PUBLISHED_LAYER:
+        previous = {m.person_id for m in hearing.members}
+        hearing.status, hearing.cancelled_at = "cancelled", now_utc()
+        return _commit_change(hearing, "hearing.cancel", before, user,
+                              previous_attendees=previous, cancelled=True)
+    run = db.session.get(PlanRun, hearing.layer)
+    note = str(_l("Removed from the proposal by a coordinator."))
+    if reason.strip():
+        note = f"{note} {reason.strip()}"
+    db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id, reasons=[note]))
+    record("hearing.remove", hearing, user=user, before=before,
+           summary=f"{hearing.case.reference} (run #{run.id})")
+    db.session.delete(hearing)
+    if run.scheduled_count:
+        run.scheduled_count -= 1
+        run.unscheduled_count = (run.unscheduled_count or 0) + 1
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict(_l("Someone else changed this hearing at the same moment. Reload the "
+                              "page and try again.")) from None
+    return None
+
+
+# --- declines and re-planning ------------------------------------------------------------------
+
+
+def decline(hearing: Hearing, person: Person, reason: str, user=None) -> None:
+    """Record that `person` declined this hearing: a declared hard conflict with the case, so
+    no plan puts them on it again. The hearing itself changes only by re-planning."""
+    if person.id not in {m.person_id for m in hearing.members}:
+        raise PlanningError(_l("%(name)s does not attend this hearing.", name=person.name))
+    text = f"declined the hearing of {hearing.date} {hearing.session.code}"
+    if reason.strip():
+        text = f"{text}: {reason.strip()}"
+    declare_conflict(person, "hard", text, case=hearing.case, user=user)
+    db.session.commit()
+
+
+def replan_around(hearings: list[Hearing], user=None, time_limit: float = 30.0,
+                  background: bool = True) -> PlanRun:
+    """Re-plan these published hearings (after a decline or new unavailability), keeping every
+    other published hearing fixed and changing as little as possible."""
+    if not hearings:
+        raise PlanningError(_l("Nothing to re-plan."))
+    if any(h.layer != PUBLISHED_LAYER or h.status != "published" for h in hearings):
+        raise PlanningError(_l("Only published hearings can be re-planned."))
+    cases = [h.case for h in hearings]
+    start = min(local_today(), *(h.date for h in hearings))
+    end = max([h.date for h in hearings] + [c.due_by for c in cases if c.due_by])
+    ids = sorted(h.id for h in hearings)
+    scope = {"kind": "repair", "case_ids": sorted(c.id for c in cases), "release": ids}
+    return start_run(RunRequest(start, end, time_limit=time_limit), user, background=background,
+                     extra_scope=scope, scope_key="repair:" + ",".join(map(str, ids)))
+
+
+def broken_published(today: date | None = None) -> list[tuple[Hearing, list[scheduler.Violation]]]:
+    """Published hearings from today on that now break a rule on their own (someone declined,
+    became unavailable, lost a role…): the ones to re-plan."""
+    today = today or local_today()
+    hearings = list(db.session.scalars(
+        sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
+                                 Hearing.date >= today)
+        .options(selectinload(Hearing.members).selectinload(HearingMember.person),
+                 selectinload(Hearing.case), selectinload(Hearing.session),
+                 selectinload(Hearing.room).selectinload(Room.centre))
+        .order_by(Hearing.date)))
+    cases = [h.case for h in hearings if h.case.accepted_on and h.case.due_by]
+    if not cases:
+        return []
+    end = max(h.date for h in hearings)
+    scenario = export_scenario(min(h.date for h in hearings), end, cases, fixed_hearings=[])
+    ix = scheduler.ScenarioIndex.of(scenario)
+    out = []
+    known = {c.reference for c in cases}
+    for h in hearings:
+        if h.case.reference not in known:
+            continue
+        broken = scheduler.hearing_violations(ix, hearing_out(h))
+        if broken:
+            out.append((h, broken))
+    return out
+

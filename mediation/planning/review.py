@@ -1,0 +1,126 @@
+"""What a coordinator sees of a run: the calendar grid, unscheduled cases, loads, and the
+result in plain words."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+import scheduler
+from mediation.centres.models import Centre, HearingSession, Room
+from mediation.exchange.services import export_plan
+from mediation.extensions import db
+from mediation.planning.models import (
+    PUBLISHED_LAYER,
+    Hearing,
+    HearingMember,
+    PlanRun,
+    UnscheduledCase,
+)
+from mediation.roster.models import Person
+
+
+def run_hearings(run: PlanRun) -> list[Hearing]:
+    """The hearings a run stands for: its proposal, or once published, the published hearings
+    that came from it."""
+    if run.status == "published":
+        stmt = sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER,
+                                        Hearing.plan_run_id == run.id,
+                                        Hearing.status == "published")
+    else:
+        stmt = sa.select(Hearing).where(Hearing.layer == run.id)
+    return list(db.session.scalars(stmt.options(
+        selectinload(Hearing.members).selectinload(HearingMember.person),
+        selectinload(Hearing.case), selectinload(Hearing.session),
+        selectinload(Hearing.room).selectinload(Room.centre))))
+
+
+def run_plan(run: PlanRun) -> scheduler.Plan:
+    return export_plan(run, run_hearings(run))
+
+
+@dataclass
+class Grid:
+    """Rooms (grouped by centre) down, days and sessions across, one week at a time."""
+
+    days: list[date]
+    sessions: list[HearingSession]
+    rows: list[tuple[Centre, Room]]
+    cells: dict[tuple[int, date, int], Hearing] = field(default_factory=dict)
+    week_start: date | None = None
+    previous_week: date | None = None
+    next_week: date | None = None
+
+
+def grid(run: PlanRun, hearings: list[Hearing], week: date | None = None) -> Grid:
+    start = week or run.horizon_start
+    start = max(run.horizon_start, min(start, run.horizon_end))
+    end = min(run.horizon_end, start + timedelta(days=6))
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    sessions = list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position,
+                                                                          HearingSession.code)))
+    shown = [h for h in hearings if start <= h.date <= end]
+    used_rooms = {h.room_id for h in hearings}
+    centres = db.session.scalars(sa.select(Centre).options(selectinload(Centre.rooms))
+                                 .order_by(Centre.code))
+    rows = [(c, r) for c in centres for r in sorted(c.rooms, key=lambda r: r.code)
+            if r.id in used_rooms]
+    cells = {(h.room_id, h.date, h.session_id): h for h in shown}
+    previous = start - timedelta(days=7) if start > run.horizon_start else None
+    nxt = start + timedelta(days=7) if end < run.horizon_end else None
+    return Grid(days, sessions, rows, cells, start, previous, nxt)
+
+
+def loads(hearings: list[Hearing]) -> list[tuple[Person, int, int]]:
+    """(person, hearings as an expert, as a counsellor), heaviest first."""
+    expert: Counter[int] = Counter()
+    counsellor: Counter[int] = Counter()
+    people: dict[int, Person] = {}
+    for h in hearings:
+        for m in h.members:
+            people[m.person_id] = m.person
+            (counsellor if m.role == "counsellor" else expert)[m.person_id] += 1
+    rows = [(people[p], expert[p], counsellor[p]) for p in people]
+    rows.sort(key=lambda r: (-(r[1] + r[2]), r[0].name))
+    return rows
+
+
+def load_histogram(rows: list[tuple[Person, int, int]], active_experts: int) -> list[tuple[int, int]]:
+    """How many experts have 0, 1, 2, … hearings (the distribution a coordinator checks)."""
+    counts = Counter(e for _p, e, _c in rows if e)
+    counts[0] = max(0, active_experts - sum(counts.values()))
+    return sorted(counts.items())
+
+
+def unscheduled(run: PlanRun) -> list[UnscheduledCase]:
+    return list(db.session.scalars(
+        sa.select(UnscheduledCase).where(UnscheduledCase.plan_run_id == run.id)
+        .options(selectinload(UnscheduledCase.case)).order_by(UnscheduledCase.id)))
+
+
+def in_words(run: PlanRun) -> list[str]:
+    """The objective, bound and gap as a coordinator would say them."""
+    if run.scheduled_count is None:
+        return []
+    total = run.scheduled_count + (run.unscheduled_count or 0)
+    lines = [_("The plan hears %(n)d of the %(total)d cases in scope.", n=run.scheduled_count,
+               total=total)]
+    if run.objective is None or run.bound is None:
+        return lines
+    lines.append(_("Cases count by priority (1–5): the plan's total is %(objective)d.",
+                   objective=int(run.objective)))
+    if run.objective >= run.bound:
+        lines.append(_("No plan can do better with these experts, rooms and dates: this one is "
+                       "proved best."))
+    else:
+        gap = run.gap or 0.0
+        lines.append(_("No plan can reach more than %(bound)d, so at most %(pct)s more could be "
+                       "heard by searching longer.", bound=int(run.bound), pct=f"{gap:.1%}"))
+    if (run.stats or {}).get("status", "").endswith("(stopped)"):
+        lines.append(_("The search was stopped early; this is the best plan found until then."))
+    return lines
