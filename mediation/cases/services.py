@@ -176,9 +176,10 @@ class CaseFilters:
 
 
 def region_and_below(region_id: int):
-    """A select of the ids of a region and every region below it (recursive CTE)."""
+    """A select of the ids of a region and every region below it (recursive CTE; UNION, not
+    UNION ALL, so a cycle in a corrupted tree ends instead of looping)."""
     tree = sa.select(Region.id).where(Region.id == region_id).cte("region_tree", recursive=True)
-    tree = tree.union_all(sa.select(Region.id).where(Region.parent_id == tree.c.id))
+    tree = tree.union(sa.select(Region.id).where(Region.parent_id == tree.c.id))
     return sa.select(tree.c.id)
 
 
