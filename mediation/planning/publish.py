@@ -70,9 +70,9 @@ def diff(run: PlanRun) -> list[Change]:
             continue
         case = (after or before).case
         if before is None:
-            out.append(Change("new", case, None, after))
+            out.append(Change("new", case, None, after, [hearing_label(after)]))
         elif after is None:
-            out.append(Change("cancelled", case, before, None))
+            out.append(Change("cancelled", case, before, None, [hearing_label(before)]))
         elif _place(before) != _place(after):
             details = [f"{hearing_label(before)} → {hearing_label(after)}"]
             if _people(before) != _people(after):
