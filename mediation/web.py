@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask import (
     Flask,
@@ -17,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -135,11 +136,46 @@ def _security_headers(response):
 def _format_local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(to_local(value), fmt)
+    return _formatted(format_datetime, to_local(value), fmt, str(get_locale()), str(get_timezone()))
 
 
 def _format_date(value: date | None, fmt: str = "medium") -> str:
-    return "" if value is None else format_date(value, fmt)
+    if value is None:
+        return ""
+    return _formatted(format_date, value, fmt, str(get_locale()), str(get_timezone()))
+
+
+def _translations():
+    """Flask-Babel's translations for the current language, looked up once per request (and
+    again whenever the language changes, e.g. inside `force_locale`) instead of once per string:
+    a page translates a few hundred strings and each full look-up costs several microseconds."""
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None)
+    if locale is None:  # not chosen yet (or no request): the full look-up chooses it
+        return get_translations()
+    memo = getattr(ctx, "mediation_translations", None)
+    if memo is None or memo[0] is not locale:
+        memo = ctx.mediation_translations = (locale, get_translations())
+    return memo[1]
+
+
+def _install_gettext(app: Flask) -> None:
+    """The template `_()` of Flask-Babel, with the translations looked up as above."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _formatted(formatter, value, fmt: str, _locale: str, _zone: str) -> str:
+    """Babel's formatting (~12 µs a call, dozens a page) of the same value, format, language and
+    zone gives the same text: computed once per process. The language and zone are part of the
+    key only; the formatter reads them from the request as usual."""
+    return formatter(value, fmt)
 
 
 def _error_page(code: int, message: str | None = None, headers: dict | None = None):
@@ -165,6 +201,7 @@ def install(app: Flask) -> None:
     app.before_request(_refuse_unusable_json)
     app.after_request(_security_headers)
     app.jinja_env.filters["localdt"] = _format_local_datetime
+    _install_gettext(app)
     app.jinja_env.filters["day"] = _format_date
 
     @app.context_processor

@@ -25,14 +25,21 @@ from mediation.audit.models import AuditEntry
 from mediation.db import now_utc
 
 # Tables whose rows are not audited: the log itself, throttling counters.
-SKIP_TABLES = frozenset({"audit_log", "login_failures"})
+# Not logged row by row: the log itself, throttling counters, the mail outbox (its own status
+# log; link changes are recorded explicitly) and the planner's output (runs are recorded as
+# plan.start / plan.publish, and coordinators' edits of proposals explicitly).
+SKIP_TABLES = frozenset({"audit_log", "login_failures", "outbox_messages", "unscheduled_cases"})
 # Bookkeeping columns that change on every write, or bulky planner output.
-SKIP_COLUMNS = frozenset({"created_at", "updated_at", "last_login_at", "plan_runs.log"})
+SKIP_COLUMNS = frozenset({"created_at", "updated_at", "last_login_at", "plan_runs.log",
+                          "plan_runs.progress", "plan_runs.heartbeat_at", "plan_runs.stats"})
 REDACTED = "[redacted]"
 # Never copied into the log: shown as REDACTED when they change.
 SECRET_COLUMNS = frozenset({
     "users.password_hash", "parties.id_number", "parties.phone", "parties.address",
+    "feed_tokens.seed", "feed_tokens.token_hash",
 })
+# Rows of a plan run's proposal (layer > 0): written by the planner by the thousand.
+PROPOSAL_TABLES = frozenset({"hearings", "hearing_members"})
 PENDING_KEY = "audit_pending"
 EXPLICIT_KEY = "audit_explicit"
 
@@ -126,6 +133,8 @@ def _after_flush(session: Session, _flush_context) -> None:
             mapper = sa.inspect(obj).mapper
             table = mapper.local_table.name
             if table in SKIP_TABLES:
+                continue
+            if table in PROPOSAL_TABLES and (getattr(obj, "layer", 0) or 0) > 0:
                 continue
             if kind == "update" and not session.is_modified(obj, include_collections=True):
                 continue

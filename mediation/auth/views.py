@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from mediation.audit.services import record
 from mediation.auth import throttle
@@ -31,7 +32,8 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
+    # The regions come in the same query: every request checks the region scope.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.regions)])
     return user if user is not None and user.active else None
 
 

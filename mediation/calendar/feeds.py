@@ -8,6 +8,8 @@ so unchanged data gives identical bytes.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,8 +19,9 @@ from flask_babel import gettext as _
 
 from mediation.calendar.events import vevent
 from mediation.calendar.ical import PRODID, Component
+from mediation.calendar.links import base_url
 from mediation.calendar.models import FeedToken
-from mediation.calendar.services import feed_hearings
+from mediation.calendar.services import feed_hearings, feed_version
 
 # How often clients should poll (most honour it only loosely; Google refreshes in 8-24 hours).
 REFRESH = "PT1H"
@@ -65,3 +68,35 @@ def render_feed(row: FeedToken, now: datetime | None = None) -> Feed:
             calendar.children.append(vevent(hearing, dtstamp=hearing.updated_at, role=role))
         body = calendar.to_bytes()
     return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:40])
+
+
+# Rendered feeds per server process, keyed by everything a feed's bytes depend on, so that a
+# feed whose data is unchanged costs one query instead of loading and writing every event.
+CACHE_MAX_BYTES = 16 * 1024 * 1024
+_cache: OrderedDict[tuple, Feed] = OrderedDict()
+_cache_bytes = 0
+_cache_lock = threading.Lock()
+
+
+def cached_feed(row: FeedToken) -> Feed:
+    """`render_feed(row)`, reused while the token, language, calendar name, public address and
+    the events' data (`feed_version`) are unchanged (least recently used out first)."""
+    global _cache_bytes
+    locale = feed_locale(row)
+    with force_locale(locale):
+        name = calendar_name(row)
+    key = (row.token_hash, locale, name, base_url(), feed_version(row))
+    with _cache_lock:
+        feed = _cache.get(key)
+        if feed is not None:
+            _cache.move_to_end(key)
+            return feed
+    feed = render_feed(row)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = feed
+            _cache_bytes += len(feed.body)
+        while _cache_bytes > CACHE_MAX_BYTES and len(_cache) > 1:
+            _old, dropped = _cache.popitem(last=False)
+            _cache_bytes -= len(dropped.body)
+    return feed

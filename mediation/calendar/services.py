@@ -212,3 +212,28 @@ def feed_hearings(row: FeedToken, now: datetime | None = None) -> list[tuple[Hea
     if row.kind == "person":
         return [(hearing, role) for hearing, role in db.session.execute(query)]
     return [(hearing, None) for hearing in db.session.scalars(query)]
+
+
+def feed_version(row: FeedToken, now: datetime | None = None) -> str:
+    """A digest of every value `row`'s feed events are written from (the same hearings as
+    `feed_hearings`, with their case reference, room and centre names and the person's role),
+    read in one query without loading objects: equal digests give equal events."""
+    columns = [Hearing.id, Hearing.uid, Hearing.sequence, Hearing.status, Hearing.starts_at,
+               Hearing.ends_at, Hearing.created_at, Hearing.updated_at, Case.reference,
+               Room.name, Centre.name]
+    query = (sa.select(*columns).select_from(Hearing)
+             .join(Case, Case.id == Hearing.case_id).join(Room, Room.id == Hearing.room_id)
+             .join(Centre, Centre.id == Room.centre_id).where(feed_window(now)))
+    if row.kind == "person":
+        query = query.add_columns(HearingMember.role).join(
+            HearingMember, HearingMember.hearing_id == Hearing.id).where(
+            HearingMember.person_id == row.person_id)
+    elif row.kind == "room":
+        query = query.where(Hearing.room_id == row.room_id)
+    elif row.kind == "centre":
+        query = query.where(Room.centre_id == row.centre_id)
+    elif row.user.role != "admin" and row.user.regions:
+        regions = regions_and_below(r.id for r in row.user.regions)
+        query = query.where(Case.region_id.in_(sorted(regions)))
+    rows = db.session.execute(query.order_by(Hearing.starts_at, Hearing.id)).all()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()

@@ -21,7 +21,7 @@ from werkzeug.http import http_date
 
 from mediation.auth.permissions import editor_required, in_scope, region_scope, signed_in
 from mediation.calendar import redact
-from mediation.calendar.feeds import render_feed
+from mediation.calendar.feeds import cached_feed
 from mediation.calendar.links import feed_url, webcal_url
 from mediation.calendar.mail import outbox_dir, outbox_summary, retry_now
 from mediation.calendar.models import FEED_KINDS, MESSAGE_STATUSES, OutboxMessage
@@ -54,7 +54,7 @@ def feed(token: str):
     row = find_by_token(token)
     if row is None:
         abort(404)
-    feed = render_feed(row)
+    feed = cached_feed(row)
     last_modified = note_content(row, feed.etag)
     db.session.commit()
     headers = {
@@ -86,9 +86,7 @@ def hearing(uid: str):
         sa.select(Hearing).where(Hearing.uid == uid, Hearing.layer == PUBLISHED_LAYER))
     if found is None:
         abort(404)
-    if "planning.hearing" in current_app.view_functions:
-        return redirect(url_for("planning.hearing", hearing_id=found.id))
-    return redirect(url_for("cases.show", case_id=found.case_id))
+    return redirect(url_for("planning.show_hearing", hearing_id=found.id))
 
 
 # --- managing links -------------------------------------------------------------------------

@@ -3,6 +3,8 @@ a user limited to some regions sees only their cases in every figure (mediation.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
@@ -24,26 +26,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def index():
     today = local_today()
     f = services.DashboardFilters.from_args(request.args, today)
-    # The aggregates and charts (the costly part) are cached briefly per filters, region scope
-    # and language; the lists of cases and hearings below are always live.
+    # The aggregates, charts and lists are cached briefly per filters, region scope and language,
+    # and recomputed as soon as the data they come from changes (services.cached).
     key = ("dashboard", f.region_id, f.category, f.start, f.end, today, str(get_locale()),
            g.get("region_scope"), services.repeat_window_months())
-    figures = services.cached(key, lambda: _figures(f, today))
-    run = services.latest_finished_run()
-    unscheduled_total, unscheduled = services.unscheduled_cases(f, run)
+    figures = services.cached(key, lambda: {**_figures(f, today), **_lists(f, today)})
     context = {
         **figures,
         "f": f,
         "today": today,
         "week": services.week_bounds(today),
-        "overdue": services.clock_cases(f, "overdue", today=today),
-        "at_risk": services.clock_cases(f, "at_risk", today=today),
-        # From today on when the week is busy; the export has the whole week.
-        "hearings": services.hearings_this_week(f, today, limit=services.LIST_LIMIT * 2),
-        "hearings_total": services.hearings_this_week_count(f, today),
-        "run": run,
-        "unscheduled": unscheduled,
-        "unscheduled_total": unscheduled_total,
         "metrics": services.METRICS,
         "metric_labels": services.METRIC_LABELS,
         "definition": services.metric_definition,
@@ -69,6 +61,43 @@ def _figures(f: services.DashboardFilters, today) -> dict:
         "by_region": services.metrics_by_region(f, today),
         "by_category": services.metrics_by_category(f, today),
         "charts": _charts(backlog, by_month, load),
+    }
+
+
+def _lists(f: services.DashboardFilters, today) -> dict:
+    """The page's lists, copied out of the ORM objects into plain values (only what the page
+    shows), so that a cached copy serves later requests without a database session."""
+    def ns(**values):
+        return SimpleNamespace(**values)
+
+    def person(p):
+        return ns(name=p.name) if p is not None else None
+
+    def clock(state):
+        return [(ns(id=c.id, reference=c.reference, title=c.title, status=c.status), due)
+                for c, due in services.clock_cases(f, state, today=today)]
+
+    run = services.latest_finished_run()
+    unscheduled_total, unscheduled = services.unscheduled_cases(f, run)
+    return {
+        "overdue": clock("overdue"),
+        "at_risk": clock("at_risk"),
+        # From today on when the week is busy; the export has the whole week.
+        "hearings": [
+            ns(id=h.id, date=h.date, case_id=h.case_id, session=ns(name=h.session.name),
+               room=ns(name=h.room.name, centre=ns(name=h.room.centre.name)),
+               case=ns(reference=h.case.reference), chair=person(h.chair),
+               counsellor=person(h.counsellor))
+            for h in services.hearings_this_week(f, today, limit=services.LIST_LIMIT * 2)],
+        "hearings_total": services.hearings_this_week_count(f, today),
+        "run": None if run is None else ns(id=run.id, status=run.status,
+                                           horizon_start=run.horizon_start,
+                                           horizon_end=run.horizon_end),
+        "unscheduled": [
+            ns(case_id=u.case_id, reasons=list(u.reasons or []),
+               case=ns(reference=u.case.reference, title=u.case.title, priority=u.case.priority))
+            for u in unscheduled],
+        "unscheduled_total": unscheduled_total,
     }
 
 
