@@ -1,12 +1,12 @@
 """Load test of the production set-up: PostgreSQL + gunicorn, measured with wrk.
 
-    python -m bench.load [--cases 10000] [--experts 1000] [--workers 2] [--threads 4]
+    python -m bench.load [--cases 10000] [--experts 1000] [--workers 2] [--threads 1]
                          [--duration 30]
 
 1. (re)creates the PostgreSQL database `--db` (default h7b_load) and fills it (bench/load/generate.py);
 2. prints feed links with `mediation feeds url PERSON_ID` and signs `--users` coordinators in;
-3. starts gunicorn as the Procfile does (`--workers` processes of `--threads` threads each,
-   `--preload`, MEDIATION_ENV=production, Redis for throttling);
+3. starts gunicorn as the Procfile does (`--workers` sync workers, or gthread workers with
+   `--threads` threads each; `--preload`, MEDIATION_ENV=production, Redis for throttling);
 4. runs wrk (bench/load/wrk.lua): calendar feeds, the case list and the dashboard, each after a
    warm-up, and prints one JSON line per run and a Markdown table for docs/operations.md. Each
    run also reports the CPU time per request spent by the gunicorn workers (`app_cpu_ms`) and by
@@ -57,8 +57,8 @@ def _parse(argv):
     p.add_argument("--users", type=int, default=20, help="signed-in users for the pages")
     p.add_argument("--feeds", type=int, default=20, help="distinct feed links to rotate over")
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=4,
-                   help="gunicorn threads per worker (1: sync workers)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="gunicorn threads per worker (1: sync workers, as the Procfile; more: gthread)")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
     p.add_argument("--feed-connections", type=int, default=10)
     p.add_argument("--page-connections", type=int, default=20)
