@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -34,19 +35,26 @@ def test_sqlite_round_trip(tmp_path):
     _round_trip(f"sqlite:///{tmp_path / 'migrations.sqlite3'}")
 
 
-@pytest.mark.postgres
-def test_postgresql_round_trip():
+@contextmanager
+def scratch_postgres(prefix: str):
+    """The URL of a new, empty PostgreSQL database, dropped afterwards."""
     require_postgres()
-    name = f"mediation_migrations_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        _round_trip(PG_URL.rsplit("/", 1)[0] + f"/{name}")
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_round_trip():
+    with scratch_postgres("mediation_migrations") as url:
+        _round_trip(url)
 
 
 def _layers_upgrade(url: str) -> None:
@@ -109,14 +117,5 @@ def test_sqlite_layers_upgrade_keeps_hearings(tmp_path):
 
 @pytest.mark.postgres
 def test_postgresql_layers_upgrade_keeps_hearings():
-    require_postgres()
-    name = f"mediation_layers_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        _layers_upgrade(PG_URL.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("mediation_layers") as url:
+        _layers_upgrade(url)

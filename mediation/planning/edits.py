@@ -12,6 +12,7 @@ invites or cancellations.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -131,6 +132,20 @@ def candidates(hearing: Hearing, person: Person | None, role: str) -> list[tuple
 # --- changes -------------------------------------------------------------------------------------
 
 
+STALE_MESSAGE = _l("Someone else changed this hearing at the same moment. Reload the page and "
+                   "try again.")
+
+
+@contextmanager
+def _stale_is_conflict():
+    """A concurrent change caught at a flush inside the block becomes a 409, never a 500."""
+    try:
+        yield
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict(STALE_MESSAGE) from None
+
+
 def _commit_change(hearing: Hearing, action: str, before: dict, user, *,
                    previous_attendees: set[int] | None = None, cancelled: bool = False) -> Hearing:
     """Flush, notify attendees of a published change, audit, commit; map races to 409."""
@@ -149,8 +164,7 @@ def _commit_change(hearing: Hearing, action: str, before: dict, user, *,
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise EditConflict(_l("Someone else changed this hearing at the same moment. Reload the "
-                              "page and try again.")) from None
+        raise EditConflict(STALE_MESSAGE) from None
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise EditConflict(_l("That room or person was booked for this slot by someone else a "
@@ -169,15 +183,11 @@ def snapshot(h: Hearing) -> dict:
 def set_pinned(hearing: Hearing, pinned: bool, expected_version: int | None, user=None) -> Hearing:
     _check_version(hearing, expected_version)
     before = snapshot(hearing)
-    hearing.pinned = pinned
-    try:
+    with _stale_is_conflict():
+        hearing.pinned = pinned
         record("hearing.pin" if pinned else "hearing.unpin", hearing, user=user, before=before,
                after=snapshot(hearing), summary=hearing.case.reference)
         db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise EditConflict(_l("Someone else changed this hearing at the same moment. Reload the "
-                              "page and try again.")) from None
     return hearing
 
 
@@ -246,19 +256,15 @@ def remove(hearing: Hearing, expected_version: int | None, user=None, reason: st
     note = str(_l("Removed from the proposal by a coordinator."))
     if reason.strip():
         note = f"{note} {reason.strip()}"
-    db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id, reasons=[note]))
-    record("hearing.remove", hearing, user=user, before=before,
-           summary=f"{hearing.case.reference} (run #{run.id})")
-    db.session.delete(hearing)
-    if run.scheduled_count:
-        run.scheduled_count -= 1
-        run.unscheduled_count = (run.unscheduled_count or 0) + 1
-    try:
+    with _stale_is_conflict():
+        db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id, reasons=[note]))
+        record("hearing.remove", hearing, user=user, before=before,
+               summary=f"{hearing.case.reference} (run #{run.id})")
+        db.session.delete(hearing)
+        if run.scheduled_count:
+            run.scheduled_count -= 1
+            run.unscheduled_count = (run.unscheduled_count or 0) + 1
         db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise EditConflict(_l("Someone else changed this hearing at the same moment. Reload the "
-                              "page and try again.")) from None
     return None
 
 
