@@ -28,7 +28,13 @@ from mediation.audit.services import record
 from mediation.cases.models import Case
 from mediation.cases.services import region_and_below
 from mediation.db import now_utc
-from mediation.exchange.services import export_scenario, hearing_out, plannable_cases, store_plan
+from mediation.exchange.services import (
+    PLANNABLE_STATUSES,
+    export_scenario,
+    hearing_out,
+    plannable_cases,
+    store_plan,
+)
 from mediation.extensions import db
 from mediation.planning.models import (
     ACTIVE_RUN_STATUSES,
@@ -139,8 +145,15 @@ def start_run(req: RunRequest, user=None, *, background: bool = True,
 
         run.worker = worker.destination()
         db.session.commit()
-        worker.submit("plan.run", where=run.worker, run_id=run.id,
-                      timeout=int(req.time_limit) + 600)
+        try:
+            worker.submit("plan.run", where=run.worker, run_id=run.id,
+                          timeout=int(req.time_limit) + 600)
+        except Exception as exc:  # the queue is down: say so, and free the scope at once
+            log.exception("could not queue plan run %s", run.id)
+            _finish(run, "failed", error=f"could not hand the run to a worker: {exc}")
+            raise PlanningError(_l("The background queue is not reachable, so the plan could "
+                                   "not start. Try again shortly or tell the administrator.")
+                                ) from None
     return run
 
 
@@ -207,9 +220,14 @@ def build_input(run: PlanRun) -> RunInput:
         region_ids = set(db.session.scalars(region_and_below(scope["region_id"])))
         cases = [c for c in plannable_cases() if c.region_id in region_ids]
     else:
+        # Chosen cases that cannot be planned (not accepted yet, closed, no deadline) are left
+        # out, as "all" would; a repair run's cases are in hand and stay.
         ids = set(scope.get("case_ids", []))
-        cases = list(db.session.scalars(sa.select(Case).where(Case.id.in_(ids))
-                                        .order_by(Case.reference)))
+        stmt = sa.select(Case).where(Case.id.in_(ids)).order_by(Case.reference)
+        if kind != "repair":
+            stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), Case.accepted_on.is_not(None),
+                              Case.due_by.is_not(None))
+        cases = list(db.session.scalars(stmt))
     in_scope = {c.id for c in cases}
     published = list(db.session.scalars(_published()))
     if scope.get("release_published"):

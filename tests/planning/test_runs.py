@@ -99,13 +99,40 @@ def test_a_cancel_request_stops_a_running_solve_and_keeps_nothing(db, world, mon
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)) == 0
 
 
-def test_a_failure_is_recorded_and_leaves_nothing(db, world):
-    world.cases[0].due_by = None  # the scenario cannot be built for a case without a deadline
-    db.session.commit()
-    run = run_now(RunRequest(*HORIZON, scope="cases", case_ids=[world.cases[0].id]), world.user)
-    assert run.status == "failed" and run.error
+def test_a_failure_is_recorded_and_leaves_nothing(db, world, monkeypatch):
+    import mediation.planning.runs as runs
+
+    def crash(scenario, **kwargs):
+        raise RuntimeError("the solver ran out of memory")
+
+    monkeypatch.setattr(runs.scheduler, "solve", crash)
+    run = run_now(RunRequest(*HORIZON), world.user)
+    assert run.status == "failed" and "out of memory" in run.error
     assert run.log and "Traceback" in run.log
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)) == 0
+    start_run(RunRequest(*HORIZON), world.user, background=False)  # the scope is free again
+
+
+def test_chosen_cases_that_cannot_be_planned_are_left_out(db, world):
+    world.cases[0].due_by = None
+    db.session.commit()
+    run = run_now(RunRequest(*HORIZON, scope="cases", case_ids=[c.id for c in world.cases[:2]]),
+                  world.user)
+    assert run.status == "succeeded"
+    assert set(run.scope["planned_case_ids"]) == {world.cases[1].id}
+
+
+def test_an_unreachable_queue_fails_the_run_at_once(db, world, app):
+    saved = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        with pytest.raises(PlanningError, match="not reachable"):
+            start_run(RunRequest(*HORIZON), world.user)
+    finally:
+        app.config["REDIS_URL"] = saved
+    run = db.session.scalar(sa.select(PlanRun))
+    assert run.status == "failed" and "could not hand the run" in run.error
+    start_run(RunRequest(*HORIZON), world.user, background=False)  # the scope is free again
 
 
 def test_stale_running_runs_are_marked_failed(db, world, app):
