@@ -67,7 +67,6 @@ class Context:
     ix: scheduler.ScenarioIndex
     usage: scheduler.PlanUsage
     current: scheduler.Hearing
-    people: dict[str, Person]
 
 
 def load_hearing(hearing_id: int) -> Hearing:
@@ -108,8 +107,7 @@ def context(hearing: Hearing, *extra_days: date) -> Context:
                  selectinload(Hearing.case), selectinload(Hearing.session),
                  selectinload(Hearing.room).selectinload(Room.centre)))
     usage = scheduler.PlanUsage([hearing_out(h) for h in others])
-    people = {p.code: p for p in db.session.scalars(sa.select(Person))}
-    return Context(scheduler.ScenarioIndex.of(scenario), usage, hearing_out(hearing), people)
+    return Context(scheduler.ScenarioIndex.of(scenario), usage, hearing_out(hearing))
 
 
 def violations_of(ctx: Context, trial: scheduler.Hearing) -> list[scheduler.Violation]:
@@ -126,7 +124,9 @@ def candidates(hearing: Hearing, person: Person | None, role: str) -> list[tuple
     kind = COUNSELLOR if role == "counsellor" else EXPERT
     ranked = scheduler.candidates(ctx.ix, ctx.current, kind, person.code if person else None,
                                   ctx.usage)
-    return [(ctx.people[c.person], c) for c in ranked if c.person in ctx.people]
+    people = {p.code: p for p in db.session.scalars(
+        sa.select(Person).where(Person.code.in_([c.person for c in ranked])))}
+    return [(people[c.person], c) for c in ranked if c.person in people]
 
 
 # --- changes -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from mediation.planning.models import (
     PlanRun,
     UnscheduledCase,
 )
+from mediation.planning.services import grid_rows, grid_sessions
 from mediation.roster.models import Person
 
 
@@ -62,18 +63,11 @@ def grid(run: PlanRun, hearings: list[Hearing], week: date | None = None) -> Gri
     start = max(run.horizon_start, min(start, run.horizon_end))
     end = min(run.horizon_end, start + timedelta(days=6))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    sessions = list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position,
-                                                                          HearingSession.code)))
     shown = [h for h in hearings if start <= h.date <= end]
-    used_rooms = {h.room_id for h in hearings}
-    centres = db.session.scalars(sa.select(Centre).options(selectinload(Centre.rooms))
-                                 .order_by(Centre.code))
-    rows = [(c, r) for c in centres for r in sorted(c.rooms, key=lambda r: r.code)
-            if r.id in used_rooms]
     cells = {(h.room_id, h.date, h.session_id): h for h in shown}
     previous = start - timedelta(days=7) if start > run.horizon_start else None
     nxt = start + timedelta(days=7) if end < run.horizon_end else None
-    return Grid(days, sessions, rows, cells, start, previous, nxt)
+    return Grid(days, grid_sessions(), grid_rows(hearings), cells, start, previous, nxt)
 
 
 def loads(hearings: list[Hearing]) -> list[tuple[Person, int, int]]:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from mediation.cases.models import Case
-from mediation.centres.models import Centre, HearingSession
+from mediation.centres.models import Centre, HearingSession, Room
 from mediation.extensions import db
 from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember, PlanRun
 from mediation.timeutil import local_today
@@ -51,6 +51,20 @@ def withdraw_case_hearings(case: Case, reason: str, user=None) -> int:
     return count
 
 
+def grid_rows(hearings) -> list[tuple[Centre, Room]]:
+    """The rows of a hearing grid: every room (by centre, then code) that holds one of them."""
+    used = {h.room_id for h in hearings}
+    centres = db.session.scalars(sa.select(Centre).options(selectinload(Centre.rooms))
+                                 .order_by(Centre.code))
+    return [(c, r) for c in centres for r in sorted(c.rooms, key=lambda r: r.code)
+            if r.id in used]
+
+
+def grid_sessions() -> list[HearingSession]:
+    return list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position,
+                                                                      HearingSession.code)))
+
+
 def published_schedule(week: date | None = None, region_ids: frozenset[int] | None = None) -> dict:
     """The published schedule for one week (Monday first): rooms down, days and sessions across;
     with `region_ids`, only hearings of cases in those regions."""
@@ -66,13 +80,8 @@ def published_schedule(week: date | None = None, region_ids: frozenset[int] | No
                                    if region_ids is not None else []))
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case), selectinload(Hearing.room))))
-    rooms = {h.room_id for h in hearings}
-    rows = [(c, r) for c in db.session.scalars(sa.select(Centre).options(selectinload(Centre.rooms))
-                                               .order_by(Centre.code))
-            for r in sorted(c.rooms, key=lambda r: r.code) if r.id in rooms]
-    sessions = list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position)))
     return {
-        "days": days, "sessions": sessions, "rows": rows,
+        "days": days, "sessions": grid_sessions(), "rows": grid_rows(hearings),
         "cells": {(h.room_id, h.date, h.session_id): h for h in hearings},
         "week_start": start, "previous_week": start - timedelta(days=7),
         "next_week": start + timedelta(days=7), "count": len(hearings),

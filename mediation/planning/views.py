@@ -73,12 +73,18 @@ def index():
     form.region.choices = region_choices()
     form.prefill()
     broken = edits.broken_published()
+    if region_scope(current_user) is not None:
+        broken = [(h, v) for h, v in broken if h.case is not None]
+    return _index_page(form, broken=broken)
+
+
+def _index_page(form: RunForm, status: int = 200, broken=()):
+    """The planning page: the runs this user may see, the run form, hearings to re-plan."""
     runs = recent_runs()
     if region_scope(current_user) is not None:
         runs = [r for r in runs if (r.scope or {}).get("kind") != "all"
                 and not _outside_scope(_run_cases(r))]
-        broken = [(h, v) for h, v in broken if h.case is not None]
-    return render_template("planning/index.html", runs=runs, form=form, broken=broken)
+    return render_template("planning/index.html", runs=runs, form=form, broken=broken), status
 
 
 @bp.route("/runs", methods=["POST"])
@@ -87,16 +93,14 @@ def start():
     form = RunForm()
     form.region.choices = region_choices()
     if not form.validate_on_submit():
-        return render_template("planning/index.html", runs=recent_runs(), form=form,
-                               broken=[]), 400
+        return _index_page(form, 400)
     refs = [r for r in re.split(r"[\s,;，、]+", form.cases.data or "") if r]
     case_ids = list(db.session.scalars(sa.select(Case.id).where(Case.reference.in_(refs))))
     if form.scope.data == "cases" and len(case_ids) != len(set(refs)):
         known = set(db.session.scalars(sa.select(Case.reference).where(Case.reference.in_(refs))))
         form.cases.errors.append(_("Unknown case references: %(refs)s",
                                    refs=", ".join(r for r in refs if r not in known)))
-        return render_template("planning/index.html", runs=recent_runs(), form=form,
-                               broken=[]), 400
+        return _index_page(form, 400)
     scope = region_scope(current_user)
     if scope is not None and (
         form.scope.data == "all" or (form.scope.data == "region" and form.region.data not in scope)
@@ -104,8 +108,7 @@ def start():
     ):
         flash(_("You plan for your own regions only: choose one of them, or cases in them."),
               "error")
-        return render_template("planning/index.html", runs=recent_runs(), form=form,
-                               broken=[]), 403
+        return _index_page(form, 403)
     req = RunRequest(form.start.data, form.end.data, scope=form.scope.data,
                      region_id=form.region.data, case_ids=case_ids,
                      time_limit=form.time_limit.data,
@@ -115,8 +118,7 @@ def start():
         run = start_run(req, current_user)
     except PlanningError as exc:
         flash(str(exc), "error")
-        return render_template("planning/index.html", runs=recent_runs(), form=form,
-                               broken=[]), exc.status
+        return _index_page(form, exc.status)
     return redirect(url_for("planning.show_run", run_id=run.id))
 
 

@@ -116,17 +116,25 @@ class _InProcess:
             max_workers=app.config["MEDIATION_WORKER_THREADS"], thread_name_prefix="mediation-task"
         )
         self.stop = threading.Event()
-        interval = app.config["MEDIATION_TICK_SECONDS"]
-        if interval > 0:
-            threading.Thread(target=self._tick, args=(interval,), daemon=True,
-                             name="mediation-ticker").start()
+        start_ticker(app, self.stop)
 
     def submit(self, func: Callable, *args: Any) -> None:
         self.pool.submit(func, *args)
 
-    def _tick(self, interval: float) -> None:
-        while not self.stop.wait(interval):
-            with self.app.app_context():
+    def shutdown(self, wait: bool = True) -> None:
+        self.stop.set()
+        self.pool.shutdown(wait=wait)
+
+
+def start_ticker(app: Flask, stop: threading.Event) -> None:
+    """Run the periodic tasks every MEDIATION_TICK_SECONDS in a daemon thread until `stop`."""
+    interval = app.config["MEDIATION_TICK_SECONDS"]
+    if interval <= 0:
+        return
+
+    def tick() -> None:
+        while not stop.wait(interval):
+            with app.app_context():
                 try:
                     run_periodic()
                 finally:
@@ -134,9 +142,7 @@ class _InProcess:
 
                     db.session.remove()
 
-    def shutdown(self, wait: bool = True) -> None:
-        self.stop.set()
-        self.pool.shutdown(wait=wait)
+    threading.Thread(target=tick, daemon=True, name="mediation-ticker").start()
 
 
 _lock = threading.Lock()
@@ -197,21 +203,9 @@ def work(app: Flask, *, burst: bool = False) -> None:
     from rq import SimpleWorker
 
     _load_tasks()
-    interval = app.config["MEDIATION_TICK_SECONDS"]
     stop = threading.Event()
-
-    def tick() -> None:
-        while not stop.wait(interval):
-            with app.app_context():
-                try:
-                    run_periodic()
-                finally:
-                    from mediation.extensions import db
-
-                    db.session.remove()
-
-    if interval > 0 and not burst:
-        threading.Thread(target=tick, daemon=True, name="mediation-ticker").start()
+    if not burst:
+        start_ticker(app, stop)
     worker = SimpleWorker([queue(app)], connection=redis_connection(app),
                           name=f"mediation-{worker_label()}-{int(time.time())}")
     try:
