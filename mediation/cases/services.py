@@ -30,6 +30,7 @@ from mediation.cases.models import (
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.planning.models import Hearing
+from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
 from mediation.roster.services import find_organisation, get_or_create_organisation
@@ -175,12 +176,9 @@ class CaseFilters:
         return {k: v for k, v in out.items() if v not in (None, "")}
 
 
-def region_and_below(region_id: int):
-    """A select of the ids of a region and every region below it (recursive CTE; UNION, not
-    UNION ALL, so a cycle in a corrupted tree ends instead of looping)."""
-    tree = sa.select(Region.id).where(Region.id == region_id).cte("region_tree", recursive=True)
-    tree = tree.union(sa.select(Region.id).where(Region.parent_id == tree.c.id))
-    return sa.select(tree.c.id)
+def region_and_below(region_id: int) -> sa.Select:
+    """A select of the ids of a region and every region below it (`regions.services`)."""
+    return regions.at_and_below(region_id)
 
 
 def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
@@ -225,24 +223,8 @@ def search_cases(query: str = "", status: str | None = None, page: int = 1, filt
 
 
 def region_choices() -> list[tuple[int, str]]:
-    """Every region, in tree order, indented by depth."""
-    regions = list(db.session.scalars(sa.select(Region).order_by(Region.code)))
-    children: dict[int | None, list[Region]] = {}
-    for r in regions:
-        children.setdefault(r.parent_id, []).append(r)
-    out: list[tuple[int, str]] = []
-    known = {r.id for r in regions}
-
-    def walk(parent_id, depth):
-        for r in children.get(parent_id, []):
-            out.append((r.id, "\u00a0\u00a0" * depth + r.name))
-            walk(r.id, depth + 1)
-
-    walk(None, 0)
-    for r in regions:  # orphans (parent missing) still selectable
-        if r.parent_id is not None and r.parent_id not in known:
-            out.append((r.id, r.name))
-    return out
+    """Every region, in tree order, indented by depth (`regions.services.choices`)."""
+    return regions.choices()
 
 
 def current_panel(case: Case) -> list[Person]:

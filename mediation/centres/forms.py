@@ -26,6 +26,7 @@ from wtforms.validators import (
 from mediation.centres.models import CENTRE_LEVELS, Centre, HearingSession, Room
 from mediation.centres.services import MAX_GENERATED_DATES, code_taken
 from mediation.forms import MultiCheckboxField, choices
+from mediation.regions.models import Region
 
 WEEKDAYS = [
     (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
@@ -147,7 +148,5 @@ class RegionForm(FlaskForm):
             [(r.id, f"{r.name} ({r.code})") for r in regions if r.level != "village"])
 
     def validate_code(self, field):
-        from mediation.regions.models import Region
-
         if field.data and code_taken(Region, field.data):
             raise ValidationError(_("Another region already has this code."))

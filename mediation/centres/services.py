@@ -13,7 +13,9 @@ from sqlalchemy.orm import selectinload
 from mediation.audit.services import record
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.extensions import db
-from mediation.regions.models import REGION_LEVELS, Region
+from mediation.regions import services as regions
+from mediation.regions.models import Region
+from mediation.regions.services import child_level
 
 MAX_GENERATED_DATES = 400
 
@@ -38,7 +40,7 @@ def list_sessions() -> list[HearingSession]:
 
 
 def list_regions() -> list[Region]:
-    return list(db.session.scalars(sa.select(Region).order_by(Region.code)))
+    return regions.all_regions()
 
 
 def code_taken(model, code: str, exclude_id: int | None = None) -> bool:
@@ -182,32 +184,7 @@ def save_session(session: HearingSession | None, data: dict) -> HearingSession:
 
 def region_tree() -> list[tuple[Region, int]]:
     """Every region with its depth, parents before children, in code order."""
-    regions = list_regions()
-    children: dict[int | None, list[Region]] = {}
-    for r in regions:
-        children.setdefault(r.parent_id, []).append(r)
-    out: list[tuple[Region, int]] = []
-    seen: set[int] = set()
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for r in children.get(parent_id, []):
-            if r.id in seen:
-                continue
-            seen.add(r.id)
-            out.append((r, depth))
-            walk(r.id, depth + 1)
-
-    walk(None, 0)
-    out.extend((r, 0) for r in regions if r.id not in seen)  # orphans of bad data
-    return out
-
-
-def child_level(parent: Region | None) -> str | None:
-    """The level a region directly under `parent` has (None: nothing may go under a village)."""
-    if parent is None:
-        return REGION_LEVELS[0]
-    index = REGION_LEVELS.index(parent.level)
-    return REGION_LEVELS[index + 1] if index + 1 < len(REGION_LEVELS) else None
+    return regions.tree_order()
 
 
 def add_region(code: str, name: str, parent: Region | None) -> Region:

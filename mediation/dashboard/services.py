@@ -41,6 +41,7 @@ from mediation.planning.models import (
     PlanRun,
     UnscheduledCase,
 )
+from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import Person
 from mediation.timeutil import local_today
@@ -186,10 +187,8 @@ def _add_months_postgresql(element, compiler, **kw):
 
 
 def region_subtree(region_id: int) -> sa.Select:
-    """Ids of a region and everything below it. UNION (not UNION ALL) stops on a cycle."""
-    tree = sa.select(Region.id).where(Region.id == region_id).cte("dash_tree", recursive=True)
-    tree = tree.union(sa.select(Region.id).where(Region.parent_id == tree.c.id))
-    return sa.select(tree.c.id)
+    """Ids of a region and everything below it (`regions.services`, stops on a cycle)."""
+    return regions.at_and_below(region_id, name="dash_tree")
 
 
 def _case_scope(f: DashboardFilters) -> list:
@@ -501,18 +500,14 @@ def region_buckets(f: DashboardFilters) -> tuple[Region | None, list[Region]]:
 
 def _bucket_cte(parent: Region | None, buckets: list[Region]):
     """(region_id, bucket_id) for every region at or below a bucket; the parent region itself is
-    its own bucket (cases registered at that level). UNION stops on a cycle."""
-    ids = [b.id for b in buckets]
-    anchor = sa.select(Region.id.label("region_id"), Region.id.label("bucket_id")).where(
-        Region.id.in_(ids or [-1]))
-    tree = anchor.cte("dash_buckets", recursive=True)
-    tree = tree.union(
-        sa.select(Region.id, tree.c.bucket_id).where(Region.parent_id == tree.c.region_id))
+    its own bucket (cases registered at that level). Stops on a cycle (`regions.services`)."""
+    pairs = regions.at_and_below_by_root([b.id for b in buckets], name="dash_buckets").subquery()
+    mapping = sa.select(pairs.c.region_id, pairs.c.root_id.label("bucket_id"))
     if parent is not None:
         own = sa.select(sa.literal(parent.id).label("region_id"),
                         sa.literal(parent.id).label("bucket_id"))
-        return sa.union(sa.select(tree.c.region_id, tree.c.bucket_id), own).subquery()
-    return sa.select(tree.c.region_id, tree.c.bucket_id).subquery()
+        return sa.union(mapping, own).subquery()
+    return mapping.subquery()
 
 
 @dataclass(frozen=True)

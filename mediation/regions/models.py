@@ -1,4 +1,7 @@
-"""Administrative regions as a tree: city → county → town (street) → village (community)."""
+"""Administrative regions as a tree: city → county → town (street) → village (community).
+
+Queries over the tree (at and below, ancestors, tree order) are in `regions.services`.
+"""
 
 from __future__ import annotations
 
@@ -29,19 +32,6 @@ class Region(db.Model):
 
     parent: Mapped[Region | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Region]] = relationship(back_populates="parent")
-
-    def ancestors(self) -> list[Region]:
-        """This region's parents, nearest first (guards against a cycle in bad data)."""
-        seen, out, node = {self.id}, [], self.parent
-        while node is not None and node.id not in seen:
-            out.append(node)
-            seen.add(node.id)
-            node = node.parent
-        return out
-
-    def contains(self, other: Region) -> bool:
-        """True if `other` is this region or lies below it."""
-        return other.id == self.id or any(a.id == self.id for a in other.ancestors())
 
     def __repr__(self) -> str:
         return f"<Region {self.code}>"

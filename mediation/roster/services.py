@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from mediation.audit.services import record
 from mediation.centres.models import HearingSession
 from mediation.extensions import db
+from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import (
     ExpertiseArea,
@@ -123,7 +124,7 @@ def filter_people(query: str = "", role: str | None = None, expertise_id: int | 
         # People who serve this region: those who travel anywhere, or list it or a region above.
         region = db.session.get(Region, region_id)
         if region is not None:
-            ids = [region.id] + [r.id for r in region.ancestors()]
+            ids = [r.id for r in regions.path(region)]
             listed = sa.select(person_regions.c.person_id)
             stmt = stmt.where(sa.or_(
                 Person.id.in_(listed.where(person_regions.c.region_id.in_(ids))),
