@@ -37,8 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
+    from mediation.audit.listener import install as install_audit
+    from mediation.auth.enforce import install as install_access
     from mediation.web import install as install_web
 
+    install_access(app)  # first: the access check runs before any other request hook
+    install_audit()
     install_web(app)
     return app
 

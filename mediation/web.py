@@ -1,46 +1,38 @@
-"""Request-wide behaviour: access declarations enforced, idle sign-out, security headers, template
-helpers and error pages."""
+"""Request-wide behaviour: access declarations (`@public` and the `Access` every view carries),
+idle sign-out, security headers, template helpers and error pages.
+
+The declarations are enforced by `auth.enforce` (installed by `create_app`), which also knows
+roles and regions; this module imports no feature package.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
 from flask import (
     Flask,
     current_app,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     session,
-    url_for,
 )
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from mediation.audit import listener as audit_listener
-from mediation.auth import scope
-from mediation.auth.permissions import (
-    DEFAULT_ACCESS,
-    access_of,
-    can_edit,
-    is_admin,
-    public,
-    region_scope,
-    undeclared_endpoints,
-)
 from mediation.extensions import db
 from mediation.i18n import LANGUAGE_NAMES
 from mediation.timeutil import to_local
 
-__all__ = ["install", "public"]
+__all__ = ["Access", "access_of", "install", "public", "undeclared_endpoints"]
 
 SEEN_KEY = "_seen"  # last request of this signed-in session (epoch seconds)
 
@@ -61,31 +53,39 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-def _enforce_access():
-    """Sign-in, role and region checks from the view's declaration; idle sign-out."""
-    if request.endpoint is None or request.endpoint == "static":
-        return None
-    access = access_of(current_app.view_functions.get(request.endpoint)) or DEFAULT_ACCESS
-    if current_user.is_authenticated and _idle_expired():
-        logout_user()
-        session.clear()
-        flash(_("You were signed out after %(minutes)s minutes without activity.",
-                minutes=current_app.config["MEDIATION_IDLE_TIMEOUT_MINUTES"]), "info")
-        if access.public:
-            return None
-        return redirect(url_for("auth.login", next=_next_target()))
-    if access.public:
-        return None
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=_next_target()))
-    if current_user.role not in access.roles_for(request.method):
-        return render_template("errors/error.html", code=403, message=None), 403
-    g.region_scope = region_scope(current_user)
-    if g.region_scope is not None and (request.method in access.all_regions
-                                       or "*" in access.all_regions):
-        return render_template("errors/error.html", code=403, message=_(
-            "This works across every region; your account is limited to some regions.")), 403
-    return None
+@dataclass(frozen=True)
+class Access:
+    """A view's declaration: public, or the roles allowed per HTTP method ("*" = any other).
+
+    Set by `@public` (here) and `auth.permissions` (`@signed_in`, `@role_required`, …)."""
+
+    public: bool = False
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    all_regions: frozenset[str] = frozenset()  # methods refused to region-limited users
+
+    def roles_for(self, method: str) -> tuple[str, ...]:
+        return self.roles.get(method.upper(), self.roles.get("*", ()))
+
+
+def public(view: Callable) -> Callable:
+    """Reachable without signing in (login, calendar feeds with their own token)."""
+    previous: Access | None = getattr(view, "access", None)
+    view.access = (Access(public=True, roles=dict(previous.roles),
+                          all_regions=previous.all_regions) if previous else Access(public=True))
+    view.is_public = True
+    return view
+
+
+def access_of(view: Callable | None) -> Access | None:
+    return getattr(view, "access", None) if view is not None else None
+
+
+def undeclared_endpoints(app) -> list[str]:
+    """Endpoints whose view declares nobody; `static` is Flask's own and public."""
+    return sorted(
+        endpoint for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and access_of(view) is None
+    )
 
 
 def _refuse_unusable_json():
@@ -103,11 +103,11 @@ def _refuse_unusable_json():
     return None
 
 
-def _next_target() -> str | None:
+def next_target() -> str | None:
     return request.full_path.rstrip("?") if request.method == "GET" else None
 
 
-def _idle_expired() -> bool:
+def idle_expired() -> bool:
     now = int(time.time())
     seen = session.get(SEEN_KEY)
     limit = current_app.config["MEDIATION_IDLE_TIMEOUT_MINUTES"] * 60
@@ -195,9 +195,6 @@ def install(app: Flask) -> None:
     if hops:
         # Behind a reverse proxy: the client address (throttling, audit) and scheme it saw.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    scope.install()
-    audit_listener.install()
-    app.before_request(_enforce_access)
     app.before_request(_refuse_unusable_json)
     app.after_request(_security_headers)
     app.jinja_env.filters["localdt"] = _format_local_datetime
@@ -210,8 +207,6 @@ def install(app: Flask) -> None:
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "TIMEZONE": app.config["MEDIATION_TIMEZONE"],
             "get_locale": get_locale,
-            "can_edit": can_edit,
-            "is_admin": is_admin,
         }
 
     @app.errorhandler(CSRFError)

@@ -22,6 +22,7 @@ from flask import g, has_request_context, request
 from sqlalchemy.orm import Session, attributes
 
 from mediation.audit.models import AuditEntry
+from mediation.audit.services import connect_account_signals
 from mediation.db import now_utc
 
 # Tables whose rows are not audited: the log itself, throttling counters.
@@ -211,7 +212,8 @@ def _forget(session: Session, *_args) -> None:
 
 
 def install() -> None:
-    """Listen on every ORM session (idempotent)."""
+    """Listen on every ORM session, and record account events (idempotent)."""
+    connect_account_signals()
     for name, fn in (("after_flush", _after_flush), ("before_commit", _before_commit),
                      ("after_rollback", _forget), ("after_soft_rollback", _forget)):
         if not sa.event.contains(Session, name, fn):

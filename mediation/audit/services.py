@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_request_context, request
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from mediation.audit.models import AuditEntry
+from mediation.auth import signals as auth_signals
 from mediation.extensions import db
 
 
@@ -40,3 +41,40 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+# --- account events (auth sends them; auth sits below audit and does not call `record`) -------
+
+
+def _account_created(user, after: dict, **_):
+    record("user.create", user, summary=f"{after['email']} ({after['role']})", after=after)
+
+
+def _account_updated(user, before: dict, after: dict, **_):
+    record("user.update", user, summary=user.email, before=before, after=after)
+
+
+def _password_changed(user, **_):
+    record("user.password", user, summary=user.email)
+
+
+def _password_reset(user, **_):
+    record("user.password_reset", user, summary=user.email)
+
+
+def _signed_in(_app, user, **_):
+    record("user.sign_in", user, summary=user.email, user=user)
+
+
+def _sign_in_failed(_sender, email: str, **_):
+    record("user.sign_in_failed", object_type="users", summary=email)
+
+
+def connect_account_signals() -> None:
+    """Record what `auth.signals` (and Flask-Login's sign-in) announce (idempotent)."""
+    auth_signals.account_created.connect(_account_created)
+    auth_signals.account_updated.connect(_account_updated)
+    auth_signals.password_changed.connect(_password_changed)
+    auth_signals.password_reset.connect(_password_reset)
+    auth_signals.sign_in_failed.connect(_sign_in_failed)
+    user_logged_in.connect(_signed_in)

@@ -1,8 +1,8 @@
-"""Who may do what. Every view declares it, and `web.enforce_access` checks it on each request.
+"""Who may do what. Every view declares it, and `auth.enforce` checks it on each request.
 
 Declarations (decorators placed *below* `@bp.route`, so the registered view carries them):
 
-* `@public` — anyone, signed in or not (login, token calendar feeds);
+* `@public` — anyone, signed in or not (login, token calendar feeds; defined in `web`);
 * `@signed_in` — any signed-in user, whatever the role (read pages, sign-out);
 * `@role_required(*roles)` — signed-in users with one of `roles`; `methods=` limits the rule to
   some HTTP methods (a page anyone reads whose POST only editors may use);
@@ -12,64 +12,55 @@ Declarations (decorators placed *below* `@bp.route`, so the registered view carr
 A view without a declaration is refused by `undeclared_endpoints` (a test, and start-up in
 production); at run time it gets the safe default: reads for signed-in users, writes for editors.
 
-Region scope: an administrator sees every region; another user with regions assigned
-(`User.regions`) sees those regions and every region below them; none assigned = every region.
+Region scope (which objects a user may see) is in `auth/scope.py` (the user's regions, the
+read filter) and `auth/access.py` (`can_see`, `require_visible`); the names below that take a
+case or a region id are kept for callers not converted yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import wraps
 
-import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, request
 from flask_login import current_user
 
+from mediation.auth.access import can_see, can_see_region, require_visible
 from mediation.auth.models import ROLES
+from mediation.auth.scope import region_scope
+from mediation.regions.services import at_and_below_ids
+from mediation.web import Access, access_of, public, undeclared_endpoints
+
+__all__ = [
+    "DEFAULT_ACCESS", "EDITORS", "Access", "access_of", "admin_required", "can_edit",
+    "case_in_scope", "editor_required", "in_scope", "is_admin", "public", "region_scope",
+    "regions_and_below", "require_case_in_scope", "role_required", "signed_in",
+    "undeclared_endpoints",
+]
 
 EDITORS = ("admin", "coordinator")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@dataclass(frozen=True)
-class Access:
-    """A view's declaration: public, or the roles allowed per HTTP method ("*" = any other)."""
-
-    public: bool = False
-    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    all_regions: frozenset[str] = frozenset()  # methods refused to region-limited users
-
-    def roles_for(self, method: str) -> tuple[str, ...]:
-        return self.roles.get(method.upper(), self.roles.get("*", ()))
 
 
 # The run-time default for a view that declares nothing (a test fails on it meanwhile).
 DEFAULT_ACCESS = Access(roles={"GET": ROLES, "HEAD": ROLES, "OPTIONS": ROLES, "*": EDITORS})
 
 
-def _declare(view: Callable, *, public: bool = False, roles: tuple[str, ...] = (),
+def _declare(view: Callable, *, roles: tuple[str, ...] = (),
              methods: Iterable[str] | None = None, all_regions: bool = False) -> None:
+    """Add the roles allowed (per method) to the view's declaration (`web.Access`)."""
     previous: Access | None = getattr(view, "access", None)
     merged = dict(previous.roles) if previous else {}
     restricted = set(previous.all_regions) if previous else set()
     keys = [m.upper() for m in methods] if methods else ["*"]
-    if not public:
-        if methods and "*" not in merged:
-            merged["*"] = ROLES  # other methods: any signed-in user, unless declared otherwise
-        for key in keys:
-            merged[key] = tuple(roles)
-        if all_regions:
-            restricted.update(keys)
-    view.access = Access(public=public or bool(previous and previous.public), roles=merged,
+    if methods and "*" not in merged:
+        merged["*"] = ROLES  # other methods: any signed-in user, unless declared otherwise
+    for key in keys:
+        merged[key] = tuple(roles)
+    if all_regions:
+        restricted.update(keys)
+    view.access = Access(public=bool(previous and previous.public), roles=merged,
                          all_regions=frozenset(restricted))
-
-
-def public(view: Callable) -> Callable:
-    """Reachable without signing in (login, calendar feeds with their own token)."""
-    _declare(view, public=True)
-    view.is_public = True
-    return view
 
 
 def signed_in(view: Callable) -> Callable:
@@ -92,8 +83,6 @@ def role_required(*roles: str, methods: Iterable[str] | None = None,
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            from flask import request
-
             if methods is None or request.method in {m.upper() for m in methods}:
                 if not current_user.is_authenticated or current_user.role not in roles:
                     abort(403)
@@ -112,18 +101,6 @@ editor_required = role_required(*EDITORS)
 admin_required = role_required("admin")
 
 
-def access_of(view: Callable | None) -> Access | None:
-    return getattr(view, "access", None) if view is not None else None
-
-
-def undeclared_endpoints(app) -> list[str]:
-    """Endpoints whose view declares nobody; `static` is Flask's own and public."""
-    return sorted(
-        endpoint for endpoint, view in app.view_functions.items()
-        if endpoint != "static" and access_of(view) is None
-    )
-
-
 def can_edit() -> bool:
     return current_user.is_authenticated and current_user.role in EDITORS
 
@@ -132,45 +109,22 @@ def is_admin() -> bool:
     return current_user.is_authenticated and current_user.role == "admin"
 
 
-# --- region scope -------------------------------------------------------------------------------
+# --- region scope: kept for callers not converted yet (see auth/access.py) --------------------
 
 
 def regions_and_below(region_ids: Iterable[int]) -> set[int]:
-    """The ids of these regions and every region below them (cycle-safe)."""
-    from mediation.extensions import db
-    from mediation.regions.models import Region
-
-    seen = set(region_ids)
-    frontier = set(seen)
-    while frontier:
-        children = set(db.session.scalars(
-            sa.select(Region.id).where(Region.parent_id.in_(frontier))))
-        frontier = children - seen
-        seen |= frontier
-    return seen
-
-
-def region_scope(user) -> frozenset[int] | None:
-    """The region ids `user` may see, or None for every region. Cached per request."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.role == "admin":
-        return None
-    cache = g.setdefault("_region_scope", {})
-    if user.id not in cache:
-        ids = [r.id for r in user.regions]
-        cache[user.id] = frozenset(regions_and_below(ids)) if ids else None
-    return cache[user.id]
+    """The ids of these regions and every region below them (`regions.services`)."""
+    return set(at_and_below_ids(list(region_ids)))
 
 
 def in_scope(region_id: int | None, user=None) -> bool:
-    scope = region_scope(user if user is not None else current_user)
-    return scope is None or region_id in scope
+    return can_see_region(user if user is not None else current_user, region_id)
 
 
 def case_in_scope(case, user=None) -> bool:
-    return case is not None and in_scope(case.region_id, user)
+    return can_see(user if user is not None else current_user, case)
 
 
 def require_case_in_scope(case) -> None:
     """404 (not 403: do not confirm that it exists) for a case outside the user's regions."""
-    if not case_in_scope(case):
-        abort(404)
+    require_visible(case)

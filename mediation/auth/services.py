@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 
-from mediation.audit.services import record
+from mediation.auth import signals
 from mediation.auth.models import ROLES, User
 from mediation.db import now_utc
 from mediation.extensions import db
@@ -83,21 +83,21 @@ def create_user(email: str, password: str, role: str = "viewer", name: str = "")
     user = User(email=email, name=name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    record("user.create", user, summary=f"{email} ({role})", after={"email": email, "role": role})
+    signals.account_created.send(user, after={"email": email, "role": role})
     return user
 
 
 def set_password(user: User, password: str) -> None:
     check_password_policy(password, (user.email, user.name))
     user.password_hash = hash_password(password)
-    record("user.password", user, summary=user.email)
+    signals.password_changed.send(user)
 
 
 def reset_password(user: User) -> str:
     """Give `user` a new random password (shown once to the administrator) and return it."""
     password = secrets.token_urlsafe(15)  # 20 characters, 120 bits
     user.password_hash = hash_password(password)
-    record("user.password_reset", user, summary=user.email)
+    signals.password_reset.send(user)
     return password
 
 
@@ -129,7 +129,7 @@ def update_user(user: User, *, name: str, role: str, active: bool, regions: list
     user.regions = list(regions)
     after = _user_snapshot(user)
     if after != before:
-        record("user.update", user, summary=user.email, before=before, after=after)
+        signals.account_updated.send(user, before=before, after=after)
 
 
 def _user_snapshot(user: User) -> dict:

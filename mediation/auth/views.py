@@ -19,8 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
-from mediation.audit.services import record
-from mediation.auth import throttle
+from mediation.auth import signals, throttle
 from mediation.auth.forms import LoginForm, LogoutForm
 from mediation.auth.models import User
 from mediation.auth.permissions import public, signed_in
@@ -67,15 +66,13 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()  # a fresh session on sign-in: no fixation
-            login_user(user)
-            record("user.sign_in", user, summary=user.email, user=user)
+            login_user(user)  # Flask-Login's user_logged_in: the audit log records it
             db.session.commit()
             throttle.succeeded(keys)
             return redirect(_safe_next(request.args.get("next")))
         db.session.rollback()
         throttle.failed(keys)
-        record("user.sign_in_failed", object_type="users",
-               summary=(form.email.data or "").strip()[:320])
+        signals.sign_in_failed.send(None, email=(form.email.data or "").strip()[:320])
         db.session.commit()
         flash(_("Wrong email or password."), "error")
         return render_template("auth/login.html", form=form), 401

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.auth import scope
 from mediation.db import TimestampMixin, UTCDateTime, now_utc
 from mediation.extensions import db
 from mediation.regions.models import Region
@@ -145,6 +146,10 @@ class Case(TimestampMixin, db.Model):
         back_populates="case", cascade="all, delete-orphan", order_by="PanelOpinion.id"
     )
 
+    def scope_region_ids(self) -> tuple[int | None]:
+        """Region scope (auth.access): a case belongs to its region."""
+        return (self.region_id,)
+
     def __repr__(self) -> str:
         return f"<Case {self.reference} {self.status}>"
 
@@ -172,6 +177,10 @@ class Party(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="parties")
     organisation: Mapped[Organisation | None] = relationship()
+
+    def scope_region_ids(self) -> tuple[int | None]:
+        """Region scope (auth.access): a party belongs to its case's region."""
+        return self.case.scope_region_ids()
 
 
 class CaseEvent(db.Model):
@@ -236,3 +245,12 @@ class PanelOpinion(db.Model):
     case: Mapped[Case] = relationship(back_populates="panel_opinions")
     person = relationship("Person")
     recorded_by = relationship("User")
+
+
+# Region scope on reads (auth/scope.py): a region-limited user's queries see only these rows.
+def _visible_case_ids(region_ids: list[int]) -> sa.Select:
+    return sa.select(Case.id).where(Case.region_id.in_(region_ids))
+
+
+scope.filter_reads(Case, lambda region_ids: Case.region_id.in_(region_ids))
+scope.filter_reads(Party, lambda region_ids: Party.case_id.in_(_visible_case_ids(region_ids)))

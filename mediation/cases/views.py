@@ -12,13 +12,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from mediation.audit.services import record
-from mediation.auth.permissions import (
-    can_edit,
-    editor_required,
-    in_scope,
-    require_case_in_scope,
-    signed_in,
-)
+from mediation.auth.access import can_see_region, require_visible
+from mediation.auth.permissions import can_edit, editor_required, signed_in
 from mediation.cases import services
 from mediation.cases.clocks import clock_state, limits
 from mediation.cases.forms import (
@@ -90,15 +85,13 @@ def _case_or_404(case_id: int) -> Case:
             selectinload(Case.earlier_links).selectinload(CaseLink.earlier_case),
         )
     )
-    if case is None:
-        abort(404)
-    require_case_in_scope(case)  # another region's case: as if it did not exist
-    return case
+    return require_visible(case)  # missing, or another region's case: 404
 
 
 def _prepare_case_form(form: CaseForm) -> CaseForm:
     form.region_id.choices = choices(
-        (rid, label) for rid, label in services.region_choices() if in_scope(rid))
+        (rid, label) for rid, label in services.region_choices()
+        if can_see_region(current_user, rid))
     areas = db.session.scalars(sa.select(ExpertiseArea).order_by(ExpertiseArea.code))
     form.expertise_ids.choices = choices((a.id, a.name_en) for a in areas)
     return form

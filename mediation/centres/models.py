@@ -75,6 +75,10 @@ class Centre(db.Model):
             return True
         return day.isoweekday() in (self.open_weekdays or []) and "closed" not in kinds
 
+    def scope_region_ids(self) -> tuple[int | None]:
+        """Region scope (auth.access): a centre belongs to the region it serves."""
+        return (self.region_id,)
+
     def __repr__(self) -> str:
         return f"<Centre {self.code}>"
 
@@ -111,6 +115,10 @@ class Room(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     centre: Mapped[Centre] = relationship(back_populates="rooms")
+
+    def scope_region_ids(self) -> tuple[int | None]:
+        """Region scope (auth.access): a room belongs to its centre's region."""
+        return self.centre.scope_region_ids()
 
     def __repr__(self) -> str:
         return f"<Room {self.code} ({self.capacity})>"

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.auth import scope
 from mediation.cases.models import Case, Party
 from mediation.db import UTCDateTime, now_utc
 from mediation.extensions import db
@@ -96,6 +97,13 @@ class Conflict(db.Model):
     waived_by = relationship("User", foreign_keys=[waived_by_id])
     dismissed_by = relationship("User", foreign_keys=[dismissed_by_id])
 
+    def scope_region_ids(self) -> tuple[int | None, ...]:
+        """Region scope (auth.access): the region of the case (or the party's case) it is
+        about; none for a conflict with an organisation (every region sees it)."""
+        case = self.case if self.case_id is not None else (
+            self.party.case if self.party_id is not None else None)
+        return case.scope_region_ids() if case is not None else ()
+
     @property
     def state(self) -> str:
         if self.dismissed_at is not None:
@@ -115,3 +123,17 @@ class Conflict(db.Model):
         if self.kind == "waivable":
             return "soft" if self.waived_at is not None else "hard"
         return self.kind
+
+
+def _read_filter(region_ids: list[int]) -> sa.ColumnElement[bool]:
+    """Region scope on reads (auth/scope.py): conflicts about a visible case or its parties,
+    and every conflict with an organisation."""
+    visible_cases = sa.select(Case.id).where(Case.region_id.in_(region_ids))
+    visible_parties = sa.select(Party.id).where(Party.case_id.in_(visible_cases))
+    return sa.and_(
+        sa.or_(Conflict.case_id.is_(None), Conflict.case_id.in_(visible_cases)),
+        sa.or_(Conflict.party_id.is_(None), Conflict.party_id.in_(visible_parties)),
+    )
+
+
+scope.filter_reads(Conflict, _read_filter)

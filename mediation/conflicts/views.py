@@ -7,7 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from mediation.auth.permissions import case_in_scope, editor_required, signed_in
+from mediation.auth.access import can_see, require_visible
+from mediation.auth.permissions import editor_required, signed_in
 from mediation.cases.models import Case, Party
 from mediation.conflicts.forms import AutomaticDecisionForm, DecisionForm, DeclareConflictForm
 from mediation.conflicts.models import CONFLICT_KINDS, Conflict
@@ -116,7 +117,7 @@ def _target(form: DeclareConflictForm) -> dict | None:
         return {"organisation": org}
     ref = (form.case_reference.data or "").strip()
     case = db.session.scalar(sa.select(Case).where(Case.reference == ref)) if ref else None
-    if not case_in_scope(case):  # another region's case: as if it did not exist
+    if not can_see(current_user, case):  # missing, or another region's: as if it did not exist
         form.case_reference.errors.append(_("No case has this reference."))
         return None
     if form.target.data == "case":
@@ -130,10 +131,7 @@ def _target(form: DeclareConflictForm) -> dict | None:
 
 
 def _decide(conflict_id: int, operation):
-    conflict = db.session.get(Conflict, conflict_id) or abort(404)
-    target_case = conflict.case or (conflict.party.case if conflict.party else None)
-    if target_case is not None and not case_in_scope(target_case):
-        abort(404)
+    conflict = require_visible(db.session.get(Conflict, conflict_id))
     form = DecisionForm()
     back = _safe_next(url_for("conflicts.index"))
     if not form.validate_on_submit():
@@ -172,9 +170,7 @@ def automatic():
         return redirect(back)
     try:
         person = db.session.get(Person, int(form.person_id.data)) or abort(404)
-        case = db.session.get(Case, int(form.case_id.data)) or abort(404)
-        if not case_in_scope(case):
-            abort(404)
+        case = require_visible(db.session.get(Case, int(form.case_id.data)))
         finding = find_automatic(person, case, int(form.basis_organisation_id.data),
                                  form.rule.data)
         decide_automatic(finding, form.decision.data, form.reason.data, current_user)
