@@ -33,7 +33,12 @@ from mediation.planning.models import Hearing
 from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
-from mediation.roster.services import find_organisation, get_or_create_organisation
+from mediation.roster.services import (
+    find_organisation,
+    get_or_create_organisation,
+    move_organisation_links,
+)
+from mediation.roster.signals import organisations_merging
 from mediation.timeutil import local_today
 
 PAGE_SIZE = 50
@@ -621,3 +626,11 @@ def _give_opinion(case: Case, opinions: list[dict], user) -> str:
             case.panel_opinions.remove(po)
     case.opinion = result
     return ", ".join(f"{people[o['person_id']].name}: {o['opinion']}" for o in opinions)
+
+
+@organisations_merging.connect
+def _move_organisation_references(keep, drop, **_kwargs) -> None:
+    """A duplicate organisation is folded into `keep`: respondents and parties follow."""
+    move_organisation_links(case_respondents, "case_id", keep.id, drop.id)
+    db.session.execute(sa.update(Party).where(Party.organisation_id == drop.id)
+                       .values(organisation_id=keep.id))

@@ -28,6 +28,7 @@ from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.roster.models import Organisation, Person, person_organisations
 from mediation.roster.services import normalise_name
+from mediation.roster.signals import organisations_merging
 
 
 def _(message: str, **values) -> str:
@@ -414,3 +415,12 @@ __all__ = [
     "dismiss_conflict", "exclusions_for_case", "find_automatic", "person_conflicts",
     "waive_conflict",
 ]
+
+
+@organisations_merging.connect
+def _move_organisation_references(keep, drop, **_kwargs) -> None:
+    """A duplicate organisation is folded into `keep`: conflicts naming it follow."""
+    db.session.execute(sa.update(Conflict).where(Conflict.organisation_id == drop.id)
+                       .values(organisation_id=keep.id))
+    db.session.execute(sa.update(Conflict).where(Conflict.basis_organisation_id == drop.id)
+                       .values(basis_organisation_id=keep.id))

@@ -20,6 +20,7 @@ from mediation.conflicts.services import (
     dismiss_conflict,
     exclusions_for_case,
     find_automatic,
+    person_conflicts,
     waive_conflict,
 )
 from mediation.extensions import db
@@ -35,6 +36,12 @@ PER_PAGE = 50
 @bp.app_template_global("case_exclusions")
 def _case_exclusions(case):
     return exclusions_for_case(case)
+
+
+@bp.app_template_global("person_conflicts")
+def _person_conflicts(person):
+    """For the person page (roster sits below conflicts and does not import it)."""
+    return person_conflicts(person)
 
 
 @bp.app_template_global("conflict_decision_form")

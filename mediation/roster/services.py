@@ -25,6 +25,7 @@ from mediation.roster.models import (
     person_organisations,
     person_regions,
 )
+from mediation.roster.signals import organisations_merging
 
 
 def _(message: str, **values) -> str:
@@ -332,33 +333,29 @@ def set_organisation_parent(org: Organisation, parent: Organisation | None) -> N
            after={"parent": parent.name if parent else None}, summary=org.name)
 
 
-def merge_organisations(keep: Organisation, drop: Organisation) -> Organisation:
-    """Fold the duplicate `drop` into `keep`: names, aliases, members, respondents, parties,
-    conflicts and supervised organisations move to `keep`; `drop` is deleted."""
-    from mediation.cases.models import Party, case_respondents
-    from mediation.conflicts.models import Conflict
+def move_organisation_links(table: sa.Table, owner_col: str, keep_id: int, drop_id: int) -> None:
+    """Point the links of a many-to-many `table` (organisation_id, `owner_col`) from `drop_id`
+    to `keep_id`, without duplicating an owner already linked to `keep_id`."""
+    s = db.session
+    owners = sa.select(table.c[owner_col]).where(table.c.organisation_id == keep_id)
+    s.execute(sa.delete(table).where(table.c.organisation_id == drop_id,
+                                     table.c[owner_col].in_(owners)))
+    s.execute(sa.update(table).where(table.c.organisation_id == drop_id)
+              .values(organisation_id=keep_id))
 
+
+def merge_organisations(keep: Organisation, drop: Organisation) -> Organisation:
+    """Fold the duplicate `drop` into `keep`: names, aliases, members and supervised
+    organisations move to `keep`, and so (through `signals.organisations_merging`) do the
+    rows of higher features that name it (respondents, parties, conflicts); `drop` is
+    deleted."""
     if keep.id == drop.id:
         raise RosterError(_("Choose two different organisations."))
     before = {"kept": keep.name, "dropped": drop.name, "dropped_id": drop.id,
               "dropped_aliases": sorted(a.alias for a in drop.aliases)}
     s = db.session
-
-    def move_link(table, owner_col: str) -> None:
-        owners = sa.select(table.c[owner_col]).where(table.c.organisation_id == keep.id)
-        s.execute(sa.delete(table).where(table.c.organisation_id == drop.id,
-                                         table.c[owner_col].in_(owners)))
-        s.execute(sa.update(table).where(table.c.organisation_id == drop.id)
-                  .values(organisation_id=keep.id))
-
-    move_link(person_organisations, "person_id")
-    move_link(case_respondents, "case_id")
-    s.execute(sa.update(Party).where(Party.organisation_id == drop.id)
-              .values(organisation_id=keep.id))
-    s.execute(sa.update(Conflict).where(Conflict.organisation_id == drop.id)
-              .values(organisation_id=keep.id))
-    s.execute(sa.update(Conflict).where(Conflict.basis_organisation_id == drop.id)
-              .values(basis_organisation_id=keep.id))
+    move_organisation_links(person_organisations, "person_id", keep.id, drop.id)
+    organisations_merging.send(keep, drop=drop)
     s.execute(sa.update(Organisation).where(Organisation.parent_id == drop.id,
                                             Organisation.id != keep.id)
               .values(parent_id=keep.id))

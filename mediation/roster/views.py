@@ -10,11 +10,18 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
+from mediation.auth.permissions import (
+    EDITORS,
+    can_edit,
+    editor_required,
+    role_required,
+    signed_in,
+)
 from mediation.centres.models import HearingSession
 from mediation.extensions import db
 from mediation.regions.models import Region
 from mediation.roster.forms import (
+    WEEKDAY_CHOICES,
     AliasForm,
     ExpertiseAreaForm,
     MergeForm,
@@ -153,8 +160,6 @@ def _unavailability_form() -> UnavailabilityForm:
 @bp.route("/<int:person_id>")
 @signed_in
 def show(person_id: int):
-    from mediation.conflicts.services import person_conflicts
-
     person = _person_or_404(person_id)
     first = _month(request.args.get("month"))
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
@@ -166,22 +171,21 @@ def show(person_id: int):
     return render_template(
         "roster/show.html", person=person, weeks=weeks, first=first, marks=marks,
         prev_month=prev_month, next_month=next_month, form=_unavailability_form(),
-        conflicts=person_conflicts(person), weekday_names=_weekday_names(),
+        weekday_names=_weekday_names(),
         feed=_feed_box(person),
     )
 
 
 def _feed_box(person: Person) -> dict | None:
     """The person's calendar feed link, for editors only (it opens their hearings to anyone)."""
-    from mediation.auth.permissions import can_edit
+    # PENDING (tests/test_layers.py): calendar sits above roster; calendar should provide the
+    # box itself (a template global, like conflicts' `person_conflicts`).
     from mediation.calendar.views import feed_box
 
     return feed_box("person", person) if can_edit() else None
 
 
 def _weekday_names() -> dict[int, str]:
-    from mediation.roster.forms import WEEKDAY_CHOICES
-
     return {n: str(label) for n, label in WEEKDAY_CHOICES}
 
 
