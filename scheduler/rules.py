@@ -65,13 +65,16 @@ class PlanUsage:
         self.person_total: Counter[str] = Counter()
         self.room_slot: dict[tuple[str, date, str], list[str]] = defaultdict(list)
         for h in hearings:
-            if h.case == exclude_case:
-                continue
-            for pid in _attendees(h):
-                self.person_slot[(pid, h.date, h.session)].append(h.case)
-                self.person_day[(pid, h.date)] += 1
-                self.person_total[pid] += 1
-            self.room_slot[(h.room, h.date, h.session)].append(h.case)
+            if h.case != exclude_case:
+                self.add(h)
+
+    def add(self, h: Hearing) -> None:
+        """Book one more hearing."""
+        for pid in _attendees(h):
+            self.person_slot[(pid, h.date, h.session)].append(h.case)
+            self.person_day[(pid, h.date)] += 1
+            self.person_total[pid] += 1
+        self.room_slot[(h.room, h.date, h.session)].append(h.case)
 
 
 def _attendees(h: Hearing) -> list[str]:
