@@ -2,6 +2,9 @@
 
 Everything the solver stages consider comes from here, so no stage ever proposes a hearing the
 rules forbid; only booking (rules 6, 7) and the panel's make-up (rules 1-3) remain to decide.
+The rules themselves are not written here: every filter is one of the generic predicates of
+`rules.py` (`excluded`, `may_travel`, `centre_serves`, `room_fits`, `centre_open`,
+`day_allowed`), each of which applies every registered rule of its kind.
 """
 
 from __future__ import annotations
@@ -12,6 +15,16 @@ from dataclasses import dataclass, field
 
 from .index import ScenarioIndex
 from .model import Case, Centre, Room
+from .rules import (
+    centre_open,
+    centre_serves,
+    day_allowed,
+    excluded,
+    load_limits,
+    may_travel,
+    room_fits,
+    window,
+)
 
 
 @dataclass
@@ -50,39 +63,50 @@ def urgency(ix: ScenarioIndex, case: Case) -> int:
 
 
 class Reach:
-    """Who travels to each centre (rule 9 for people), computed once per centre."""
+    """Who may attend at each centre (person-and-place rules) and when it is open (place-and-date
+    rules), computed once per centre."""
 
     def __init__(self, ix: ScenarioIndex):
         self.ix = ix
         self._experts: dict[str, list[str]] = {}
         self._counsellors: dict[str, list[str]] = {}
+        self._open: dict[str, list[int]] = {}
 
     def experts(self, centre: Centre) -> list[str]:
         if centre.id not in self._experts:
             self._experts[centre.id] = [p for p in self.ix.experts
-                                        if self.ix.travels_to(self.ix.person[p], centre.region)]
+                                        if may_travel(self.ix, self.ix.person[p], centre)]
         return self._experts[centre.id]
 
     def counsellors(self, centre: Centre) -> list[str]:
         if centre.id not in self._counsellors:
             self._counsellors[centre.id] = [
-                p for p in self.ix.counsellors
-                if self.ix.travels_to(self.ix.person[p], centre.region)]
+                p for p in self.ix.counsellors if may_travel(self.ix, self.ix.person[p], centre)]
         return self._counsellors[centre.id]
+
+    def open_days(self, centre: Centre) -> list[int]:
+        """Day positions in the horizon when the centre may hold hearings."""
+        if centre.id not in self._open:
+            self._open[centre.id] = [d for d, day in enumerate(self.ix.dates)
+                                     if centre_open(self.ix, centre, day)]
+        return self._open[centre.id]
 
 
 def case_options(ix: ScenarioIndex, case: Case, reach: Reach | None = None) -> CaseOptions:
-    lo, hi = ix.window(case)
+    lo, hi = window(ix, case)
     first = max(0, (lo - ix.scenario.horizon_start).days)
     last = min(len(ix.dates) - 1, (hi - ix.scenario.horizon_start).days)
     opts = CaseOptions(case, first, last, urgency=urgency(ix, case))
-    barred = ix.hard_conflicted(case.id)
-    opts.soft = ix.soft_conflicted(case.id)
-    seats = ix.seats(case)
+    barred = excluded(ix, case)
+    opts.soft = ix.soft_conflicted(case.id) - barred
     reach = reach or Reach(ix)
-    for centre in ix.serving_centres.get(case.region, ()):
-        rooms = sorted((r for r in centre.rooms if r.capacity >= seats), key=lambda r: r.capacity)
-        days = [d for d in range(first, last + 1) if ix.is_open(centre, ix.dates[d])]
+    allowed = {d for d in range(first, last + 1) if day_allowed(ix, case, ix.dates[d])}
+    for centre in ix.scenario.centres:
+        if not centre_serves(ix, case, centre):
+            continue
+        rooms = sorted((r for r in centre.rooms if room_fits(ix, case, r, centre)),
+                       key=lambda r: r.capacity)
+        days = [d for d in reach.open_days(centre) if d in allowed]
         if not rooms or not days:
             continue
         option = CentreOption(
@@ -156,7 +180,8 @@ def area_supply(ix: ScenarioIndex) -> Counter[str]:
     supply: Counter[str] = Counter()
     for pid in ix.experts:
         person = ix.person[pid]
-        seats = min(cap, person.max_hearings) if person.max_hearings is not None else cap
+        limit = load_limits(person)[1]
+        seats = min(cap, limit) if limit is not None else cap
         for area in person.expertise:
             supply[area] += seats
     return supply

@@ -24,7 +24,7 @@ from .lagrange import lagrangian_bound
 from .lp import lp_bound
 from .model import Hearing, Plan, Scenario, Unscheduled
 from .options import choose_chair
-from .rules import PlanUsage, hearing_violations
+from .rules import PlanUsage, Reason, hearing_violations
 
 Progress = Callable[[dict[str, Any]], None]
 FULL_MODEL_LIMIT = 60_000
@@ -371,7 +371,7 @@ def _fill(problem: Problem, bookings: Bookings, candidates: list[str]) -> None:
 
 
 def _plan(problem: Problem, run: _Run, previous: Plan | None,
-          impossible: dict[str, list[str]]) -> Plan:
+          impossible: dict[str, list[Reason]]) -> Plan:
     ix = problem.ix
     best = run.best or Bookings(problem, problem.fixed.values())
     hearings = []
@@ -387,10 +387,11 @@ def _plan(problem: Problem, run: _Run, previous: Plan | None,
         hearings.append(Hearing(cid, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre,
                                 a.room, a.panel, choose_chair(ix, ix.case[cid], a.panel),
                                 a.counsellor))
-    unscheduled = [Unscheduled(c.id, tuple(explain_unscheduled(problem, best, c.id,
-                                                               impossible.get(c.id))))
-                   for c in ix.scenario.cases if c.id not in best.by_case and c.id not in
-                   problem.fixed]
+    unscheduled = []
+    for c in ix.scenario.cases:
+        if c.id not in best.by_case and c.id not in problem.fixed:
+            details = tuple(explain_unscheduled(problem, best, c.id, impossible.get(c.id)))
+            unscheduled.append(Unscheduled(c.id, tuple(r.text for r in details), details))
     objective = sum(ix.case[h.case].priority for h in hearings)
     bound = max(objective, int(run.bound)) if not math.isinf(run.bound) else objective
     stats: dict[str, Any] = {
