@@ -129,7 +129,7 @@ def _availability_reasons(problem: Problem, opts: CaseOptions) -> list[Reason]:
     open_slots = {d * ns + s for co in opts.centres for d in co.days for s in range(ns)}
     missing = []
     for area in dict.fromkeys(case.required_expertise):
-        people = [p for p in opts.experts if area in problem.expertise[p]]
+        people = [p for p in sorted(opts.experts) if area in problem.expertise[p]]
         if not any(open_slots & problem.avail[p] for p in people):
             missing.append({"area": area, "people": people})
     if missing:
