@@ -21,7 +21,7 @@ from .options import (
     expertise_map,
     find_panel,
 )
-from .rules import available, load_limits
+from .rules import available, load_limits, panel_ok
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,8 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
     placed on top of these bookings.
     """
     problem = bookings.problem
-    ns = problem.ix.n_sessions
+    ix = problem.ix
+    ns = ix.n_sessions
     limit = 0 if complete else 6
     case = opts.case
     size = problem.ix.panel_size
@@ -174,7 +175,8 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                 experts.sort(key=load_key)
                 if not case.needs_counsellor:
                     panel = find_panel(case.required_expertise, experts, problem.expertise, size,
-                                       limit=limit)
+                                       limit=limit,
+                                       accept=lambda panel: panel_ok(ix, case, panel, None))
                     if panel:
                         return Assignment(case.id, slot, co.centre.id, room, panel)
                     continue
@@ -183,7 +185,8 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                                      key=load_key)
                 for k in counsellors if complete else counsellors[:4]:
                     panel = find_panel(case.required_expertise, [p for p in experts if p != k],
-                                       problem.expertise, size, limit=limit)
+                                       problem.expertise, size, limit=limit,
+                                       accept=lambda panel, k=k: panel_ok(ix, case, panel, k))
                     if panel:
                         return Assignment(case.id, slot, co.centre.id, room, panel, k)
     return None

@@ -10,7 +10,7 @@ The rules themselves are not written here: every filter is one of the generic pr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .index import ScenarioIndex
@@ -125,11 +125,14 @@ def case_options(ix: ScenarioIndex, case: Case, reach: Reach | None = None) -> C
 
 def find_panel(required: Sequence[str], candidates: Sequence[str],
                expertise: dict[str, frozenset[str]], size: int,
-               limit: int = 0) -> tuple[str, ...] | None:
+               limit: int = 0, accept: Callable[[tuple[str, ...]], bool] | None = None
+               ) -> tuple[str, ...] | None:
     """A panel of `size` distinct candidates covering `required`, preferring earlier candidates.
 
     Complete: it branches on who covers the first uncovered area, so it finds a panel whenever
     one exists (with `limit` > 0 only the first `limit` coverers of each area are tried).
+    `accept` (e.g. `rules.panel_ok`) rejects a covering panel; the search then goes on (panels
+    differing only in the members who cover nothing are not all tried).
     """
     if len(candidates) < size:
         return None
@@ -137,7 +140,10 @@ def find_panel(required: Sequence[str], candidates: Sequence[str],
     def extend(chosen: list[str], uncovered: list[str]) -> list[str] | None:
         if not uncovered:
             rest = [p for p in candidates if p not in chosen][: size - len(chosen)]
-            return chosen + rest if len(chosen) + len(rest) == size else None
+            if len(chosen) + len(rest) != size:
+                return None
+            panel = chosen + rest
+            return panel if accept is None or accept(tuple(panel)) else None
         if len(chosen) == size:
             return None
         area = uncovered[0]

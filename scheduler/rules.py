@@ -223,6 +223,39 @@ def role_causes(person: Person, role: str) -> list[tuple[Rule, str, dict[str, An
     return [(Rule.PANEL, "panel.not_expert", {"role": role})]
 
 
+# --- rules 2 and 3: the panel's make-up -------------------------------------------------------
+
+
+def missing_expertise(ix: ScenarioIndex, case: Case, people: Iterable[str]) -> list[str]:
+    """Rule 2: the case's required areas that none of `people` has (empty: covered)."""
+    covered = {e for pid in people if pid in ix.person for e in ix.person[pid].expertise}
+    return [e for e in case.required_expertise if e not in covered]
+
+
+def expertise_causes(ix: ScenarioIndex, case: Case, panel: tuple[str, ...],
+                     counsellor: str | None) -> list[Cause]:
+    """Rule 2: the union of the panel's expertise covers the case's required expertise."""
+    missing = missing_expertise(ix, case, panel)
+    if not missing:
+        return []
+    return [("expertise.not_covered", {"missing": missing,
+                                       "required": list(case.required_expertise)})]
+
+
+def counsellor_causes(ix: ScenarioIndex, case: Case, panel: tuple[str, ...],
+                      counsellor: str | None) -> list[Cause]:
+    """Rule 3: exactly one counsellor, not on the panel, when the case needs one; else none.
+    (The counsellor's role is `role_causes`.)"""
+    out: list[Cause] = []
+    if case.needs_counsellor and counsellor is None:
+        out.append(("counsellor.missing", {}))
+    if not case.needs_counsellor and counsellor is not None:
+        out.append(("counsellor.not_needed", {"person": counsellor}))
+    if counsellor is not None and counsellor in panel:
+        out.append(("counsellor.on_panel", {"person": counsellor}))
+    return out
+
+
 # --- rule 4: conflict of interest --------------------------------------------------------------
 
 
@@ -375,6 +408,12 @@ def past_violations(case_id: str, day: date, today: date) -> list[Violation]:
 # --- registries: every rule of a kind, for the checker, the pruning and the explanations -------
 
 # (rule, cause) per kind; the cause's arguments are in the comment
+# a whole panel and counsellor of a case (ix, case, panel, counsellor); the greedy accepts a panel
+# only if every one of these passes, the checker reports them
+PANEL: list[tuple[Rule, Callable[..., list[Cause]]]] = [
+    (Rule.EXPERTISE, expertise_causes),
+    (Rule.COUNSELLOR, counsellor_causes),
+]
 PERSON_SLOT: list[tuple[Rule, Callable[..., list[Cause]]]] = [
     (Rule.AVAILABILITY, availability_causes),  # (ix, person, day, session)
 ]
@@ -398,6 +437,15 @@ CENTRE_DAY: list[tuple[Rule, Callable[..., list[Cause]]]] = [
 CASE_DAY: list[tuple[Rule, Callable[..., list[Cause]]]] = [
     (Rule.TIME, window_causes),  # (ix, case, day)
 ]
+
+
+def panel_ok(ix: ScenarioIndex, case: Case, panel: tuple[str, ...], counsellor: str | None
+             ) -> bool:
+    """Every panel rule (2, 3) allows this panel and counsellor for `case`."""
+    for _rule, cause in PANEL:  # noqa: SIM110 - a plain loop is faster in the hot paths
+        if cause(ix, case, panel, counsellor):
+            return False
+    return True
 
 
 def available(ix: ScenarioIndex, person: Person, day: date, session: str) -> bool:
@@ -604,19 +652,12 @@ def _panel_violations(ix: ScenarioIndex, case: Case, h: Hearing) -> list[Violati
     if h.chair is not None and h.chair not in h.panel:
         out.append(violation(Rule.PANEL, "panel.chair_not_member", case.id, h.chair,
                              person_name=person_name(ix, h.chair)))
-    covered = {e for pid in h.panel if pid in ix.person for e in ix.person[pid].expertise}
-    missing = [e for e in case.required_expertise if e not in covered]
-    if missing:
-        out.append(violation(Rule.EXPERTISE, "expertise.not_covered", case.id, missing=missing,
-                             required=list(case.required_expertise)))
-    if case.needs_counsellor and h.counsellor is None:
-        out.append(violation(Rule.COUNSELLOR, "counsellor.missing", case.id))
-    if not case.needs_counsellor and h.counsellor is not None:
-        out.append(violation(Rule.COUNSELLOR, "counsellor.not_needed", case.id, h.counsellor,
-                             person_name=person_name(ix, h.counsellor)))
-    if h.counsellor is not None and h.counsellor in h.panel:
-        out.append(violation(Rule.COUNSELLOR, "counsellor.on_panel", case.id, h.counsellor,
-                             person_name=person_name(ix, h.counsellor)))
+    for rule, cause in PANEL:
+        for code, values in cause(ix, case, tuple(h.panel), h.counsellor):
+            who = values.pop("person", None)
+            out.append(violation(rule, code, case.id, who,
+                                 person_name=person_name(ix, who) if who else None,
+                                 **named(ix, values)))
     return out
 
 
