@@ -59,9 +59,10 @@ from .solver import schedulable_alone, solve
 __all__ = [
     "Candidate", "candidates", "repair",
     "Case", "Centre", "Conflict", "FixedHearing", "Hearing", "Party", "Person", "Plan",
-    "PlanUsage", "Reason", "Region", "Rule", "Room", "Scenario", "ScenarioError", "ScenarioIndex", "Session",
-    "Unavailability", "Unscheduled", "Violation", "check_plan", "dump_plan", "dump_scenario",
-    "explain_case", "hearing_violations", "load_plan", "load_scenario", "past_violations", "person_violations",
-    "plan_from_dict", "plan_to_dict", "render", "room_violations", "scenario_from_dict",
-    "scenario_to_dict", "schedulable_alone", "solve",
+    "PlanUsage", "Reason", "Region", "Rule", "Room", "Scenario", "ScenarioError",
+    "ScenarioIndex", "Session", "Unavailability", "Unscheduled", "Violation", "check_plan",
+    "dump_plan", "dump_scenario", "explain_case", "hearing_violations", "load_plan",
+    "load_scenario", "past_violations", "person_violations", "plan_from_dict", "plan_to_dict",
+    "render", "room_violations", "scenario_from_dict", "scenario_to_dict", "schedulable_alone",
+    "solve",
 ]

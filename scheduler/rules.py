@@ -2,16 +2,16 @@
 
 Each rule's logic lives in one place here, as a *cause* function: it returns what is broken as
 `(code, values)` pairs (empty: nothing). The causes are grouped by what they look at, in the
-registries below (`PERSON_SLOT`, `PERSON_CENTRE`, `CASE_PERSON`, `CASE_CENTRE`, `CASE_ROOM`,
-`CENTRE_DAY`, `CASE_DAY`); the plan checker (`check_plan`, `hearing_violations`,
+registries below (`PANEL`, `PERSON_SLOT`, `PERSON_CENTRE`, `CASE_PERSON`, `CASE_CENTRE`,
+`CASE_ROOM`, `CENTRE_DAY`, `CASE_DAY`); the plan checker (`check_plan`, `hearing_violations`,
 `person_violations`, `room_violations`), the eligibility pruning (`options.py`, `greedy.Problem`)
 and the explanations (`explain.py`) all go through these registries and the predicates built on
-them (`available`, `may_travel`, `barred`, `centre_serves`, `room_fits`, `centre_open`,
-`day_allowed`), so a new rule of one of these kinds is one cause function added to one registry.
-Rules about the panel's make-up (1-3), bookings (6, 7), pins (11) and accounting (12) are
-functions of a whole hearing or plan below; their limits (`load_limits`) are read from here by the
-greedy and the CP-SAT model. Every `Violation` has a `Rule`, a stable `code` and JSON-serialisable
-`params`; `messages.render` words them in English (`Violation.message`).
+them (`panel_ok`, `available`, `may_travel`, `excluded`, `centre_serves`, `room_fits`,
+`centre_open`, `day_allowed`), so a new rule of one of these kinds is one cause function added
+to one registry. Panel size and chair (1), bookings (6, 7), pins (11) and accounting (12) are
+functions of a whole hearing or plan below; the load limits (`load_limits`) are read from here
+by the greedy and the CP-SAT model. Every `Violation` has a `Rule`, a stable `code` and
+JSON-serialisable `params`; `messages.render` words them in English (`Violation.message`).
 """
 
 from __future__ import annotations
@@ -165,9 +165,6 @@ def person_label(ix: ScenarioIndex, person_id: str) -> str:
 def region_name(ix: ScenarioIndex, region_id: str) -> str:
     region = ix.region.get(region_id)
     return region.name if region else region_id
-
-
-_region_label = region_name
 
 
 # --- usage of people and rooms by a plan (rules 6 and 7) ---------------------------------------
