@@ -16,7 +16,6 @@ from .options import CaseOptions, find_panel
 from .rules import (
     CASE_PERSON,
     Reason,
-    centre_serves,
     excluded,
     region_name,
     room_fits,
@@ -40,7 +39,7 @@ def static_reasons(problem: Problem, case_id: str) -> list[Reason]:
             "accepted_on": case.accepted_on.isoformat(),
             "earliest": case.earliest.isoformat() if case.earliest else None,
             "due_by": case.due_by.isoformat()})]
-    serving = [c for c in ix.scenario.centres if centre_serves(ix, case, c)]
+    serving = problem.reach.serving(case.region)
     if not serving:
         return [Reason("travel.no_centre", dict(where))]
     need = seats(ix, case)

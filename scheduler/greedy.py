@@ -45,7 +45,7 @@ class Problem:
     def __init__(self, scenario: Scenario | ScenarioIndex):
         self.ix = ix = ScenarioIndex.of(scenario)
         self.expertise = expertise_map(ix)
-        reach = Reach(ix)
+        self.reach = reach = Reach(ix)
         self.options: dict[str, CaseOptions] = {c.id: case_options(ix, c, reach)
                                                 for c in ix.scenario.cases}
         self.avail: dict[str, frozenset[int]] = {

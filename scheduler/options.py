@@ -71,6 +71,7 @@ class Reach:
         self._experts: dict[str, list[str]] = {}
         self._counsellors: dict[str, list[str]] = {}
         self._open: dict[str, list[int]] = {}
+        self._serving: dict[str, list[Centre]] = {}
 
     def experts(self, centre: Centre) -> list[str]:
         if centre.id not in self._experts:
@@ -83,6 +84,13 @@ class Reach:
             self._counsellors[centre.id] = [
                 p for p in self.ix.counsellors if may_travel(self.ix, self.ix.person[p], centre)]
         return self._counsellors[centre.id]
+
+    def serving(self, region: str) -> list[Centre]:
+        """The centres where a case of `region` may be heard."""
+        if region not in self._serving:
+            self._serving[region] = [c for c in self.ix.scenario.centres
+                                     if centre_serves(self.ix, region, c)]
+        return self._serving[region]
 
     def open_days(self, centre: Centre) -> list[int]:
         """Day positions in the horizon when the centre may hold hearings."""
@@ -101,9 +109,7 @@ def case_options(ix: ScenarioIndex, case: Case, reach: Reach | None = None) -> C
     opts.soft = ix.soft_conflicted(case.id) - barred
     reach = reach or Reach(ix)
     allowed = {d for d in range(first, last + 1) if day_allowed(ix, case, ix.dates[d])}
-    for centre in ix.scenario.centres:
-        if not centre_serves(ix, case, centre):
-            continue
+    for centre in reach.serving(case.region):
         rooms = sorted((r for r in centre.rooms if room_fits(ix, case, r, centre)),
                        key=lambda r: r.capacity)
         days = [d for d in reach.open_days(centre) if d in allowed]

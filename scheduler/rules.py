@@ -2,7 +2,7 @@
 
 Each rule's logic lives in one place here, as a *cause* function: it returns what is broken as
 `(code, values)` pairs (empty: nothing). The causes are grouped by what they look at, in the
-registries below (`PANEL`, `PERSON_SLOT`, `PERSON_CENTRE`, `CASE_PERSON`, `CASE_CENTRE`,
+registries below (`PANEL`, `PERSON_SLOT`, `PERSON_CENTRE`, `CASE_PERSON`, `REGION_CENTRE`,
 `CASE_ROOM`, `CENTRE_DAY`, `CASE_DAY`); the plan checker (`check_plan`, `hearing_violations`,
 `person_violations`, `room_violations`), the eligibility pruning (`options.py`, `greedy.Problem`)
 and the explanations (`explain.py`) all go through these registries and the predicates built on
@@ -351,12 +351,12 @@ def centre_closed_causes(ix: ScenarioIndex, centre: Centre, day: date) -> list[C
 # --- rule 9: place -----------------------------------------------------------------------------
 
 
-def centre_region_causes(ix: ScenarioIndex, case: Case, centre: Centre) -> list[Cause]:
-    """Rule 9 for the place: the centre's region contains the case's region."""
-    if ix.contains(centre.region, case.region):
+def centre_region_causes(ix: ScenarioIndex, region: str, centre: Centre) -> list[Cause]:
+    """Rule 9 for the place: the centre's region contains the case's `region`."""
+    if ix.contains(centre.region, region):
         return []
     return [("travel.centre_region", {"centre": centre.id, "centre_region": centre.region,
-                                      "case_region": case.region})]
+                                      "case_region": region})]
 
 
 def travel_causes(ix: ScenarioIndex, person: Person, centre: Centre) -> list[Cause]:
@@ -364,8 +364,9 @@ def travel_causes(ix: ScenarioIndex, person: Person, centre: Centre) -> list[Cau
     if person.regions is None:
         return []
     chain = ix.ancestry.get(centre.region, ())
-    if any(r in chain for r in person.regions):
-        return []
+    for r in person.regions:
+        if r in chain:
+            return []
     return [("travel.person_region", {"centre": centre.id, "region": centre.region,
                                       "person_regions": list(person.regions)})]
 
@@ -422,8 +423,9 @@ PERSON_CENTRE: list[tuple[Rule, Callable[..., list[Cause]]]] = [
 CASE_PERSON: list[tuple[Rule, Callable[..., list[Cause]], Callable[..., set[str]]]] = [
     (Rule.CONFLICT, conflict_causes, barred),
 ]
-CASE_CENTRE: list[tuple[Rule, Callable[..., list[Cause]]]] = [
-    (Rule.TRAVEL, centre_region_causes),  # (ix, case, centre)
+# rules of a case's place: they look at its region only, so pruning asks once per region
+REGION_CENTRE: list[tuple[Rule, Callable[..., list[Cause]]]] = [
+    (Rule.TRAVEL, centre_region_causes),  # (ix, region, centre)
 ]
 CASE_ROOM: list[tuple[Rule, Callable[..., list[Cause]]]] = [
     (Rule.ROOM, room_size_causes),  # (ix, case, room, centre)
@@ -469,10 +471,10 @@ def excluded(ix: ScenarioIndex, case: Case) -> set[str]:
     return out
 
 
-def centre_serves(ix: ScenarioIndex, case: Case, centre: Centre) -> bool:
-    """Every case-and-place rule (9) allows hearing `case` at `centre`."""
-    for _rule, cause in CASE_CENTRE:  # noqa: SIM110 - a plain loop is faster in the hot paths
-        if cause(ix, case, centre):
+def centre_serves(ix: ScenarioIndex, region: str, centre: Centre) -> bool:
+    """Every region-and-place rule (9) allows hearing a case of `region` at `centre`."""
+    for _rule, cause in REGION_CENTRE:  # noqa: SIM110 - a plain loop is faster in hot paths
+        if cause(ix, region, centre):
             return False
     return True
 
@@ -629,7 +631,8 @@ def room_violations(src: Source, case: Case | str, room: Room | str, day: date, 
                       **named(ix, values))
             for rule, cause in CENTRE_DAY for code, values in cause(ix, centre, day)]
     out += [violation(rule, code, case.id, **where, **named(ix, values))
-            for rule, cause in CASE_CENTRE for code, values in cause(ix, case, centre)]
+            for rule, cause in REGION_CENTRE
+            for code, values in cause(ix, case.region, centre)]
     out += time_violations(ix, case, day, session)
     usage = _usage(plan, case.id)
     if usage is not None:

@@ -139,9 +139,9 @@ def test_rule_9_place() -> None:
               people=[person("E1", ["law"], regions=["c2"]), person("E2", ["law"])])
     ix = _ix(sc)
     centre = ix.centre["C1"]  # county 1
-    assert centre_region_causes(ix, ix.case["A"], centre) == []
-    assert centre_region_causes(ix, ix.case["B"], centre)[0][0] == "travel.centre_region"
-    assert not centre_serves(ix, ix.case["B"], centre)
+    assert centre_region_causes(ix, ix.case["A"].region, centre) == []
+    assert centre_region_causes(ix, "c2", centre)[0][0] == "travel.centre_region"
+    assert not centre_serves(ix, ix.case["B"].region, centre)
     assert travel_causes(ix, ix.person["E1"], centre)[0][0] == "travel.person_region"
     assert may_travel(ix, ix.person["E2"], centre)
 
