@@ -17,6 +17,7 @@ from .rules import (
     CASE_PERSON,
     Reason,
     excluded,
+    load_limits,
     region_name,
     room_fits,
     seats,
@@ -182,7 +183,7 @@ def capacity_reasons(problem: Problem, bookings: Bookings, case_id: str) -> list
             reasons.append(Reason("load.people_booked", {**span, "area": area, "people": [
                 {"person": pid, "cases": held_by(pid),
                  "full": bookings.person_total[pid] >= problem.max_hearings(pid),
-                 "max_hearings": problem.max_hearings(pid)} for pid in people]}))
+                 "max_hearings": load_limits(ix.person[pid])[1]} for pid in people]}))
     rooms_free = any((r.id, d * ns + s) not in bookings.room_slot
                      for co in opts.centres for r in co.rooms for d in co.days for s in range(ns))
     if not rooms_free:
