@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 
 from .greedy import Assignment, Bookings, Problem
 from .options import CaseOptions
+from .rules import missing_expertise
 
 # A re-plan's "keep it as it was" outweighs the other secondary aims (near centre + urgency = 3
 # per hearing, a soft conflict = 1 per person), so nothing moves for their sake alone.
@@ -113,8 +114,7 @@ class SubModel:
                     ks = [q for q in counsellors if slot in p.avail[q] and r.person_free(q, slot)]
                     if len(ex) < size or (case.needs_counsellor and not ks):
                         continue
-                    covered = {e for q in ex for e in p.expertise[q]}
-                    if not set(case.required_expertise) <= covered:
+                    if missing_expertise(p.ix, case, ex):  # rule 2: no panel here
                         continue
                     for room in rooms:
                         y = m.new_bool_var(f"y[{case.id},{slot},{room}]")

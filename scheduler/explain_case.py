@@ -48,7 +48,7 @@ def explain_case(scenario: Scenario, case_id: str, plan: Plan | None = None) -> 
     reasons = static_reasons(problem, case_id)
     if reasons:
         lines.append("It cannot be scheduled whatever else is planned:")
-        lines += [f"- {r}" for r in reasons]
+        lines += [f"- {r.text}" for r in reasons]
         return lines
     a = place(Bookings(problem, problem.fixed.values()), opts, complete=True)
     if a is not None:

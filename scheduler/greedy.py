@@ -21,6 +21,7 @@ from .options import (
     expertise_map,
     find_panel,
 )
+from .rules import available, load_limits, panel_ok
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,18 @@ class Problem:
     def __init__(self, scenario: Scenario | ScenarioIndex):
         self.ix = ix = ScenarioIndex.of(scenario)
         self.expertise = expertise_map(ix)
-        reach = Reach(ix)
+        self.reach = reach = Reach(ix)
         self.options: dict[str, CaseOptions] = {c.id: case_options(ix, c, reach)
                                                 for c in ix.scenario.cases}
         self.avail: dict[str, frozenset[int]] = {
             p.id: frozenset(s for s in range(ix.n_slots)
-                            if ix.available(p, ix.slot_day(s), ix.slot_session(s)))
+                            if available(ix, p, ix.slot_day(s), ix.slot_session(s)))
             for p in ix.scenario.people
         }
+        # rule 7's limits, read once (no limit: a number no load reaches)
+        limits = {p.id: load_limits(p) for p in ix.scenario.people}
+        self._per_day = {q: (d if d is not None else 1 << 30) for q, (d, _t) in limits.items()}
+        self._total = {q: (t if t is not None else 1 << 30) for q, (_d, t) in limits.items()}
         self.fixed: dict[str, Assignment] = {}
         for f in ix.scenario.fixed:
             if f.date in ix.day_pos and f.session in ix.session_pos and f.room in ix.room:
@@ -70,16 +75,17 @@ class Problem:
         return self._area_balance
 
     def max_hearings(self, pid: str) -> int:
-        person = self.ix.person[pid]
-        return person.max_hearings if person.max_hearings is not None else 1 << 30
+        """Rule 7 (`rules.load_limits`): most hearings in the plan."""
+        return self._total[pid]
 
     def max_per_day(self, pid: str) -> int:
-        person = self.ix.person[pid]
-        return person.max_per_day if person.max_per_day is not None else 1 << 30
+        """Rule 7 (`rules.load_limits`): most hearings on one date."""
+        return self._per_day[pid]
 
 
 class Bookings:
-    """Which person and room is taken at which slot, and each person's loads (rules 6 and 7)."""
+    """Which person and room is taken at which slot, and each person's loads: the state rules 6
+    (one hearing per person and room at a time) and 7 (`Problem.max_*`) are checked against."""
 
     def __init__(self, problem: Problem, assignments: Iterable[Assignment] = ()):
         self.problem = problem
@@ -138,7 +144,8 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
     placed on top of these bookings.
     """
     problem = bookings.problem
-    ns = problem.ix.n_sessions
+    ix = problem.ix
+    ns = ix.n_sessions
     limit = 0 if complete else 6
     case = opts.case
     size = problem.ix.panel_size
@@ -168,7 +175,8 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                 experts.sort(key=load_key)
                 if not case.needs_counsellor:
                     panel = find_panel(case.required_expertise, experts, problem.expertise, size,
-                                       limit=limit)
+                                       limit=limit,
+                                       accept=lambda panel: panel_ok(ix, case, panel, None))
                     if panel:
                         return Assignment(case.id, slot, co.centre.id, room, panel)
                     continue
@@ -177,7 +185,8 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                                      key=load_key)
                 for k in counsellors if complete else counsellors[:4]:
                     panel = find_panel(case.required_expertise, [p for p in experts if p != k],
-                                       problem.expertise, size, limit=limit)
+                                       problem.expertise, size, limit=limit,
+                                       accept=lambda panel, k=k: panel_ok(ix, case, panel, k))
                     if panel:
                         return Assignment(case.id, slot, co.centre.id, room, panel, k)
     return None

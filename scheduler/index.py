@@ -43,14 +43,17 @@ class ScenarioIndex:
         self.day_pos = {d: i for i, d in enumerate(self.dates)}
         self.n_sessions = len(self.session_ids)
         self.n_slots = n_days * self.n_sessions
-        self._open_cache: dict[tuple[str, date], bool] = {}
+        self._open_cache: dict[tuple[str, date], bool] = {}  # filled by rules.centre_open
+        self._window_cache: dict[str, tuple] = {}  # filled by rules.window
         self.unavailable: dict[str, frozenset[tuple[date, str | None]]] = {
             p.id: frozenset((u.date, u.session) for u in p.unavailable) for p in s.people
         }
         self.person_orgs = {p.id: frozenset(map(org_key, p.organisations)) for p in s.people}
         self.case_orgs = {c.id: self._case_organisations(c) for c in s.cases}
-        self.experts = tuple(p.id for p in s.people if EXPERT in p.roles)
-        self.counsellors = tuple(p.id for p in s.people if COUNSELLOR in p.roles)
+        from .rules import has_role  # the rules read this index; roles are defined there
+
+        self.experts = tuple(p.id for p in s.people if has_role(p, EXPERT))
+        self.counsellors = tuple(p.id for p in s.people if has_role(p, COUNSELLOR))
         # conflicts: case -> person -> rows; (person, organisation) -> rows; by kind
         self.case_conflicts: dict[str, dict[str, list[Conflict]]] = defaultdict(dict)
         self.org_conflicts: dict[str, dict[str, list[Conflict]]] = defaultdict(dict)
@@ -64,10 +67,6 @@ class ScenarioIndex:
         for p in s.people:
             for org in p.organisations:
                 self.members_of[org_key(org)].add(p.id)
-        self.serving_centres = {
-            rid: tuple(c for c in s.centres if c.region in self.ancestry[rid])
-            for rid in self.region
-        }
         self.fixed_by_case = {f.case: f for f in s.fixed}
         self._org_names: dict[str, str] = {}
         for case in s.cases:
@@ -111,33 +110,28 @@ class ScenarioIndex:
         """Region `outer` contains region `inner` (a region contains itself)."""
         return outer in self.ancestry.get(inner, ())
 
+    # The rule decisions below are defined in `rules.py` (once); these delegate for callers of
+    # the index (kept for backward compatibility).
+
     def travels_to(self, person: Person, region_id: str) -> bool:
-        """Rule 9 for a person: their `regions` (when given) contain the centre's region."""
-        if person.regions is None:
-            return True
-        chain = self.ancestry.get(region_id, ())
-        return any(r in chain for r in person.regions)
+        """Rule 9 for a person: see `rules.travel_causes`."""
+        from .rules import travel_causes
+
+        return not travel_causes(self, person, Centre("", "", region_id, ()))
 
     def is_open(self, centre: Centre, day: date) -> bool:
-        """Rule 8: listed in `open_dates` or an open weekday, and not in `closed_dates`.
+        """Rule 8: see `rules.centre_open`."""
+        from .rules import centre_open
 
-        A closed date wins over an open one: the reading that never sends people to a shut door.
-        """
-        key = (centre.id, day)
-        hit = self._open_cache.get(key)
-        if hit is None:
-            hit = day not in centre.closed_dates and (
-                day in centre.open_dates or day.isoweekday() in centre.open_weekdays)
-            self._open_cache[key] = hit
-        return hit
+        return centre_open(self, centre, day)
 
     # --- time ---------------------------------------------------------------------------------
 
     def window(self, case: Case) -> tuple[date, date]:
-        """Rule 10: the first and last date the case may be heard (first > last when empty)."""
-        lo = max(d for d in (self.scenario.horizon_start, case.accepted_on, case.earliest) if d)
-        hi = min(self.scenario.horizon_end, case.due_by)
-        return lo, hi
+        """Rule 10: see `rules.window`."""
+        from .rules import window
+
+        return window(self, case)
 
     def slot(self, day: date, session: str) -> int:
         return self.day_pos[day] * self.n_sessions + self.session_pos[session]
@@ -149,12 +143,10 @@ class ScenarioIndex:
         return self.session_ids[slot % self.n_sessions]
 
     def available(self, person: Person, day: date, session: str) -> bool:
-        """Rule 5: works on that weekday and is not unavailable that date or session."""
-        if person.available_weekdays is not None and \
-                day.isoweekday() not in person.available_weekdays:
-            return False
-        gaps = self.unavailable[person.id]
-        return (day, None) not in gaps and (day, session) not in gaps
+        """Rule 5: see `rules.available`."""
+        from .rules import available
+
+        return available(self, person, day, session)
 
     # --- conflicts ----------------------------------------------------------------------------
 
@@ -172,14 +164,10 @@ class ScenarioIndex:
         return out
 
     def hard_conflicted(self, case_id: str) -> set[str]:
-        """People barred from a case by rule 4 (hard conflicts and own membership)."""
-        barred = {p for p, rows in self.case_conflicts.get(case_id, {}).items()
-                  if any(c.kind == HARD for c in rows)}
-        for org in self.case_orgs.get(case_id, ()):
-            barred.update(p for p, rows in self.org_conflicts.get(org, {}).items()
-                          if any(c.kind == HARD for c in rows))
-            barred.update(self.members_of.get(org, ()))
-        return barred
+        """People barred from a case by rule 4: see `rules.barred`."""
+        from .rules import barred
+
+        return barred(self, self.case[case_id])
 
     def soft_conflicted(self, case_id: str) -> set[str]:
         """People with only soft conflicts with a case: allowed, but the planner avoids them."""
@@ -191,5 +179,7 @@ class ScenarioIndex:
         return soft - self.hard_conflicted(case_id)
 
     def seats(self, case: Case) -> int:
-        """Rule 8: people in the room."""
-        return case.attendees + self.panel_size + (1 if case.needs_counsellor else 0)
+        """Rule 8: see `rules.seats`."""
+        from .rules import seats
+
+        return seats(self, case)

@@ -33,6 +33,7 @@ from .model import (
     Unavailability,
     Unscheduled,
 )
+from .rules import Reason
 
 SCENARIO_FORMAT = "mediation-scenario/1"
 PLAN_FORMAT = "mediation-plan/1"
@@ -531,7 +532,26 @@ def _hearing(r: _Reader, raw: dict, path: str) -> Hearing | None:
 def _unscheduled(r: _Reader, raw: dict, path: str) -> Unscheduled | None:
     case = r.string(raw, "case", path)
     reasons = r.strings(raw, "reasons", path)
-    return Unscheduled(case, reasons) if case is not None and reasons is not None else None
+    if case is None or reasons is None:
+        return None
+    return Unscheduled(case, reasons, _details(raw.get("details")))
+
+
+def _details(raw: Any) -> tuple[Reason, ...]:
+    """The planner's own `details` extension beside `reasons` ({code, params} per reason); read
+    when well formed, otherwise ignored like any field this reader does not know."""
+    if not isinstance(raw, list) or not all(
+            isinstance(d, dict) and isinstance(d.get("code"), str)
+            and isinstance(d.get("params", {}), dict) for d in raw):
+        return ()
+    return tuple(Reason(d["code"], dict(d.get("params", {}))) for d in raw)
+
+
+def _unscheduled_to_dict(u: Unscheduled) -> dict[str, Any]:
+    out: dict[str, Any] = {"case": u.case, "reasons": list(u.reasons)}
+    if u.details:  # an extension: readers of the format ignore fields they do not know
+        out["details"] = [{"code": d.code, "params": d.params} for d in u.details]
+    return out
 
 
 def plan_from_dict(data: Any) -> Plan:
@@ -568,7 +588,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
              "room": h.room, "panel": list(h.panel), "chair": h.chair, "counsellor": h.counsellor}
             for h in plan.hearings
         ],
-        "unscheduled": [{"case": u.case, "reasons": list(u.reasons)} for u in plan.unscheduled],
+        "unscheduled": [_unscheduled_to_dict(u) for u in plan.unscheduled],
         "stats": dict(plan.stats),
     }
 

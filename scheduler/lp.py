@@ -19,6 +19,8 @@ from ortools.linear_solver import pywraplp
 
 from .greedy import Problem
 from .options import CaseOptions
+from .rules import centre_open
+from .rules import seats as room_seats
 
 INITIAL_EXPERTS = 12  # per case; the rest enter by pricing
 INITIAL_COUNSELLORS = 6
@@ -120,12 +122,12 @@ class _LP:
                 users[co.centre.id].append(cid)
         for centre_id, cases in users.items():
             centre = ix.centre[centre_id]
-            open_days = [d for d in range(len(ix.dates)) if ix.is_open(centre, ix.dates[d])]
-            for seats in sorted({ix.seats(ix.case[c]) for c in cases}):
+            open_days = [d for d in range(len(ix.dates)) if centre_open(ix, centre, ix.dates[d])]
+            for seats in sorted({room_seats(ix, ix.case[c]) for c in cases}):
                 rooms = [r for r in centre.rooms if r.capacity >= seats]
                 for last in deadlines:
                     cap = sum(ns - used[(r.id, d)] for r in rooms for d in open_days if d <= last)
-                    members = [c for c in cases if ix.seats(ix.case[c]) >= seats
+                    members = [c for c in cases if room_seats(ix, ix.case[c]) >= seats
                                and p.options[c].last_day <= last]
                     if members and len(members) > cap:
                         row = s.Constraint(-s.infinity(), cap)

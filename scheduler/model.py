@@ -144,8 +144,13 @@ class Hearing:
 
 @dataclass(frozen=True)
 class Unscheduled:
+    """A case the plan leaves out: `reasons` in English (the exchange format's field) and, in
+    parallel, `details`: the same reasons as `rules.Reason` (code + params) when the planner
+    wrote them (empty for plans read from elsewhere). Equality ignores `details`."""
+
     case: str
     reasons: tuple[str, ...]
+    details: tuple[Any, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

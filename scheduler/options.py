@@ -2,16 +2,29 @@
 
 Everything the solver stages consider comes from here, so no stage ever proposes a hearing the
 rules forbid; only booking (rules 6, 7) and the panel's make-up (rules 1-3) remain to decide.
+The rules themselves are not written here: every filter is one of the generic predicates of
+`rules.py` (`excluded`, `may_travel`, `centre_serves`, `room_fits`, `centre_open`,
+`day_allowed`), each of which applies every registered rule of its kind.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .index import ScenarioIndex
 from .model import Case, Centre, Room
+from .rules import (
+    centre_open,
+    centre_serves,
+    day_allowed,
+    excluded,
+    load_limits,
+    may_travel,
+    room_fits,
+    window,
+)
 
 
 @dataclass
@@ -50,39 +63,56 @@ def urgency(ix: ScenarioIndex, case: Case) -> int:
 
 
 class Reach:
-    """Who travels to each centre (rule 9 for people), computed once per centre."""
+    """Who may attend at each centre (person-and-place rules) and when it is open (place-and-date
+    rules), computed once per centre."""
 
     def __init__(self, ix: ScenarioIndex):
         self.ix = ix
         self._experts: dict[str, list[str]] = {}
         self._counsellors: dict[str, list[str]] = {}
+        self._open: dict[str, list[int]] = {}
+        self._serving: dict[str, list[Centre]] = {}
 
     def experts(self, centre: Centre) -> list[str]:
         if centre.id not in self._experts:
             self._experts[centre.id] = [p for p in self.ix.experts
-                                        if self.ix.travels_to(self.ix.person[p], centre.region)]
+                                        if may_travel(self.ix, self.ix.person[p], centre)]
         return self._experts[centre.id]
 
     def counsellors(self, centre: Centre) -> list[str]:
         if centre.id not in self._counsellors:
             self._counsellors[centre.id] = [
-                p for p in self.ix.counsellors
-                if self.ix.travels_to(self.ix.person[p], centre.region)]
+                p for p in self.ix.counsellors if may_travel(self.ix, self.ix.person[p], centre)]
         return self._counsellors[centre.id]
+
+    def serving(self, region: str) -> list[Centre]:
+        """The centres where a case of `region` may be heard."""
+        if region not in self._serving:
+            self._serving[region] = [c for c in self.ix.scenario.centres
+                                     if centre_serves(self.ix, region, c)]
+        return self._serving[region]
+
+    def open_days(self, centre: Centre) -> list[int]:
+        """Day positions in the horizon when the centre may hold hearings."""
+        if centre.id not in self._open:
+            self._open[centre.id] = [d for d, day in enumerate(self.ix.dates)
+                                     if centre_open(self.ix, centre, day)]
+        return self._open[centre.id]
 
 
 def case_options(ix: ScenarioIndex, case: Case, reach: Reach | None = None) -> CaseOptions:
-    lo, hi = ix.window(case)
+    lo, hi = window(ix, case)
     first = max(0, (lo - ix.scenario.horizon_start).days)
     last = min(len(ix.dates) - 1, (hi - ix.scenario.horizon_start).days)
     opts = CaseOptions(case, first, last, urgency=urgency(ix, case))
-    barred = ix.hard_conflicted(case.id)
-    opts.soft = ix.soft_conflicted(case.id)
-    seats = ix.seats(case)
+    barred = excluded(ix, case)
+    opts.soft = ix.soft_conflicted(case.id) - barred
     reach = reach or Reach(ix)
-    for centre in ix.serving_centres.get(case.region, ()):
-        rooms = sorted((r for r in centre.rooms if r.capacity >= seats), key=lambda r: r.capacity)
-        days = [d for d in range(first, last + 1) if ix.is_open(centre, ix.dates[d])]
+    allowed = {d for d in range(first, last + 1) if day_allowed(ix, case, ix.dates[d])}
+    for centre in reach.serving(case.region):
+        rooms = sorted((r for r in centre.rooms if room_fits(ix, case, r, centre)),
+                       key=lambda r: r.capacity)
+        days = [d for d in reach.open_days(centre) if d in allowed]
         if not rooms or not days:
             continue
         option = CentreOption(
@@ -101,11 +131,14 @@ def case_options(ix: ScenarioIndex, case: Case, reach: Reach | None = None) -> C
 
 def find_panel(required: Sequence[str], candidates: Sequence[str],
                expertise: dict[str, frozenset[str]], size: int,
-               limit: int = 0) -> tuple[str, ...] | None:
+               limit: int = 0, accept: Callable[[tuple[str, ...]], bool] | None = None
+               ) -> tuple[str, ...] | None:
     """A panel of `size` distinct candidates covering `required`, preferring earlier candidates.
 
     Complete: it branches on who covers the first uncovered area, so it finds a panel whenever
     one exists (with `limit` > 0 only the first `limit` coverers of each area are tried).
+    `accept` (e.g. `rules.panel_ok`) rejects a covering panel; the search then goes on (panels
+    differing only in the members who cover nothing are not all tried).
     """
     if len(candidates) < size:
         return None
@@ -113,7 +146,10 @@ def find_panel(required: Sequence[str], candidates: Sequence[str],
     def extend(chosen: list[str], uncovered: list[str]) -> list[str] | None:
         if not uncovered:
             rest = [p for p in candidates if p not in chosen][: size - len(chosen)]
-            return chosen + rest if len(chosen) + len(rest) == size else None
+            if len(chosen) + len(rest) != size:
+                return None
+            panel = chosen + rest
+            return panel if accept is None or accept(tuple(panel)) else None
         if len(chosen) == size:
             return None
         area = uncovered[0]
@@ -156,7 +192,8 @@ def area_supply(ix: ScenarioIndex) -> Counter[str]:
     supply: Counter[str] = Counter()
     for pid in ix.experts:
         person = ix.person[pid]
-        seats = min(cap, person.max_hearings) if person.max_hearings is not None else cap
+        limit = load_limits(person)[1]
+        seats = min(cap, limit) if limit is not None else cap
         for area in person.expertise:
             supply[area] += seats
     return supply

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from .index import ScenarioIndex
 from .model import COUNSELLOR, EXPERT, FixedHearing, Hearing, Plan, Scenario
 from .options import choose_chair
-from .rules import PlanUsage, Violation, hearing_violations
+from .rules import PlanUsage, Rule, Violation, hearing_violations
 from .solver import Progress, solve
 
 SHORTLIST = 12  # candidates per open seat tried in combination
@@ -92,7 +92,8 @@ def _keep_slot(ix: ScenarioIndex, prev: Hearing, usage: PlanUsage) -> Hearing | 
         if [v for v in hearing_violations(ix, alone, usage) if v.person == counsellor]:
             counsellor = None
     # The room and time must still be valid for the case.
-    if [v for v in hearing_violations(ix, base, usage) if v.person is None and v.rule in (6, 8, 9, 10)]:
+    place_rules = (Rule.DOUBLE_BOOKING, Rule.ROOM, Rule.TRAVEL, Rule.TIME)
+    if [v for v in hearing_violations(ix, base, usage) if v.person is None and v.rule in place_rules]:
         return None
     case = ix.case[prev.case]
     trial = replace(prev, panel=tuple(keep), counsellor=counsellor)
@@ -106,7 +107,8 @@ def _keep_slot(ix: ScenarioIndex, prev: Hearing, usage: PlanUsage) -> Hearing | 
         # Shortlist people who fit a seat, then try small combinations until one satisfies all.
         shortlist = [c.person for c in candidates(ix, replace(trial, panel=tuple(keep)), EXPERT,
                                                   None, usage)
-                     if not [v for v in c.violations if v.rule not in (1, 2)]][:SHORTLIST]
+                     if not [v for v in c.violations
+                             if v.rule not in (Rule.PANEL, Rule.EXPERTISE)]][:SHORTLIST]
         for combo in itertools.combinations(shortlist, need):
             panel = (*keep, *combo)
             chair = prev.chair if prev.chair in panel else choose_chair(ix, case, panel)

@@ -24,7 +24,7 @@ from .lagrange import lagrangian_bound
 from .lp import lp_bound
 from .model import Hearing, Plan, Scenario, Unscheduled
 from .options import choose_chair
-from .rules import hearing_violations
+from .rules import PlanUsage, Reason, hearing_violations
 
 Progress = Callable[[dict[str, Any]], None]
 FULL_MODEL_LIMIT = 60_000
@@ -51,6 +51,9 @@ class _Run:
         self.bound: float = math.inf
         self.best: Bookings | None = None
         self.bound_source = "none"
+        # on a re-plan: each previous hearing as a coordinator sees it (panel order carries nothing)
+        self.previous_keys: dict[str, tuple] = {}
+        self.replan: dict[str, Any] | None = None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.t0
@@ -64,12 +67,37 @@ class _Run:
     def objective(self) -> int:
         return self.best.objective() if self.best else 0
 
-    def offer(self, bookings: Bookings) -> bool:
-        if self.best is None or bookings.objective() > self.best.objective():
-            self.best = bookings
+    def changes(self, bookings: Bookings) -> int:
+        """Hearings of the previous plan that this one changes or drops (0 without one)."""
+        if not self.previous_keys:
+            return 0
+        ix = self.problem.ix
+        out = 0
+        for cid, key in self.previous_keys.items():
+            a = bookings.by_case.get(cid)
+            if a is None or (ix.slot_day(a.slot), ix.slot_session(a.slot), a.room,
+                             frozenset(a.panel), a.counsellor) != key:
+                out += 1
+        return out
+
+    def key(self, bookings: Bookings) -> tuple[int, int]:
+        """How solutions compare: total priority, then (on a re-plan) fewer changes."""
+        return bookings.objective(), -self.changes(bookings)
+
+    def accept(self, bookings: Bookings, ties: bool = True) -> bool:
+        """Make `bookings` the best if it is better on `key` (with `ties`, or as good)."""
+        if self.best is not None:
+            new, old = self.key(bookings), self.key(self.best)
+            if new < old or (new == old and not ties):
+                return False
+        improved = self.best is None or bookings.objective() > self.best.objective()
+        self.best = bookings
+        if improved:
             self.report()
-            return True
-        return False
+        return True
+
+    def offer(self, bookings: Bookings) -> bool:
+        return self.accept(bookings, ties=False)
 
     def tighten(self, bound: float, source: str) -> None:
         bound = math.floor(bound + 1e-6)  # priorities are integers
@@ -102,7 +130,16 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     fixed_value = sum(problem.priority[c] for c in problem.fixed)
     run.tighten(fixed_value + sum(problem.priority[c] for c in candidates), "cases feasible alone")
     previous = _previous_assignments(problem, previous_plan)
-    run.offer(_warm_start(problem, run, previous, candidates))
+    base = _minimal_change(problem, run, previous_plan) if previous_plan is not None else []
+    # the minimal-change plan: the previous hearings still valid, the broken ones repaired in
+    # place, the rest planned afresh; later stages replace it only with a better key (priority,
+    # then fewer changes)
+    order = [c for c in case_order(problem) if c in set(candidates)]
+    run.offer(greedy(problem, base=base, order=order))
+    if run.replan is not None and run.best is not None:
+        run.replan["minimal_objective"] = run.objective()
+        run.replan["minimal_changes"] = run.changes(run.best)
+    _warm_start(problem, run, base, candidates)
     # the LP is the tighter bound; beyond LP_CASE_LIMIT cases only the Lagrangian one is in reach
     if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
         bound = lp_bound(problem, candidates, time_limit=max(1.0, 0.35 * run.left()),
@@ -126,50 +163,73 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
 
 
 def _previous_assignments(problem: Problem, plan: Plan | None) -> dict[str, Assignment]:
-    """Hearings of the previous plan that are still valid on their own (a re-plan keeps them)."""
+    """Every hearing of the previous plan for a free case, as it was (valid or not): the CP-SAT
+    stages reward keeping its slot, room and people."""
     if plan is None:
         return {}
     ix = problem.ix
     out = {}
     for h in plan.hearings:
-        if h.case in problem.fixed or h.case not in ix.case or hearing_violations(ix, h):
+        if h.case in problem.fixed or h.case not in ix.case or h.case in out \
+                or h.date not in ix.day_pos or h.session not in ix.session_pos:
             continue
-        out[h.case] = Assignment(h.case, ix.slot(h.date, h.session), h.centre, h.room,
-                                 tuple(h.panel), h.counsellor)
+        centre = ix.centre_of_room.get(h.room)
+        out[h.case] = Assignment(h.case, ix.slot(h.date, h.session),
+                                 centre.id if centre else h.centre, h.room, tuple(h.panel),
+                                 h.counsellor)
     return out
 
 
-def _keep_previous(problem: Problem, previous: dict[str, Assignment]) -> list[Assignment]:
-    """The previous hearings that still fit together, highest priority first."""
-    bookings = Bookings(problem, problem.fixed.values())
-    kept = []
-    for cid in case_order(problem):
-        a = previous.get(cid)
-        if a is None or (a.room, a.slot) in bookings.room_slot:
+def _minimal_change(problem: Problem, run: _Run, plan: Plan) -> list[Assignment]:
+    """The previous plan changed as little as possible: every hearing that is still valid (next to
+    the fixed ones and each other, highest priority first) is kept; then each broken one keeps its
+    room and time with only the unfit people replaced, when replacements fit (`repair._keep_slot`).
+    The rest are planned afresh. Sets `run.previous_keys` and `run.replan`."""
+    from .repair import _fixed_as_hearing, _keep_slot  # repair builds on solve
+
+    ix = problem.ix
+    previous: dict[str, Hearing] = {}
+    for h in plan.hearings:
+        if h.case in ix.case and h.case not in problem.fixed:
+            previous.setdefault(h.case, h)
+    run.previous_keys = {c: (h.date, h.session, h.room, frozenset(h.panel), h.counsellor)
+                         for c, h in previous.items()}
+    usage = PlanUsage(_fixed_as_hearing(ix, f) for f in ix.scenario.fixed)
+    rank = {c: i for i, c in enumerate(case_order(problem))}
+    order = sorted(previous, key=lambda c: rank.get(c, len(rank)))
+    kept, broken, repaired = [], [], []
+    for cid in order:
+        h = previous[cid]
+        if hearing_violations(ix, h, usage):
+            broken.append(h)
+        else:
+            usage.add(h)
+            kept.append(h)
+    for h in broken:  # around every kept hearing, so mending one never breaks another
+        if h.date not in ix.day_pos or h.session not in ix.session_pos or h.room not in ix.room:
             continue
-        if all(bookings.person_free(p, a.slot) for p in a.people()):
-            bookings.add(a)
-            kept.append(a)
-    return kept
+        mended = _keep_slot(ix, h, usage)
+        if mended is not None:
+            usage.add(mended)
+            repaired.append(mended)
+    run.replan = {"kept": len(kept), "repaired": len(repaired),
+                  "replanned": len(broken) - len(repaired)}
+    return [Assignment(h.case, ix.slot(h.date, h.session), ix.centre_of_room[h.room].id, h.room,
+                       tuple(h.panel), h.counsellor) for h in kept + repaired]
 
 
-def _warm_start(problem: Problem, run: _Run, previous: dict[str, Assignment],
-                candidates: list[str]) -> Bookings:
-    """Best of a few randomised greedy runs (the first deterministic), within ~15% of the time."""
-    base = _keep_previous(problem, previous)
-    order = [c for c in case_order(problem) if c in set(candidates)]
-    best = greedy(problem, base=base, order=order)
+def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
+                candidates: list[str]) -> None:
+    """A few randomised greedy runs on top of `base` within ~15% of the time, offered to `run`."""
     budget = time.monotonic() + 0.15 * max(0.0, run.left())
     rng = random.Random(1)
+    wanted = set(candidates)
     for attempt in range(12):
-        if time.monotonic() > budget or run.stopped() or best.objective() >= run.bound:
+        if time.monotonic() > budget or run.stopped() or run.done():
             break
         order = case_order(problem, rng)
-        trial = greedy(problem, seed=attempt + 1, base=base,
-                       order=[c for c in order if c in set(candidates)])
-        if trial.objective() > best.objective():
-            best = trial
-    return best
+        run.offer(greedy(problem, seed=attempt + 1, base=base,
+                         order=[c for c in order if c in wanted]))
 
 
 def _model_size(problem: Problem, candidates: list[str]) -> int:
@@ -205,9 +265,7 @@ def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
             return
         bookings = Bookings(problem, list(problem.fixed.values())
                             + list(result.assignments.values()))
-        if bookings.objective() >= run.objective():
-            run.best = bookings
-            run.report()
+        run.accept(bookings)
         if result.optimal:
             run.tighten(bookings.objective(), "CP-SAT (whole model)")
         else:
@@ -218,10 +276,9 @@ def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
     sub.secondary_with_primary(run.objective() - fixed_value)
     sub.hint(run.best.by_case)
     second = sub.solve(min(run.left(), 0.5 + 0.05 * run.left()), workers, run.stop, None, seed)
-    if second.status in ("OPTIMAL", "FEASIBLE") and \
-            fixed_value + second.objective >= run.objective():
-        run.best = Bookings(problem, list(problem.fixed.values())
-                            + list(second.assignments.values()))
+    if second.status in ("OPTIMAL", "FEASIBLE"):
+        run.accept(Bookings(problem, list(problem.fixed.values())
+                            + list(second.assignments.values())))
 
 
 def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
@@ -295,11 +352,8 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
         improved = Bookings(problem, list(residual.by_case.values())
                             + list(result.assignments.values()))
         _fill(problem, improved, candidates)
-        if improved.objective() >= current.objective():
-            run.best = improved
-            if improved.objective() > current.objective():
-                run.lns_improvements += 1
-                run.report()
+        if run.accept(improved) and improved.objective() > current.objective():
+            run.lns_improvements += 1
         # neighbourhoods grow while CP-SAT proves them optimal in time, shrink when it does not
         size = min(120, size + 5) if result.optimal else max(10, size - 5)
 
@@ -317,7 +371,7 @@ def _fill(problem: Problem, bookings: Bookings, candidates: list[str]) -> None:
 
 
 def _plan(problem: Problem, run: _Run, previous: Plan | None,
-          impossible: dict[str, list[str]]) -> Plan:
+          impossible: dict[str, list[Reason]]) -> Plan:
     ix = problem.ix
     best = run.best or Bookings(problem, problem.fixed.values())
     hearings = []
@@ -333,10 +387,11 @@ def _plan(problem: Problem, run: _Run, previous: Plan | None,
         hearings.append(Hearing(cid, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre,
                                 a.room, a.panel, choose_chair(ix, ix.case[cid], a.panel),
                                 a.counsellor))
-    unscheduled = [Unscheduled(c.id, tuple(explain_unscheduled(problem, best, c.id,
-                                                               impossible.get(c.id))))
-                   for c in ix.scenario.cases if c.id not in best.by_case and c.id not in
-                   problem.fixed]
+    unscheduled = []
+    for c in ix.scenario.cases:
+        if c.id not in best.by_case and c.id not in problem.fixed:
+            details = tuple(explain_unscheduled(problem, best, c.id, impossible.get(c.id)))
+            unscheduled.append(Unscheduled(c.id, tuple(r.text for r in details), details))
     objective = sum(ix.case[h.case].priority for h in hearings)
     bound = max(objective, int(run.bound)) if not math.isinf(run.bound) else objective
     stats: dict[str, Any] = {
@@ -349,6 +404,8 @@ def _plan(problem: Problem, run: _Run, previous: Plan | None,
         "lns_steps": run.lns_steps, "lns_improvements": run.lns_improvements,
         "secondary": _secondary(problem, hearings, previous),
     }
+    if run.replan is not None:
+        stats["replan"] = dict(run.replan)
     if run.stop is not None and run.stop.is_set():
         stats["status"] += " (stopped)"
     return Plan(tuple(hearings), tuple(unscheduled), stats)

@@ -188,10 +188,10 @@ def test_accounting_rule_12() -> None:
     sc = base(cases=[case("A", ["law", "land"]), case("B", ["law"])])
     scenario = scenario_from_dict(sc)
     codes = {v.code for v in check_plan(scenario, plan_from_dict(plan(hearing())))}
-    assert "unaccounted" in codes
+    assert "accounted.unaccounted" in codes
     twice = plan(hearing(), hearing(date="2026-12-08"), unscheduled=("B",))
     codes = {v.code for v in check_plan(scenario, plan_from_dict(twice))}
-    assert "duplicate-hearing" in codes
+    assert "accounted.duplicate" in codes
     silent = plan(hearing())
     silent["unscheduled"] = [{"case": "B", "reasons": [" "]}]
     assert {v.rule for v in check_plan(scenario, plan_from_dict(silent))} == {12}
@@ -212,7 +212,7 @@ def test_app_questions_about_one_person_or_room() -> None:
     # would putting E2 on this hearing break a rule? yes: conflict with a respondent
     day = dt.date(2026, 12, 7)
     found = person_violations(ix, "A", "E2", day, "am", plan=current)
-    assert [v.code for v in found] == ["conflict"] and "Company A" in found[0].message
+    assert [v.code for v in found] == ["conflict.hard_organisation"] and "Company A" in found[0].message
     # K1 is no expert; E3 already sits on A at that time (moving A itself is not a clash)
     assert person_violations(ix, "A", "K1", day, "am")[0].rule == 1
     assert person_violations(ix, "A", "E3", day, "am", plan=current) == []
@@ -220,10 +220,10 @@ def test_app_questions_about_one_person_or_room() -> None:
     assert [v.rule for v in clash] == [6] and clash[0].others == ("A",)
     # can I move B to room R1 on the 8th pm? no: too many people for the room
     assert [v.code for v in room_violations(ix, "B", "R1", dt.date(2026, 12, 8), "pm",
-                                             plan=current)] == ["room-capacity"]
+                                             plan=current)] == ["room.too_small"]
     assert room_violations(ix, "A", "R1", day, "am", plan=current) == []
     assert [v.code for v in room_violations(ix, "B", "R1", day, "am", plan=current)] == [
-        "room-capacity", "room-double-booking"]
+        "room.too_small", "double_booking.room"]
     whole = hearing_violations(ix, current.hearings[0], current)
     assert {v.rule for v in whole} == {4}
 
