@@ -22,6 +22,7 @@ from mediation.hearings.models import (
     HearingMember,
     new_calendar_uid,
 )
+from mediation.planning.scope import RunScope
 
 __all__ = ["ACTIVE_RUN_STATUSES", "HEARING_STATUSES", "MEMBER_ROLES", "PUBLISHED_LAYER",
            "RUN_STATUSES", "Hearing", "HearingMember", "PlanRun", "UnscheduledCase", "new_calendar_uid"]
@@ -84,6 +85,11 @@ class PlanRun(TimestampMixin, db.Model):
     )
 
     hearings: Mapped[list[Hearing]] = relationship(back_populates="plan_run")
+
+    @property
+    def inputs(self) -> RunScope:
+        """The typed scope (what the run was asked to plan)."""
+        return RunScope.from_json(self.scope)
 
     @property
     def active(self) -> bool:

@@ -279,7 +279,7 @@ def build_input(run: PlanRun) -> RunInput:
 
 
 def run_scope(run: PlanRun) -> RunScope:
-    return RunScope.from_json(run.scope)
+    return run.inputs
 
 
 def store_plan(run: PlanRun, plan: scheduler.Plan) -> None:

@@ -40,12 +40,13 @@ class RunScope:
         self.validate()
 
     def validate(self) -> None:
+        self._validate_kind()
+        self._validate_horizon()
+        self._validate_ids()
+
+    def _validate_kind(self) -> None:
         if self.kind not in KINDS:
             raise ScopeError(f"unknown scope kind {self.kind!r} (one of {', '.join(KINDS)})")
-        if (self.horizon_start is None) != (self.horizon_end is None):
-            raise ScopeError("a horizon needs both its first and its last day")
-        if self.horizon_start is not None and self.horizon_start > self.horizon_end:
-            raise ScopeError("the horizon must start on or before its last day")
         if self.kind == "region" and (self.region_id is None or not self.region_code):
             raise ScopeError("a region scope needs the region's id and code")
         if self.kind in ("cases", "repair") and not self.case_ids:
@@ -54,6 +55,14 @@ class RunScope:
             raise ScopeError("a repair scope needs the published hearings it may change")
         if self.kind != "repair" and self.release_ids:
             raise ScopeError("only a repair scope releases given hearings")
+
+    def _validate_horizon(self) -> None:
+        if (self.horizon_start is None) != (self.horizon_end is None):
+            raise ScopeError("a horizon needs both its first and its last day")
+        if self.horizon_start is not None and self.horizon_start > self.horizon_end:
+            raise ScopeError("the horizon must start on or before its last day")
+
+    def _validate_ids(self) -> None:
         for name in ("case_ids", "release_ids"):
             values = getattr(self, name)
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):

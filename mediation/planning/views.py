@@ -83,7 +83,7 @@ def _index_page(form: RunForm, status: int = 200, broken=()):
     """The planning page: the runs this user may see, the run form, hearings to re-plan."""
     runs = recent_runs()
     if region_scope(current_user) is not None:
-        runs = [r for r in runs if (r.scope or {}).get("kind") != "all"
+        runs = [r for r in runs if r.inputs.kind != "all"
                 and not _outside_scope(_run_cases(r))]
     return render_template("planning/index.html", runs=runs, form=form, broken=broken), status
 
@@ -245,7 +245,7 @@ def _outside_scope(case_ids) -> bool:
 
 
 def _run_cases(run: PlanRun) -> set[int]:
-    ids = set(run.result_cases or []) | set((run.scope or {}).get("case_ids", []))
+    ids = set(run.result_cases or []) | set(run.inputs.case_ids)
     ids |= set(db.session.scalars(sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
     return ids
 
@@ -255,7 +255,7 @@ def _visible_run_or_404(run_id: int) -> PlanRun:
     (a run over all regions would show other regions' cases and people)."""
     run = _run_or_404(run_id)
     scope = region_scope(current_user)
-    if scope is not None and ((run.scope or {}).get("kind") == "all" or _outside_scope(_run_cases(run))):
+    if scope is not None and (run.inputs.kind == "all" or _outside_scope(_run_cases(run))):
         abort(404)
     return run
 

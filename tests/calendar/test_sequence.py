@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from mediation import signals
 from mediation.calendar.models import OutboxMessage
 from mediation.calendar.services import ensure_token, token_of
 from mediation.centres.services import save_centre, save_room
+from mediation.hearings import lifecycle
 from mediation.planning import edits
 from mediation.planning.models import Hearing
 from tests.calendar import factories as cf
@@ -101,3 +103,31 @@ def test_pinning_changes_neither_sequence_nor_last_modified_nor_the_feed(db, cli
     after = _feed(client, published["token"])
     assert after == before  # SEQUENCE, DTSTAMP and LAST-MODIFIED included
     assert _outbox(db) == []
+
+
+def test_a_rename_sends_hearing_changed_with_what_attendees_saw_before(db, published):
+    hearing, room = published["hearing"], published["hearing"].room
+    hearing.seen = lifecycle.seen(hearing)  # as publishing leaves it
+    db.session.commit()
+    old_name = room.name
+    received = []
+
+    def listener(sender, **payload):
+        received.append((sender, payload))
+
+    with signals.hearing_changed.connected_to(listener):
+        save_room(room.centre, room, {"code": room.code, "name": "Green Room",
+                                      "capacity": room.capacity, "active": True})
+        db.session.commit()
+    assert len(received) == 1
+    sender, payload = received[0]
+    assert sender is hearing
+    assert payload["previous_attendee_ids"] == {published["chair"].id, published["member"].id}
+    assert payload["before"]["room"] == old_name and payload["before"]["sequence"] == 0
+    assert hearing.seen["room"] == "Green Room" and hearing.sequence == 1
+    # Saving again with the same name is no visible change: nothing more happens.
+    with signals.hearing_changed.connected_to(listener):
+        save_room(room.centre, room, {"code": room.code, "name": "Green Room",
+                                      "capacity": room.capacity + 1, "active": True})
+        db.session.commit()
+    assert len(received) == 1 and hearing.sequence == 1
