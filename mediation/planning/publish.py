@@ -117,8 +117,7 @@ def publish_run(run: PlanRun, user=None) -> dict[str, int]:
                 published_by_id=getattr(user, "id", None))
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not claimed:
-        db.session.rollback()
+    if not claimed:  # nothing was written: the caller's transaction stays as it was
         db.session.refresh(run)
         raise PlanningError(_l("Run #%(id)d cannot be published: it is %(status)s.",
                                id=run.id, status=run.status))
