@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_blueprints(app)
     _register_cli(app)
+    _init_features(app)
 
     from mediation.audit.listener import install as install_audit
     from mediation.auth.enforce import install as install_access
@@ -57,6 +58,15 @@ def _configure_engine(engine: sa.Engine) -> None:
             # Background runs write while pages read: wait for a lock instead of failing at once.
             cursor.execute("PRAGMA busy_timeout=15000")
             cursor.close()
+
+
+def _init_features(app: Flask) -> None:
+    """Each feature registers its background tasks and signal subscribers (mediation.signals)
+    here, once per app; nothing is connected as an import side effect."""
+    from mediation import calendar, hearings, planning
+
+    for feature in (hearings, planning, calendar):
+        feature.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,7 +6,8 @@ from mediation.calendar.models import FeedToken, OutboxMessage
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
-from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
+from mediation.hearings.models import Hearing, HearingMember
+from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
 from mediation.roster.models import (
     ExpertiseArea,

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 import scheduler
 from mediation.cases.models import Case, Party
 from mediation.conflicts.models import Conflict
-from mediation.exchange.services import export_plan, export_scenario, import_scenario, store_plan
+from mediation.exchange.services import export_plan, export_scenario, import_scenario
 from mediation.planning.models import Hearing, PlanRun
+from mediation.planning.runs import store_plan
 from mediation.roster.models import Organisation, Person
 from mediation.roster.services import add_alias
 

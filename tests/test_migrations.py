@@ -12,6 +12,10 @@ from flask_migrate import downgrade, upgrade
 
 from mediation import create_app
 from mediation.extensions import db
+from mediation.hearings import lifecycle
+from mediation.hearings.models import Hearing
+from mediation.planning.models import PlanRun
+from mediation.planning.scope import RunScope
 from tests.conftest import PG_URL, require_postgres
 
 
@@ -119,3 +123,77 @@ def test_sqlite_layers_upgrade_keeps_hearings(tmp_path):
 def test_postgresql_layers_upgrade_keeps_hearings():
     with scratch_postgres("mediation_layers") as url:
         _layers_upgrade(url)
+
+
+def _result_cases_upgrade(url: str) -> None:
+    """Runs made when results were mixed into `scope` get them in `result_cases` and a scope of
+    inputs only; published hearings get what their attendees see and LAST-MODIFIED; a
+    downgrade puts everything back."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(revision="31ae043c9780")
+        now = "'2026-11-24 00:00:00+00:00'"
+        statements = [
+            "INSERT INTO regions (id, code, name, level) VALUES (1, 'r', 'R', 'county')",
+            "INSERT INTO centres (id, code, name, level, region_id, active, open_weekdays, address)"
+            " VALUES (1, 'c', 'Centre', 'county', 1, true, '[1,2,3,4,5]', '1 Main St')",
+            "INSERT INTO rooms (id, centre_id, code, name, capacity, active) "
+            "VALUES (1, 1, 'c-1', 'Room', 8, true)",
+            "INSERT INTO hearing_sessions (id, code, name, starts_at, ends_at, position) "
+            "VALUES (1, 'am', 'AM', '09:00:00', '12:00:00', 0)",
+            "INSERT INTO cases (id, reference, title, category, region_id, status, registered_on,"
+            " escalation_level, needs_counsellor, attendees, priority, repeat_count,"
+            " checklist_demands_resolved, checklist_unreasonable_explained,"
+            " checklist_hardship_relieved, checklist_unlawful_handled, in_termination_register,"
+            " in_petition_statistics, created_at, updated_at) VALUES "
+            f"(1, 'K-1', 'T', 'land', 1, 'accepted', '2026-11-01', 0, false, 1, 3, 0, false, false,"
+            f" false, false, false, true, {now}, {now})",
+            "INSERT INTO people (id, code, name, is_expert, is_counsellor, active, locale, created_at,"
+            f" updated_at) VALUES (1, 'P1', 'P', true, false, true, 'en', {now}, {now})",
+            "INSERT INTO plan_runs (id, status, horizon_start, horizon_end, panel_size,"
+            " time_limit_seconds, scope, scope_key, cancel_requested, created_at, updated_at)"
+            " VALUES (7, 'succeeded', '2026-12-01', '2026-12-04', 3, 10, '{\"kind\": \"repair\","
+            " \"case_ids\": [1], \"release\": [1], \"release_published\": false, \"seed\": 0,"
+            f" \"planned_case_ids\": [1]}}', 'repair:1', false, {now}, {now}),"
+            " (8, 'succeeded', '2026-12-01', '2026-12-04', 3, 10, '{\"kind\": \"region\","
+            f" \"region\": \"r\", \"region_id\": 1}}', 'region:r', false, {now}, {now})",
+            "INSERT INTO hearings (id, uid, sequence, case_id, plan_run_id, layer, room_id, date,"
+            " session_id, starts_at, ends_at, status, pinned, version, created_at, updated_at)"
+            " VALUES (1, 'a@x', 2, 1, NULL, 0, 1, '2026-12-01', 1, '2026-12-01 01:00:00+00:00',"
+            " '2026-12-01 04:00:00+00:00', 'published', false, 1, '2026-11-20 00:00:00+00:00',"
+            " '2026-11-21 00:00:00+00:00')",
+            "INSERT INTO hearing_members (id, hearing_id, date, session_id, layer, status,"
+            f" person_id, role, added_at) VALUES (1, 1, '2026-12-01', 1, 0, 'published', 1,"
+            f" 'chair', {now})",
+        ]
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+        upgrade()
+        repair, region = db.session.get(PlanRun, 7), db.session.get(PlanRun, 8)
+        assert repair.result_cases == [1] and region.result_cases is None
+        assert "planned_case_ids" not in repair.scope
+        assert RunScope.from_json(repair.scope) == RunScope("repair", case_ids=(1,),
+                                                            release_ids=(1,))
+        assert region.scope == {"kind": "region", "region_code": "r", "region_id": 1}
+        hearing = db.session.get(Hearing, 1)
+        assert hearing.seen == lifecycle.seen(hearing)  # the same fingerprint as the code's
+        assert hearing.seen["room"] == "Room" and hearing.seen["address"] == "1 Main St"
+        assert hearing.last_modified_at == hearing.updated_at
+        db.session.remove()
+        downgrade(revision="31ae043c9780")
+        with db.engine.connect() as conn:
+            scope = conn.execute(sa.select(sa.table("plan_runs", sa.column("scope", sa.JSON)).c.scope)
+                                 .where(sa.text("id = 7"))).scalar()
+        assert scope["planned_case_ids"] == [1] and scope["release"] == [1]
+        db.engine.dispose()
+
+
+def test_sqlite_result_cases_upgrade(tmp_path):
+    _result_cases_upgrade(f"sqlite:///{tmp_path / 'results.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_postgresql_result_cases_upgrade():
+    with scratch_postgres("mediation_results") as url:
+        _result_cases_upgrade(url)

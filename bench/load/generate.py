@@ -26,7 +26,8 @@ from mediation.cases.models import (
 )
 from mediation.centres.models import Centre, HearingSession, Room
 from mediation.extensions import db
-from mediation.planning.models import Hearing, HearingMember, PlanRun, UnscheduledCase
+from mediation.hearings.models import Hearing, HearingMember
+from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
 from mediation.roster.models import Organisation, Person
 from mediation.timeutil import local_to_utc, local_today

@@ -1,1 +1,26 @@
 """Calendars: secret iCalendar feeds and iMIP email invites for published hearings."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from mediation import signals, worker
+from mediation.calendar import subscribers
+
+
+def init_app(app: Flask) -> None:
+    """Register the mail task and the calendar's subscribers (called by the app factory)."""
+    worker.register_periodic("mail.deliver", subscribers.deliver_task)
+    signals.hearing_published.connect(subscribers.on_published)
+    signals.hearing_changed.connect(subscribers.on_changed)
+    signals.hearing_cancelled.connect(subscribers.on_cancelled)
+    if not sa.event.contains(Session, "after_commit", subscribers.after_commit):
+        sa.event.listen(Session, "after_commit", subscribers.after_commit)
+        sa.event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        subscribers.after_rollback(session)

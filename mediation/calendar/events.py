@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from mediation.calendar.ical import Component, utc
 from mediation.calendar.links import hearing_url
-from mediation.planning.models import Hearing
+from mediation.hearings.models import Hearing
 
 
 def role_label(role: str | None) -> str:
@@ -41,6 +41,12 @@ def description(hearing: Hearing, role: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def last_modified(hearing: Hearing) -> datetime:
+    """When what attendees see last changed (mediation.hearings.lifecycle), never a pin or
+    another internal change; rows written before it was kept fall back to `updated_at`."""
+    return hearing.last_modified_at or hearing.updated_at
+
+
 def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
            organizer: tuple[str, str] | None = None,
            attendee: tuple[str, str] | None = None) -> Component:
@@ -58,7 +64,7 @@ def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
     event.add("STATUS", "CANCELLED" if hearing.status == "cancelled" else "CONFIRMED")
     event.add("TRANSP", "OPAQUE")
     event.add("CREATED", utc(hearing.created_at))
-    event.add("LAST-MODIFIED", utc(hearing.updated_at))
+    event.add("LAST-MODIFIED", utc(last_modified(hearing)))
     if organizer is not None:
         name, email = organizer
         event.add("ORGANIZER", f"mailto:{email}", ("CN", name))

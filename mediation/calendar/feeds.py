@@ -1,7 +1,7 @@
 """Subscription feeds (RFC 5545 + RFC 7986 calendar properties), one VCALENDAR per request.
 
 No METHOD: a feed is a published calendar, not an iTIP message. DTSTAMP is the hearing's last
-change (RFC 5545 §3.8.7.2: without METHOD it means LAST-MODIFIED), never the time of the request,
+visible change (`last_modified_at`) (RFC 5545 §3.8.7.2: without METHOD it means LAST-MODIFIED), never the time of the request,
 so unchanged data gives identical bytes.
 """
 
@@ -15,10 +15,10 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
-from mediation.calendar.events import vevent
+from mediation.calendar.events import last_modified, vevent
 from mediation.calendar.ical import PRODID, Component
+from mediation.calendar.kinds import KINDS
 from mediation.calendar.links import base_url
 from mediation.calendar.models import FeedToken
 from mediation.calendar.services import feed_hearings, feed_version
@@ -34,23 +34,11 @@ class Feed:
 
 
 def feed_locale(row: FeedToken) -> str:
-    if row.kind == "person" and row.person.locale:
-        return row.person.locale
-    if row.kind == "coordinator" and row.user.locale:
-        return row.user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return KINDS[row.kind].locale(row) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def calendar_name(row: FeedToken) -> str:
-    if row.kind == "person":
-        return _("Mediation hearings (%(code)s)", code=row.person.code)
-    if row.kind == "room":
-        return _("Mediation hearings: %(centre)s, %(room)s", centre=row.room.centre.name,
-                 room=row.room.name)
-    if row.kind == "centre":
-        return _("Mediation hearings: %(centre)s", centre=row.centre.name)
-    regions = "" if row.user.role == "admin" else ", ".join(r.name for r in row.user.regions)
-    return _("Mediation hearings: %(regions)s", regions=regions or _("all regions"))
+    return KINDS[row.kind].calendar_name(row)
 
 
 def render_feed(row: FeedToken, now: datetime | None = None) -> Feed:
@@ -65,7 +53,7 @@ def render_feed(row: FeedToken, now: datetime | None = None) -> Feed:
         calendar.add("REFRESH-INTERVAL", REFRESH, ("VALUE", "DURATION"))
         calendar.add("X-PUBLISHED-TTL", REFRESH)
         for hearing, role in feed_hearings(row, now):
-            calendar.children.append(vevent(hearing, dtstamp=hearing.updated_at, role=role))
+            calendar.children.append(vevent(hearing, dtstamp=last_modified(hearing), role=role))
         body = calendar.to_bytes()
     return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:40])
 

@@ -24,7 +24,7 @@ from mediation.calendar.links import hearing_url
 from mediation.calendar.models import OutboxMessage
 from mediation.db import now_utc
 from mediation.extensions import db
-from mediation.planning.models import PUBLISHED_LAYER, Hearing
+from mediation.hearings.models import PUBLISHED_LAYER, Hearing
 from mediation.roster.models import Person
 from mediation.timeutil import to_local
 

@@ -13,13 +13,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.calendar.kinds import KINDS
 from mediation.db import UTCDateTime, now_utc
 from mediation.extensions import db
 
-FEED_KINDS = ("person", "room", "centre", "coordinator")
-# The column naming each kind's target; exactly that one is set.
-FEED_TARGET_COLUMNS = {"person": "person_id", "room": "room_id", "centre": "centre_id",
-                       "coordinator": "user_id"}
+# Every kind of feed (mediation.calendar.kinds) and the column naming its target; exactly that
+# one is set. The check constraints below list them: a new kind needs a migration.
+FEED_KINDS = tuple(KINDS)
+FEED_TARGET_COLUMNS = {name: kind.column for name, kind in KINDS.items()}
 MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
 MESSAGE_METHODS = ("REQUEST", "CANCEL")
 # Why a message was queued: the publish service's kind, or an attendee taken off a hearing.
@@ -80,8 +81,7 @@ class FeedToken(db.Model):
 
     @property
     def target(self):
-        return {"person": self.person, "room": self.room, "centre": self.centre,
-                "coordinator": self.user}[self.kind]
+        return KINDS[self.kind].target(self)
 
     @property
     def live(self) -> bool:

@@ -15,18 +15,19 @@ from sqlalchemy.orm import selectinload
 
 from mediation.audit.services import record
 from mediation.auth.models import User
-from mediation.auth.permissions import EDITORS, regions_and_below
-from mediation.calendar.models import FEED_KINDS, FEED_TARGET_COLUMNS, FeedToken
+from mediation.calendar.kinds import KINDS
+from mediation.calendar.models import FEED_TARGET_COLUMNS, FeedToken
 from mediation.cases.models import Case
 from mediation.centres.models import Centre, Room
 from mediation.db import now_utc
 from mediation.extensions import db
-from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember
-from mediation.roster.models import Person
+from mediation.hearings.models import Hearing
+from mediation.hearings.queries import in_schedule
 
 # 32 bytes in unpadded URL-safe base64.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-TARGET_MODELS = {"person": Person, "room": Room, "centre": Centre, "coordinator": User}
+# The model of each kind's target (mediation.calendar.kinds).
+TARGET_MODELS = {name: kind.model for name, kind in KINDS.items()}
 
 
 class FeedError(ValueError):
@@ -61,12 +62,11 @@ def token_of(row: FeedToken) -> str | None:
 
 
 def _check_target(kind: str, target) -> None:
-    if kind not in FEED_KINDS:
+    if kind not in KINDS:
         raise FeedError(f"unknown feed kind {kind!r}")
-    if not isinstance(target, TARGET_MODELS[kind]) or target.id is None:
-        raise FeedError(f"a {kind} feed needs a saved {TARGET_MODELS[kind].__name__}")
-    if kind == "coordinator" and target.role not in EDITORS:
-        raise FeedError(f"{target.email} is not a coordinator or administrator")
+    reason = KINDS[kind].check_target(target)
+    if reason is not None:
+        raise FeedError(reason)
 
 
 def live_token(kind: str, target) -> FeedToken | None:
@@ -143,20 +143,12 @@ def find_by_token(token: str) -> FeedToken | None:
         FeedToken.token_hash == hash_token(token), FeedToken.revoked_at.is_(None)))
     if row is None:
         return None
-    if row.kind == "coordinator" and (not row.user.active or row.user.role not in EDITORS):
-        return None
-    return row
+    return row if KINDS[row.kind].usable(row) else None
 
 
 def feed_label(kind: str, target) -> str:
     """How the audit log and the pages name a feed's target (no personal data of parties)."""
-    if kind == "person":
-        return f"person {target.code}"
-    if kind == "room":
-        return f"room {target.code}"
-    if kind == "centre":
-        return f"centre {target.code}"
-    return f"coordinator {target.email}"
+    return KINDS[kind].label(target)
 
 
 def note_content(row: FeedToken, digest: str, now: datetime | None = None) -> datetime:
@@ -181,7 +173,7 @@ def feed_window(now: datetime | None = None):
     cancelled_since = now - timedelta(days=config["MEDIATION_FEED_CANCELLED_DAYS"])
     cancelled_at = sa.func.coalesce(Hearing.cancelled_at, Hearing.updated_at)
     return sa.and_(
-        Hearing.layer == PUBLISHED_LAYER,
+        in_schedule(),
         sa.or_(
             sa.and_(Hearing.status == "published", Hearing.ends_at >= past),
             sa.and_(Hearing.status == "cancelled", cancelled_at >= cancelled_since),
@@ -191,25 +183,13 @@ def feed_window(now: datetime | None = None):
 
 def feed_hearings(row: FeedToken, now: datetime | None = None) -> list[tuple[Hearing, str | None]]:
     """(hearing, the person's role or None) for every hearing `row`'s feed shows, in time order."""
-    query = sa.select(Hearing).where(feed_window(now))
-    if row.kind == "person":
-        query = (sa.select(Hearing, HearingMember.role)
-                 .join(HearingMember, HearingMember.hearing_id == Hearing.id)
-                 .where(feed_window(now), HearingMember.person_id == row.person_id))
-    elif row.kind == "room":
-        query = query.where(Hearing.room_id == row.room_id)
-    elif row.kind == "centre":
-        query = query.join(Room, Room.id == Hearing.room_id).where(Room.centre_id == row.centre_id)
-    elif row.user.role != "admin" and row.user.regions:
-        # The coordinator's regions and everything below them, as everywhere else in the app.
-        regions = regions_and_below(r.id for r in row.user.regions)
-        query = query.join(Case, Case.id == Hearing.case_id).where(
-            Case.region_id.in_(sorted(regions)))
+    kind = KINDS[row.kind]
+    query = kind.hearings(row, feed_window(now))
     # Only the reference of a case is ever read: load nothing else of it.
     query = query.order_by(Hearing.starts_at, Hearing.id).options(
         selectinload(Hearing.case).load_only(Case.reference),
         selectinload(Hearing.room).selectinload(Room.centre))
-    if row.kind == "person":
+    if kind.with_role:
         return [(hearing, role) for hearing, role in db.session.execute(query)]
     return [(hearing, None) for hearing in db.session.scalars(query)]
 
@@ -219,21 +199,11 @@ def feed_version(row: FeedToken, now: datetime | None = None) -> str:
     `feed_hearings`, with their case reference, room and centre names and the person's role),
     read in one query without loading objects: equal digests give equal events."""
     columns = [Hearing.id, Hearing.uid, Hearing.sequence, Hearing.status, Hearing.starts_at,
-               Hearing.ends_at, Hearing.created_at, Hearing.updated_at, Case.reference,
+               Hearing.ends_at, Hearing.created_at, Hearing.updated_at, Hearing.last_modified_at, Case.reference,
                Room.name, Centre.name]
     query = (sa.select(*columns).select_from(Hearing)
              .join(Case, Case.id == Hearing.case_id).join(Room, Room.id == Hearing.room_id)
              .join(Centre, Centre.id == Room.centre_id).where(feed_window(now)))
-    if row.kind == "person":
-        query = query.add_columns(HearingMember.role).join(
-            HearingMember, HearingMember.hearing_id == Hearing.id).where(
-            HearingMember.person_id == row.person_id)
-    elif row.kind == "room":
-        query = query.where(Hearing.room_id == row.room_id)
-    elif row.kind == "centre":
-        query = query.where(Room.centre_id == row.centre_id)
-    elif row.user.role != "admin" and row.user.regions:
-        regions = regions_and_below(r.id for r in row.user.regions)
-        query = query.where(Case.region_id.in_(sorted(regions)))
+    query = KINDS[row.kind].narrow(row, query)
     rows = db.session.execute(query.order_by(Hearing.starts_at, Hearing.id)).all()
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()

@@ -22,11 +22,11 @@ from werkzeug.http import http_date
 from mediation.auth.permissions import editor_required, in_scope, region_scope, signed_in
 from mediation.calendar import redact
 from mediation.calendar.feeds import cached_feed
+from mediation.calendar.kinds import KINDS
 from mediation.calendar.links import feed_url, webcal_url
 from mediation.calendar.mail import outbox_dir, outbox_summary, retry_now
-from mediation.calendar.models import FEED_KINDS, MESSAGE_STATUSES, OutboxMessage
+from mediation.calendar.models import MESSAGE_STATUSES, OutboxMessage
 from mediation.calendar.services import (
-    TARGET_MODELS,
     FeedError,
     find_by_token,
     live_token,
@@ -35,9 +35,11 @@ from mediation.calendar.services import (
     rotate_token,
     token_of,
 )
+from mediation.cases.models import Case
 from mediation.centres.models import Centre
 from mediation.extensions import db
-from mediation.planning.models import PUBLISHED_LAYER, Hearing
+from mediation.hearings.models import Hearing
+from mediation.hearings.queries import in_schedule
 from mediation.web import public
 
 bp = Blueprint("calendar", __name__)
@@ -83,7 +85,7 @@ def _not_modified(etag: str, last_modified) -> bool:
 def hearing(uid: str):
     """Where a feed or invite links: the hearing's page in the app (sign-in required)."""
     found = db.session.scalar(
-        sa.select(Hearing).where(Hearing.uid == uid, Hearing.layer == PUBLISHED_LAYER))
+        sa.select(Hearing).where(Hearing.uid == uid, in_schedule()))
     if found is None:
         abort(404)
     return redirect(url_for("planning.show_hearing", hearing_id=found.id))
@@ -103,17 +105,17 @@ def feed_box(kind: str, target) -> dict:
 
 
 def _target_or_404(kind: str, target_id: int):
-    if kind not in FEED_KINDS:
+    feed_kind = KINDS.get(kind)
+    if feed_kind is None:
         abort(404)
-    target = db.session.get(TARGET_MODELS[kind], target_id)
+    target = db.session.get(feed_kind.model, target_id)
     if target is None:
         abort(404)
     # A coordinator's feed is their own: nobody else may see or replace its link.
-    if kind == "coordinator" and target.id != current_user.id:
+    if feed_kind.owner_only and target.id != current_user.id:
         abort(403)
     # Rooms and centres outside a region-limited coordinator's regions do not exist for them.
-    centre = target if kind == "centre" else target.centre if kind == "room" else None
-    if centre is not None and not in_scope(centre.region_id):
+    if feed_kind.region_bound and not in_scope(feed_kind.region_id(target)):
         abort(404)
     return target
 
@@ -204,8 +206,6 @@ def _scoped(query):
     scope = region_scope(current_user)
     if scope is None:
         return query
-    from mediation.cases.models import Case
-
     visible = (sa.select(Hearing.id).join(Case, Case.id == Hearing.case_id)
                .where(Case.region_id.in_(sorted(scope) or [-1])))
     return query.where(OutboxMessage.hearing_id.in_(visible))

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from mediation import signals
 from mediation.audit.services import record
 from mediation.cases.clocks import at_risk_from, deadline, limits
 from mediation.cases.models import (
@@ -29,7 +30,8 @@ from mediation.cases.models import (
 )
 from mediation.db import now_utc
 from mediation.extensions import db
-from mediation.planning.models import Hearing
+from mediation.hearings.models import Hearing
+from mediation.hearings.queries import current_published, is_current_published
 from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
@@ -208,9 +210,7 @@ def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
     if f.needs_counsellor:
         stmt = stmt.where(Case.needs_counsellor.is_(True))
     if f.unscheduled:
-        active = sa.select(Hearing.id).where(
-            Hearing.case_id == Case.id, Hearing.layer == 0, Hearing.status == "published"
-        )
+        active = sa.select(Hearing.id).where(Hearing.case_id == Case.id, is_current_published())
         stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), ~active.exists())
     order = {
         "registered": (Case.registered_on.desc(), Case.id.desc()),
@@ -235,8 +235,7 @@ def region_choices() -> list[tuple[int, str]]:
 def current_panel(case: Case) -> list[Person]:
     """The panel of the case's latest published hearing, if there is one."""
     hearing = db.session.scalar(
-        sa.select(Hearing)
-        .where(Hearing.case_id == case.id, Hearing.layer == 0, Hearing.status == "published")
+        current_published(case_ids=[case.id])
         .order_by(Hearing.date.desc(), Hearing.id.desc())
         .limit(1)
     )
@@ -577,9 +576,8 @@ def transition(case: Case, action: str, user, today: date | None = None, **data)
     if target is not None:
         case.status = target
     if action in ("transfer", "refer", "not_accept"):
-        from mediation.planning.services import withdraw_case_hearings
-
-        withdraw_case_hearings(case, f"{ACTION_LABELS[action]}: {note or ''}".strip(": "), user)
+        signals.case_left_planning.send(
+            case, reason=f"{ACTION_LABELS[action]}: {note or ''}".strip(": "), user=user)
     event = _event(case, user, action, from_status=from_status,
                    to_status=target, note=note)
     db.session.flush()

@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from mediation import signals
 from mediation.audit.services import record
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.extensions import db
@@ -73,6 +74,9 @@ def save_centre(centre: Centre | None, data: dict) -> Centre:
     db.session.flush()
     record("centre.create" if creating else "centre.update", centre, before=before,
            after=centre_snapshot(centre))
+    if before and (before["name"], before["address"]) != (centre.name, centre.address):
+        signals.place_changed.send(centre, room_ids=[r.id for r in centre.rooms],
+                                   centre_id=centre.id)
     return centre
 
 
@@ -93,6 +97,8 @@ def save_room(centre: Centre, room: Room | None, data: dict) -> Room:
     record("room.create" if creating else "room.update", room, before=before,
            after={"code": room.code, "name": room.name, "capacity": room.capacity,
                   "active": room.active})
+    if before and before["name"] != room.name:
+        signals.place_changed.send(centre, room_ids=[room.id], centre_id=centre.id)
     return room
 
 

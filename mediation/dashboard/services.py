@@ -34,13 +34,9 @@ from mediation.cases.models import CATEGORIES, Case, CaseLink
 from mediation.cases.services import OPEN_STATUSES, due_on_expr
 from mediation.centres.models import Room
 from mediation.extensions import db
-from mediation.planning.models import (
-    PUBLISHED_LAYER,
-    Hearing,
-    HearingMember,
-    PlanRun,
-    UnscheduledCase,
-)
+from mediation.hearings.models import Hearing, HearingMember
+from mediation.hearings.queries import is_current_published
+from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import Person
@@ -261,7 +257,7 @@ def week_bounds(today: date | None = None) -> tuple[date, date]:
 
 def _week_where(f: DashboardFilters, today: date | None) -> list:
     monday, sunday = week_bounds(today)
-    return [Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
+    return [is_current_published(),
             Hearing.date >= monday, Hearing.date <= sunday, *_case_scope(f)]
 
 
@@ -333,7 +329,7 @@ def people_load(f: DashboardFilters, role: str, limit: int | None = LIST_LIMIT) 
     counts = (
         sa.select(HearingMember.person_id, sa.func.count().label("n"))
         .join(Hearing, Hearing.id == HearingMember.hearing_id)
-        .where(HearingMember.layer == PUBLISHED_LAYER, HearingMember.status == "published",
+        .where(is_current_published(HearingMember),
                HearingMember.role.in_(member_roles),
                HearingMember.date >= f.start, HearingMember.date < f.end)
     )
@@ -360,7 +356,7 @@ def load_summary(f: DashboardFilters, role: str) -> dict[str, float]:
     counts = (
         sa.select(HearingMember.person_id, sa.func.count().label("n"))
         .join(Hearing, Hearing.id == HearingMember.hearing_id)
-        .where(HearingMember.layer == PUBLISHED_LAYER, HearingMember.status == "published",
+        .where(is_current_published(HearingMember),
                HearingMember.role.in_(member_roles),
                HearingMember.date >= f.start, HearingMember.date < f.end)
     )

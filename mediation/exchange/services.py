@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 import scheduler
@@ -22,17 +24,15 @@ from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
 from mediation.conflicts.services import undecided_automatic_conflicts
 from mediation.extensions import db
-from mediation.planning.models import (
-    PUBLISHED_LAYER,
-    Hearing,
-    HearingMember,
-    PlanRun,
-    UnscheduledCase,
-)
+from mediation.hearings import lifecycle
+from mediation.hearings.models import Hearing
+from mediation.hearings.queries import current_published, proposals_of
 from mediation.regions.models import REGION_LEVELS, Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person, Unavailability
 from mediation.roster.services import find_organisation, get_or_create_organisation
-from mediation.timeutil import local_to_utc
+
+if TYPE_CHECKING:
+    from mediation.planning.models import PlanRun
 
 PLANNABLE_STATUSES = ("accepted", "in_handling")
 
@@ -78,8 +78,6 @@ def export_scenario(
     `fixed_hearings` are the hearings that must stay as they are (default: every published
     hearing in the horizon); their cases join the scenario.
     """
-    from flask import current_app
-
     sessions = list(db.session.scalars(sa.select(HearingSession).order_by(HearingSession.position, HearingSession.code)))
     regions = list(db.session.scalars(sa.select(Region).order_by(Region.code)))
     centres = list(db.session.scalars(
@@ -92,10 +90,8 @@ def export_scenario(
         .order_by(Person.code)))
     if fixed_hearings is None:
         fixed_hearings = db.session.scalars(
-            sa.select(Hearing).where(
-                Hearing.date.between(horizon_start, horizon_end),
-                Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
-            ).options(selectinload(Hearing.members)).order_by(Hearing.date, Hearing.id))
+            current_published(start=horizon_start, end=horizon_end)
+            .options(selectinload(Hearing.members)).order_by(Hearing.date, Hearing.id))
     fixed_hearings = list(fixed_hearings)
     case_list = {c.id: c for c in (plannable_cases() if cases is None else cases)}
     for h in fixed_hearings:
@@ -206,7 +202,7 @@ def hearing_out(h: Hearing) -> scheduler.Hearing:
 def export_plan(run: PlanRun, hearings: Iterable[Hearing] | None = None) -> scheduler.Plan:
     """A run's plan: its proposal (default) or the given hearings, and its unscheduled cases."""
     if hearings is None:
-        hearings = db.session.scalars(sa.select(Hearing).where(Hearing.layer == run.id))
+        hearings = db.session.scalars(proposals_of(run.id))
     live = [h for h in hearings if h.status != "cancelled"]
     return scheduler.Plan(
         hearings=tuple(hearing_out(h) for h in sorted(
@@ -421,48 +417,13 @@ def _import_expertise(up: _Upsert, scenario: scheduler.Scenario) -> dict[str, Ex
 
 def _import_fixed(f: scheduler.FixedHearing, cases, rooms, sessions, people, summary) -> None:
     case, room, session = cases[f.case], rooms[f.room], sessions[f.session]
-    existing = db.session.scalar(sa.select(Hearing).filter_by(
-        case_id=case.id, date=f.date, session_id=session.id, room_id=room.id).where(
-        Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published"))
+    existing = db.session.scalar(current_published(case_ids=[case.id]).filter_by(
+        date=f.date, session_id=session.id, room_id=room.id))
     if existing is not None:
         return
-    hearing = Hearing(case=case, room=room, date=f.date, session=session, status="published",
-                      pinned=True, starts_at=local_to_utc(f.date, session.starts_at),
-                      ends_at=local_to_utc(f.date, session.ends_at))
     chair = f.chair or (f.panel[0] if f.panel else None)
-    hearing.members = [HearingMember(person=people[p], role="chair" if p == chair else "member") for p in f.panel]
+    members = [(people[p], "chair" if p == chair else "member") for p in f.panel]
     if f.counsellor:
-        hearing.members.append(HearingMember(person=people[f.counsellor], role="counsellor"))
-    db.session.add(hearing)
+        members.append((people[f.counsellor], "counsellor"))
+    lifecycle.record_fixed(case=case, room=room, day=f.date, session=session, members=members)
     summary.count("fixed hearings", True)
-
-
-def store_plan(run: PlanRun, plan: scheduler.Plan) -> None:
-    """Record a plan as the run's proposal (layer = run id) and unscheduled cases (flushes only)."""
-    if run.id is None:
-        db.session.add(run)
-        db.session.flush()
-    cases = {c.reference: c for c in db.session.scalars(
-        sa.select(Case).where(Case.reference.in_({h.case for h in plan.hearings} | {u.case for u in plan.unscheduled})))}
-    rooms = {r.code: r for r in db.session.scalars(sa.select(Room).where(Room.code.in_({h.room for h in plan.hearings})))}
-    sessions = {s.code: s for s in db.session.scalars(sa.select(HearingSession))}
-    codes = {p for h in plan.hearings for p in (*h.panel, h.counsellor) if p}
-    people = {p.code: p for p in db.session.scalars(sa.select(Person).where(Person.code.in_(codes)))}
-    for h in plan.hearings:
-        session = sessions[h.session]
-        hearing = Hearing(case=cases[h.case], room=rooms[h.room], date=h.date, session=session,
-                          plan_run=run, status="proposed", layer=run.id,
-                          starts_at=local_to_utc(h.date, session.starts_at),
-                          ends_at=local_to_utc(h.date, session.ends_at))
-        hearing.members = [HearingMember(person=people[p], role="chair" if p == h.chair else "member")
-                           for p in h.panel]
-        if h.counsellor:
-            hearing.members.append(HearingMember(person=people[h.counsellor], role="counsellor"))
-        db.session.add(hearing)
-    run.unscheduled = [UnscheduledCase(case=cases[u.case], reasons=list(u.reasons)) for u in plan.unscheduled]
-    stats = dict(plan.stats)
-    run.stats = stats
-    run.objective, run.bound = stats.get("objective"), stats.get("bound")
-    run.solver_status, run.solve_seconds = stats.get("status"), stats.get("solve_seconds")
-    run.scheduled_count, run.unscheduled_count = len(plan.hearings), len(plan.unscheduled)
-    db.session.flush()

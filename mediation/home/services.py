@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from mediation.cases.models import Case
 from mediation.centres.models import Centre, Room
 from mediation.extensions import db
-from mediation.planning.models import Hearing
+from mediation.hearings.models import Hearing
+from mediation.hearings.queries import is_current_published
 from mediation.roster.models import Person
 from mediation.timeutil import local_today
 
@@ -29,6 +30,6 @@ def overview() -> dict[str, int]:
         "centres": count(sa.select(sa.func.count()).select_from(Centre)),
         "rooms": count(sa.select(sa.func.count()).select_from(Room)),
         "published_hearings": count(
-            sa.select(sa.func.count()).where(Hearing.status == "published", Hearing.date >= today)
+            sa.select(sa.func.count()).where(is_current_published(), Hearing.date >= today)
         ),
     }

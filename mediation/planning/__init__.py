@@ -1,0 +1,15 @@
+"""Planning: plan runs, review, publish and manual edits (docs/planning.md)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from mediation import signals, worker
+from mediation.planning import services, tasks
+
+
+def init_app(app: Flask) -> None:
+    """Register planning's background tasks and subscribers (called by the app factory)."""
+    worker.register_task("plan.run", tasks.run_plan)
+    worker.register_periodic("plan.reap", tasks.reap)
+    signals.case_left_planning.connect(services.on_case_left_planning)

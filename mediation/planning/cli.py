@@ -9,9 +9,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 import scheduler
+from mediation import worker
 from mediation.extensions import db
 from mediation.planning.models import PlanRun
+from mediation.planning.publish import publish_run
+from mediation.planning.review import run_plan
 from mediation.planning.runs import PlanningError, RunRequest, run_now
+from mediation.planning.services import recent_runs
+from mediation.regions.models import Region
 
 
 @click.group("plan")
@@ -55,7 +60,6 @@ def describe(run: PlanRun) -> str:
 @with_appcontext
 def run_command(start, end, time_limit, region, release_published) -> None:
     """Plan the horizon now, in this process; prints the run id and a summary."""
-    from mediation.regions.models import Region
 
     req = RunRequest(start.date(), end.date(), time_limit=time_limit,
                      release_published=release_published)
@@ -79,7 +83,6 @@ def run_command(start, end, time_limit, region, release_published) -> None:
 @with_appcontext
 def export_command(run_id: int, file: str) -> None:
     """Write run RUN_ID's plan to FILE in the exchange format ("-": standard output)."""
-    from mediation.planning.review import run_plan
 
     run = _get_run(run_id)
     if run.status not in ("succeeded", "published"):
@@ -98,11 +101,11 @@ def export_command(run_id: int, file: str) -> None:
 @with_appcontext
 def publish_command(run_id: int) -> None:
     """Publish run RUN_ID: its hearings become the schedule, invites are queued."""
-    from mediation.planning.publish import publish_run
 
     run = _get_run(run_id)
     try:
         counts = publish_run(run)
+        db.session.commit()
     except PlanningError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"published run {run_id}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -112,7 +115,6 @@ def publish_command(run_id: int) -> None:
 @with_appcontext
 def list_command() -> None:
     """The most recent runs."""
-    from mediation.planning.services import recent_runs
 
     for run in recent_runs():
         click.echo(f"{run.horizon_start}..{run.horizon_end} {run.scope_key}: {describe(run)}")
@@ -123,7 +125,6 @@ def list_command() -> None:
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Take background jobs (plan runs, mail) from the Redis queue (needs REDIS_URL)."""
-    from mediation import worker
 
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):

@@ -5,9 +5,10 @@ meanwhile the change is refused as a conflict (HTTP 409), never silently merged.
 would break a hard rule is refused with the rule's message. The checks are `scheduler.rules`
 themselves, run on a scenario built from the database as it is now.
 
-Edits work on a run's proposal (before publishing) and on the published schedule; a published
-hearing that moves or changes people keeps its UID and gets SEQUENCE + 1, and its attendees get
-invites or cancellations.
+Edits work on a run's proposal (before publishing) and on the published schedule, through
+mediation.hearings.lifecycle: a published hearing that moves or changes people keeps its UID and
+gets SEQUENCE + 1, and its attendees get invites or cancellations (by signal). Everything here
+flushes; the view or command commits.
 """
 
 from __future__ import annotations
@@ -25,20 +26,16 @@ import scheduler
 from mediation.audit.services import record
 from mediation.centres.models import HearingSession, Room
 from mediation.conflicts.services import declare_conflict
-from mediation.db import now_utc
 from mediation.exchange.services import export_scenario, hearing_out
 from mediation.extensions import db
-from mediation.planning.models import (
-    PUBLISHED_LAYER,
-    Hearing,
-    HearingMember,
-    PlanRun,
-    UnscheduledCase,
-)
-from mediation.planning.publish import notify_mail, supersede_runs_touching
+from mediation.hearings import lifecycle
+from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember, is_published
+from mediation.hearings.queries import current_published
+from mediation.planning.models import PlanRun, UnscheduledCase
+from mediation.planning.publish import supersede_runs_touching
 from mediation.planning.runs import PlanningError, RunRequest, start_run
 from mediation.roster.models import Person
-from mediation.timeutil import local_to_utc, local_today
+from mediation.timeutil import local_today
 from scheduler.model import COUNSELLOR, EXPERT
 from scheduler.repair import with_person
 
@@ -138,30 +135,10 @@ STALE_MESSAGE = _l("Someone else changed this hearing at the same moment. Reload
 
 @contextmanager
 def _stale_is_conflict():
-    """A concurrent change caught at a flush inside the block becomes a 409, never a 500."""
+    """A concurrent change caught at a flush inside the block becomes a 409, never a 500; a
+    slot taken meanwhile (the unique indexes) too."""
     try:
         yield
-    except StaleDataError:
-        db.session.rollback()
-        raise EditConflict(STALE_MESSAGE) from None
-
-
-def _commit_change(hearing: Hearing, action: str, before: dict, user, *,
-                   previous_attendees: set[int] | None = None, cancelled: bool = False) -> Hearing:
-    """Flush, notify attendees of a published change, audit, commit; map races to 409."""
-    try:
-        if hearing.layer == PUBLISHED_LAYER:
-            hearing.sequence += 1
-        db.session.flush()
-        if hearing.layer == PUBLISHED_LAYER:
-            from mediation.calendar.invites import queue_invites
-
-            queue_invites(hearing, kind="cancelled" if cancelled else "updated",
-                          previous_attendee_ids=previous_attendees or set())
-            supersede_runs_touching({hearing.case_id})
-        record(action, hearing, user=user, before=before, after=snapshot(hearing),
-               summary=f"{hearing.case.reference} {hearing.date} {hearing.session.code}")
-        db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise EditConflict(STALE_MESSAGE) from None
@@ -169,8 +146,16 @@ def _commit_change(hearing: Hearing, action: str, before: dict, user, *,
         db.session.rollback()
         raise EditConflict(_l("That room or person was booked for this slot by someone else a "
                               "moment ago. Reload the page and choose again.")) from None
+
+
+def _after_change(hearing: Hearing, action: str, before: dict, user) -> Hearing:
+    """Audit a change (the lifecycle already told attendees); proposals over a changed
+    published hearing's case are stale. Flushes; the caller commits."""
     if hearing.layer == PUBLISHED_LAYER:
-        notify_mail()
+        supersede_runs_touching({hearing.case_id})
+    record(action, hearing, user=user, before=before, after=snapshot(hearing),
+           summary=f"{hearing.case.reference} {hearing.date} {hearing.session.code}")
+    db.session.flush()
     return hearing
 
 
@@ -184,10 +169,10 @@ def set_pinned(hearing: Hearing, pinned: bool, expected_version: int | None, use
     _check_version(hearing, expected_version)
     before = snapshot(hearing)
     with _stale_is_conflict():
-        hearing.pinned = pinned
+        lifecycle.set_pinned(hearing, pinned)
         record("hearing.pin" if pinned else "hearing.unpin", hearing, user=user, before=before,
                after=snapshot(hearing), summary=hearing.case.reference)
-        db.session.commit()
+        db.session.flush()
     return hearing
 
 
@@ -207,11 +192,9 @@ def move(hearing: Hearing, room: Room, day: date, session: HearingSession,
     if broken:
         raise RuleBroken(broken)
     before = snapshot(hearing)
-    previous = {m.person_id for m in hearing.members}
-    hearing.room, hearing.date, hearing.session = room, day, session
-    hearing.starts_at = local_to_utc(day, session.starts_at)
-    hearing.ends_at = local_to_utc(day, session.ends_at)
-    return _commit_change(hearing, "hearing.move", before, user, previous_attendees=previous)
+    with _stale_is_conflict():
+        lifecycle.move(hearing, room, day, session)
+        return _after_change(hearing, "hearing.move", before, user)
 
 
 def replace_person(hearing: Hearing, old: Person | None, new: Person, role: str,
@@ -231,15 +214,9 @@ def replace_person(hearing: Hearing, old: Person | None, new: Person, role: str,
     if broken:
         raise RuleBroken(broken)
     before = snapshot(hearing)
-    previous = {m.person_id for m in hearing.members}
-    if seat is not None:
-        seat_role = seat.role
-        hearing.members.remove(seat)
-        db.session.flush()
-    else:
-        seat_role = "counsellor"
-    hearing.members.append(HearingMember(person=new, role=seat_role))
-    return _commit_change(hearing, "hearing.replace", before, user, previous_attendees=previous)
+    with _stale_is_conflict():
+        lifecycle.restaff(hearing, seat, new)
+        return _after_change(hearing, "hearing.replace", before, user)
 
 
 def remove(hearing: Hearing, expected_version: int | None, user=None, reason: str = "") -> Hearing | None:
@@ -248,10 +225,9 @@ def remove(hearing: Hearing, expected_version: int | None, user=None, reason: st
     _check_version(hearing, expected_version)
     before = snapshot(hearing)
     if hearing.layer == PUBLISHED_LAYER:
-        previous = {m.person_id for m in hearing.members}
-        hearing.status, hearing.cancelled_at = "cancelled", now_utc()
-        return _commit_change(hearing, "hearing.cancel", before, user,
-                              previous_attendees=previous, cancelled=True)
+        with _stale_is_conflict():
+            lifecycle.cancel(hearing)
+            return _after_change(hearing, "hearing.cancel", before, user)
     run = db.session.get(PlanRun, hearing.layer)
     note = str(_l("Removed from the proposal by a coordinator."))
     if reason.strip():
@@ -260,11 +236,11 @@ def remove(hearing: Hearing, expected_version: int | None, user=None, reason: st
         db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id, reasons=[note]))
         record("hearing.remove", hearing, user=user, before=before,
                summary=f"{hearing.case.reference} (run #{run.id})")
-        db.session.delete(hearing)
+        lifecycle.drop_proposal(hearing)
         if run.scheduled_count:
             run.scheduled_count -= 1
             run.unscheduled_count = (run.unscheduled_count or 0) + 1
-        db.session.commit()
+        db.session.flush()
     return None
 
 
@@ -280,7 +256,7 @@ def decline(hearing: Hearing, person: Person, reason: str, user=None) -> None:
     if reason.strip():
         text = f"{text}: {reason.strip()}"
     declare_conflict(person, "hard", text, case=hearing.case, user=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def replan_around(hearings: list[Hearing], user=None, time_limit: float = 30.0,
@@ -289,15 +265,15 @@ def replan_around(hearings: list[Hearing], user=None, time_limit: float = 30.0,
     other published hearing fixed and changing as little as possible."""
     if not hearings:
         raise PlanningError(_l("Nothing to re-plan."))
-    if any(h.layer != PUBLISHED_LAYER or h.status != "published" for h in hearings):
+    if any(not is_published(h) for h in hearings):
         raise PlanningError(_l("Only published hearings can be re-planned."))
     cases = [h.case for h in hearings]
     start = min(local_today(), *(h.date for h in hearings))
     end = max([h.date for h in hearings] + [c.due_by for c in cases if c.due_by])
     ids = sorted(h.id for h in hearings)
-    scope = {"kind": "repair", "case_ids": sorted(c.id for c in cases), "release": ids}
-    return start_run(RunRequest(start, end, time_limit=time_limit), user, background=background,
-                     extra_scope=scope, scope_key="repair:" + ",".join(map(str, ids)))
+    return start_run(RunRequest(start, end, scope="repair", time_limit=time_limit,
+                                case_ids=sorted(c.id for c in cases), release_ids=ids),
+                     user, background=background)
 
 
 def broken_published(today: date | None = None) -> list[tuple[Hearing, list[scheduler.Violation]]]:
@@ -305,8 +281,7 @@ def broken_published(today: date | None = None) -> list[tuple[Hearing, list[sche
     became unavailable, lost a role…): the ones to re-plan."""
     today = today or local_today()
     hearings = list(db.session.scalars(
-        sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
-                                 Hearing.date >= today)
+        current_published(start=today)
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case), selectinload(Hearing.session),
                  selectinload(Hearing.room).selectinload(Room.centre))

@@ -3,7 +3,8 @@
 Publishing keeps identities: a case whose published hearing moves or changes panel keeps the same
 row, UID and gets SEQUENCE + 1; a new hearing enters the schedule with the proposal's random UID;
 a published hearing its run no longer holds is cancelled (kept, never deleted), so calendars and
-invites update correctly. It all happens in one transaction.
+invites update correctly (mediation.hearings.lifecycle does it and tells the calendar). It all
+happens in one transaction, committed by the caller.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from mediation import signals
 from mediation.audit.services import record
 from mediation.cases.models import Case
 from mediation.db import now_utc
 from mediation.extensions import db
-from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember, PlanRun
+from mediation.hearings import lifecycle
+from mediation.hearings.models import Hearing, HearingMember
+from mediation.hearings.queries import current_published, proposals_of
+from mediation.planning.models import PlanRun
 from mediation.planning.runs import PlanningError
 
 CHANGE_KINDS = ("new", "moved", "panel", "cancelled", "unchanged")
@@ -47,7 +52,7 @@ def hearing_label(h: Hearing) -> str:
 
 def proposals(run: PlanRun) -> list[Hearing]:
     return list(db.session.scalars(
-        sa.select(Hearing).where(Hearing.layer == run.id)
+        proposals_of(run.id)
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case), selectinload(Hearing.room), selectinload(Hearing.session))
         .order_by(Hearing.date, Hearing.session_id, Hearing.room_id)))
@@ -57,10 +62,9 @@ def diff(run: PlanRun) -> list[Change]:
     """Each case of the run against the published schedule: new, moved, changed panel,
     cancelled or unchanged."""
     mine = {h.case_id: h for h in proposals(run)}
-    planned = set((run.scope or {}).get("planned_case_ids", [])) | set(mine)
+    planned = set(run.result_cases or []) | set(mine)
     published = {h.case_id: h for h in db.session.scalars(
-        sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
-                                 Hearing.case_id.in_(planned))
+        current_published(case_ids=planned)
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case)))}
     out = []
@@ -105,74 +109,39 @@ def summary(changes: list[Change]) -> dict[str, int]:
 
 
 def publish_run(run: PlanRun, user=None) -> dict[str, int]:
-    """Publish a succeeded run's proposal into the schedule, in one transaction."""
-    from mediation.calendar.invites import queue_invites
-
+    """Publish a succeeded run's proposal into the schedule, in one transaction (flushes; the
+    caller commits). Invites go out through the hearings' signals."""
     claimed = db.session.execute(
         sa.update(PlanRun).where(PlanRun.id == run.id, PlanRun.status == "succeeded")
         .values(status="published", published_at=now_utc(),
                 published_by_id=getattr(user, "id", None))
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not claimed:
-        db.session.rollback()
+    if not claimed:  # nothing was written: the caller's transaction stays as it was
         db.session.refresh(run)
         raise PlanningError(_l("Run #%(id)d cannot be published: it is %(status)s.",
                                id=run.id, status=run.status))
     changes = diff(run)
     now = now_utc()
     counts = summary(changes)
-    notices: list[tuple[Hearing, str, set[int]]] = []
     # 1. Published hearings the run drops are cancelled.
     for c in changes:
         if c.kind == "cancelled":
-            attendees = {m.person_id for m in c.before.members}
-            c.before.status, c.before.cancelled_at = "cancelled", now
-            c.before.sequence += 1
-            notices.append((c.before, "cancelled", attendees))
-    # 2. Changed published hearings leave the booking indexes for a moment (status cancelled
-    #    inside this transaction only), so a swap of two slots never trips the constraints.
-    changed = [c for c in changes if c.kind in ("moved", "panel")]
-    targets = {}
-    for c in changed:
-        targets[c.case.id] = (c.after.room_id, c.after.date, c.after.session_id,
-                              c.after.starts_at, c.after.ends_at, c.after.pinned,
-                              [(m.person_id, m.role) for m in c.after.members],
-                              {m.person_id for m in c.before.members})
-        c.before.status = "cancelled"
-    db.session.flush()
-    # 3. Proposals matched to a published hearing are spent.
-    for c in changes:
-        if c.before is not None and c.after is not None:
-            db.session.delete(c.after)
-    db.session.flush()
-    # 4. Changed hearings take their new place and people: same row, same UID, SEQUENCE + 1.
-    for c in changed:
-        room_id, day, session_id, starts, ends, pinned, members, previous = targets[c.case.id]
-        h = c.before
-        h.members.clear()
-        db.session.flush()
-        h.room_id, h.date, h.session_id, h.starts_at, h.ends_at = room_id, day, session_id, starts, ends
-        h.status, h.pinned, h.plan_run_id = "published", pinned or h.pinned, run.id
-        h.sequence += 1
-        db.session.flush()
-        h.members.extend(HearingMember(person_id=p, role=r) for p, r in members)
-        db.session.flush()
-        notices.append((h, "updated", previous))
-    # 5. New hearings move from the run's layer into the schedule.
+            lifecycle.cancel(c.before, at=now)
+    # 2. Changed published hearings take their proposal's place and people (same row and UID);
+    #    proposals matching an unchanged hearing are spent.
+    lifecycle.take_proposals(
+        [(c.before, c.after) for c in changes if c.kind in ("moved", "panel")], run.id,
+        spent=[c.after for c in changes if c.kind == "unchanged"])
+    # 3. New hearings move from the run's layer into the schedule.
     for c in changes:
         if c.kind == "new":
-            h = c.after
-            h.layer, h.status, h.published_at, h.sequence = PUBLISHED_LAYER, "published", now, 0
-            notices.append((h, "published", set()))
+            lifecycle.publish_proposal(c.after, at=now)
     db.session.flush()
-    for h, kind, previous in notices:
-        queue_invites(h, kind=kind, previous_attendee_ids=previous)
     supersede_runs_touching({c.case.id for c in changes if c.kind != "unchanged"}, keep=run.id)
     record("plan.publish", run, user=user, after=counts,
            summary=", ".join(f"{k} {v}" for k, v in counts.items() if v))
-    db.session.commit()
-    notify_mail()
+    signals.plan_published.send(run, counts=counts, user=user)
     return counts
 
 
@@ -185,22 +154,10 @@ def supersede_runs_touching(case_ids: set[int], keep: int | None = None) -> list
     for other in db.session.scalars(sa.select(PlanRun).where(PlanRun.status == "succeeded")):
         if other.id == keep:
             continue
-        planned = set((other.scope or {}).get("planned_case_ids", []))
-        if planned & case_ids:
+        if set(other.result_cases or []) & case_ids:
             other.status = "superseded"
             db.session.execute(sa.delete(Hearing).where(Hearing.layer == other.id))
             out.append(other.id)
     db.session.flush()
     return out
 
-
-def notify_mail() -> None:
-    """Ask the background worker to send what publishing queued (retried periodically too)."""
-    from mediation import worker
-
-    try:
-        worker.submit("mail.deliver")
-    except Exception:  # the queue being down must not undo a publication; the ticker retries
-        import logging
-
-        logging.getLogger(__name__).warning("could not queue mail delivery", exc_info=True)

@@ -15,13 +15,9 @@ import scheduler
 from mediation.centres.models import Centre, HearingSession, Room
 from mediation.exchange.services import export_plan
 from mediation.extensions import db
-from mediation.planning.models import (
-    PUBLISHED_LAYER,
-    Hearing,
-    HearingMember,
-    PlanRun,
-    UnscheduledCase,
-)
+from mediation.hearings.models import Hearing, HearingMember
+from mediation.hearings.queries import current_published, proposals_of
+from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.services import grid_rows, grid_sessions
 from mediation.roster.models import Person
 
@@ -30,11 +26,9 @@ def run_hearings(run: PlanRun) -> list[Hearing]:
     """The hearings a run stands for: its proposal, or once published, the published hearings
     that came from it."""
     if run.status == "published":
-        stmt = sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER,
-                                        Hearing.plan_run_id == run.id,
-                                        Hearing.status == "published")
+        stmt = current_published().where(Hearing.plan_run_id == run.id)
     else:
-        stmt = sa.select(Hearing).where(Hearing.layer == run.id)
+        stmt = proposals_of(run.id)
     return list(db.session.scalars(stmt.options(
         selectinload(Hearing.members).selectinload(HearingMember.person),
         selectinload(Hearing.case), selectinload(Hearing.session),

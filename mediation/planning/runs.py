@@ -9,7 +9,6 @@ statistics) in ONE transaction. A run whose worker stops reporting is marked fai
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -24,25 +23,26 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 import scheduler
+from mediation import signals, worker
 from mediation.audit.services import record
 from mediation.cases.models import Case
 from mediation.cases.services import region_and_below
+from mediation.centres.models import HearingSession, Room
 from mediation.db import now_utc
 from mediation.exchange.services import (
     PLANNABLE_STATUSES,
     export_scenario,
     hearing_out,
     plannable_cases,
-    store_plan,
 )
 from mediation.extensions import db
-from mediation.planning.models import (
-    ACTIVE_RUN_STATUSES,
-    PUBLISHED_LAYER,
-    Hearing,
-    PlanRun,
-)
+from mediation.hearings import lifecycle
+from mediation.hearings.models import Hearing
+from mediation.hearings.queries import current_published, proposals_of
+from mediation.planning.models import ACTIVE_RUN_STATUSES, PlanRun, UnscheduledCase
+from mediation.planning.scope import RunScope
 from mediation.regions.models import Region
+from mediation.roster.models import Person
 from mediation.timeutil import local_today
 
 log = logging.getLogger(__name__)
@@ -67,27 +67,33 @@ class RunConflict(PlanningError):
 class RunRequest:
     horizon_start: date
     horizon_end: date
-    scope: str = "all"  # all | region | cases
+    scope: str = "all"  # all | region | cases | repair
     region_id: int | None = None
     case_ids: list[int] = field(default_factory=list)
     time_limit: float = 60.0
     release_published: bool = False  # let the planner move or drop published hearings in scope
     base_run_id: int | None = None  # keep this run's pinned proposals (a re-run)
     seed: int = 0
+    release_ids: list[int] = field(default_factory=list)  # repair: published hearings to re-plan
 
 
 # --- starting and stopping -----------------------------------------------------------------------
 
 
-def _scope(req: RunRequest) -> tuple[dict[str, Any], str]:
+def _scope(req: RunRequest) -> RunScope:
+    common = dict(horizon_start=req.horizon_start, horizon_end=req.horizon_end,
+                  release_published=bool(req.release_published), seed=req.seed,
+                  base_run_id=req.base_run_id)
+    if req.base_run_id is not None and db.session.get(PlanRun, req.base_run_id) is None:
+        raise PlanningError(_l("Unknown base run %(id)s.", id=req.base_run_id))
     if req.scope == "all":
-        return {"kind": "all"}, "all"
+        return RunScope("all", **common)
     if req.scope == "region":
         region = db.session.get(Region, req.region_id) if req.region_id else None
         if region is None:
             raise PlanningError(_l("Choose the region to plan."))
-        return {"kind": "region", "region": region.code, "region_id": region.id}, f"region:{region.code}"
-    if req.scope == "cases":
+        return RunScope("region", region_code=region.code, region_id=region.id, **common)
+    if req.scope in ("cases", "repair"):
         ids = sorted(set(req.case_ids))
         if not ids:
             raise PlanningError(_l("Choose at least one case to plan."))
@@ -95,14 +101,14 @@ def _scope(req: RunRequest) -> tuple[dict[str, Any], str]:
         missing = [i for i in ids if i not in found]
         if missing:
             raise PlanningError(_l("Unknown case ids: %(ids)s", ids=", ".join(map(str, missing))))
-        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-        return {"kind": "cases", "case_ids": ids}, f"cases:{digest}"
+        if req.scope == "repair":
+            return RunScope("repair", case_ids=tuple(ids),
+                            release_ids=tuple(sorted(set(req.release_ids))), **common)
+        return RunScope("cases", case_ids=tuple(ids), **common)
     raise PlanningError(_l("Unknown scope %(scope)s.", scope=req.scope))
 
 
-def start_run(req: RunRequest, user=None, *, background: bool = True,
-              extra_scope: dict[str, Any] | None = None, scope_key: str | None = None) -> PlanRun:
-    """Record a run and hand it to the background worker (or leave it queued for the caller)."""
+def _check_request(req: RunRequest) -> None:
     if req.horizon_start > req.horizon_end:
         raise PlanningError(_l("The horizon must start on or before its last day."))
     if req.horizon_end < local_today():
@@ -112,49 +118,46 @@ def start_run(req: RunRequest, user=None, *, background: bool = True,
     limit = current_app.config["MEDIATION_MAX_TIME_LIMIT"]
     if not 1 <= req.time_limit <= limit:
         raise PlanningError(_l("The time limit must be between 1 and %(n)d seconds.", n=limit))
-    if extra_scope is not None:
-        scope, key = extra_scope, scope_key or extra_scope["kind"]
-    else:
-        scope, key = _scope(req)
-    scope["release_published"] = bool(req.release_published)
-    if req.base_run_id is not None:
-        base = db.session.get(PlanRun, req.base_run_id)
-        if base is None:
-            raise PlanningError(_l("Unknown base run %(id)s.", id=req.base_run_id))
-        scope["base_run_id"] = base.id
-    scope["seed"] = req.seed
+
+
+def start_run(req: RunRequest, user=None, *, background: bool = True) -> PlanRun:
+    """Record a run and hand it to the background worker (or leave it queued for the caller).
+
+    One of the named exceptions to "services flush": a run handed to a worker is committed
+    first, since the worker reads it on another connection (docs/architecture.md)."""
+    _check_request(req)
+    scope = _scope(req)
     run = PlanRun(
         created_by_id=getattr(user, "id", None), status="queued",
         horizon_start=req.horizon_start, horizon_end=req.horizon_end,
-        time_limit_seconds=float(req.time_limit), scope=scope, scope_key=key[:200],
+        time_limit_seconds=float(req.time_limit), scope=scope.to_json(), scope_key=scope.key,
         heartbeat_at=now_utc(), progress={"elapsed": 0, "objective": None, "bound": None,
                                           "scheduled": 0},
     )
-    db.session.add(run)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a taken scope undoes this run only
+            db.session.add(run)
     except sa.exc.IntegrityError:
-        db.session.rollback()
         raise RunConflict(_l("A plan for this scope is already queued or running; wait for it "
                              "or cancel it first.")) from None
-    record("plan.start", run, summary=f"{key} {req.horizon_start}..{req.horizon_end}",
-           after={"scope": scope, "time_limit": req.time_limit}, user=user)
-    db.session.commit()
+    record("plan.start", run, summary=f"{scope.key} {req.horizon_start}..{req.horizon_end}",
+           after={"scope": scope.to_json(), "time_limit": req.time_limit}, user=user)
     if background:
-        from mediation import worker
-
-        run.worker = worker.destination()
-        db.session.commit()
-        try:
-            worker.submit("plan.run", where=run.worker, run_id=run.id,
-                          timeout=int(req.time_limit) + 600)
-        except Exception as exc:  # the queue is down: say so, and free the scope at once
-            log.exception("could not queue plan run %s", run.id)
-            _finish(run, "failed", error=f"could not hand the run to a worker: {exc}")
-            raise PlanningError(_l("The background queue is not reachable, so the plan could "
-                                   "not start. Try again shortly or tell the administrator.")
-                                ) from None
+        _hand_to_worker(run, req.time_limit)
     return run
+
+
+def _hand_to_worker(run: PlanRun, time_limit: float) -> None:
+    run.worker = worker.destination()
+    db.session.commit()
+    try:
+        worker.submit("plan.run", where=run.worker, run_id=run.id, timeout=int(time_limit) + 600)
+    except Exception as exc:  # the queue is down: say so, and free the scope at once
+        log.exception("could not queue plan run %s", run.id)
+        _finish(run, "failed", error=f"could not hand the run to a worker: {exc}")
+        raise PlanningError(_l("The background queue is not reachable, so the plan could "
+                               "not start. Try again shortly or tell the administrator.")
+                            ) from None
 
 
 def cancel_run(run: PlanRun, user=None) -> PlanRun:
@@ -168,7 +171,7 @@ def cancel_run(run: PlanRun, user=None) -> PlanRun:
         .values(status="cancelled", finished_at=now_utc(), error="cancelled before it started")
     )
     record("plan.cancel", run, user=user)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(run)
     return run
 
@@ -185,7 +188,6 @@ def reap_stale_runs() -> int:
                       "nothing of this run was kept")
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return result.rowcount or 0
 
 
@@ -200,64 +202,114 @@ class RunInput:
     case_ids: list[int]  # every case of the scenario
 
 
-def _published(start: date | None = None, end: date | None = None):
-    stmt = sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER,
-                                    Hearing.status == "published")
-    if start is not None:
-        stmt = stmt.where(Hearing.date.between(start, end))
-    return stmt.options(selectinload(Hearing.members)).order_by(Hearing.date, Hearing.id)
+def _published():
+    return (current_published().options(selectinload(Hearing.members))
+            .order_by(Hearing.date, Hearing.id))
+
+
+def scope_cases(scope: RunScope) -> list[Case]:
+    """The cases a scope names. Chosen cases that cannot be planned (not accepted yet, closed, no
+    deadline) are left out, as "all" would; a repair run's cases are in hand and stay."""
+    if scope.kind == "all":
+        return plannable_cases()
+    if scope.kind == "region":
+        region_ids = set(db.session.scalars(region_and_below(scope.region_id)))
+        return [c for c in plannable_cases() if c.region_id in region_ids]
+    stmt = sa.select(Case).where(Case.id.in_(scope.case_ids)).order_by(Case.reference)
+    if scope.kind != "repair":
+        stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), Case.accepted_on.is_not(None),
+                          Case.due_by.is_not(None))
+    return list(db.session.scalars(stmt))
+
+
+def released_ids(scope: RunScope, published: list[Hearing], in_scope: set[int]) -> set[int]:
+    """Published hearings the planner may change: a repair's, and with "release published"
+    every unpinned one of a case in scope."""
+    released = set(scope.release_ids)
+    if scope.release_published:
+        released |= {h.id for h in published if h.case_id in in_scope and not h.pinned}
+    return released
+
+
+@dataclass
+class _Draft:
+    """The scenario of a run while it is being put together."""
+
+    cases: list[Case]
+    fixed: list[Hearing]
+    previous: list[scheduler.Hearing]
+
+
+def _base_run_pins(run: PlanRun, base_id: int, draft: _Draft) -> None:
+    """A re-run keeps its base run's pinned proposals fixed; the others are its previous plan."""
+    fixed_cases = {h.case_id for h in draft.fixed}
+    for h in db.session.scalars(proposals_of(base_id).options(selectinload(Hearing.members))):
+        if h.case_id in fixed_cases:
+            continue
+        if h.pinned and run.horizon_start <= h.date <= run.horizon_end:
+            draft.fixed.append(h)
+            draft.cases = [c for c in draft.cases if c.id != h.case_id]
+        else:
+            draft.previous.append(hearing_out(h))
 
 
 def build_input(run: PlanRun) -> RunInput:
     """The scenario of a run: its cases, the published hearings fixed unless released, the base
     run's pinned proposals fixed, and the released and unpinned ones as the previous plan."""
-    scope = run.scope or {}
-    kind = scope.get("kind", "all")
-    released_ids = set(scope.get("release", []))  # hearing ids (repair runs)
-    if kind == "all":
-        cases = plannable_cases()
-    elif kind == "region":
-        region_ids = set(db.session.scalars(region_and_below(scope["region_id"])))
-        cases = [c for c in plannable_cases() if c.region_id in region_ids]
-    else:
-        # Chosen cases that cannot be planned (not accepted yet, closed, no deadline) are left
-        # out, as "all" would; a repair run's cases are in hand and stay.
-        ids = set(scope.get("case_ids", []))
-        stmt = sa.select(Case).where(Case.id.in_(ids)).order_by(Case.reference)
-        if kind != "repair":
-            stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), Case.accepted_on.is_not(None),
-                              Case.due_by.is_not(None))
-        cases = list(db.session.scalars(stmt))
-    in_scope = {c.id for c in cases}
+    scope = run_scope(run)
+    cases = scope_cases(scope)
     published = list(db.session.scalars(_published()))
-    if scope.get("release_published"):
-        released_ids |= {h.id for h in published if h.case_id in in_scope and not h.pinned}
-    released = [h for h in published if h.id in released_ids]
+    released = released_ids(scope, published, {c.id for c in cases})
     # A case heard (or to be heard) in a published hearing is planned again only if released.
-    busy = {h.case_id for h in published if h.id not in released_ids}
-    cases = [c for c in cases if c.id not in busy]
-    fixed = [h for h in published if h.id not in released_ids
-             and run.horizon_start <= h.date <= run.horizon_end]
-    previous = [hearing_out(h) for h in released]
-    base_id = scope.get("base_run_id")
-    if base_id:
-        fixed_cases = {h.case_id for h in fixed}
-        for h in db.session.scalars(sa.select(Hearing).where(Hearing.layer == base_id)
-                                    .options(selectinload(Hearing.members))):
-            if h.case_id in fixed_cases:
-                continue
-            if h.pinned and run.horizon_start <= h.date <= run.horizon_end:
-                fixed.append(h)
-                cases = [c for c in cases if c.id != h.case_id]
-            else:
-                previous.append(hearing_out(h))
-    scenario = export_scenario(run.horizon_start, run.horizon_end, cases, panel_size=run.panel_size,
-                               fixed_hearings=fixed)
-    refs = {c.reference for c in cases}
+    busy = {h.case_id for h in published if h.id not in released}
+    draft = _Draft(
+        cases=[c for c in cases if c.id not in busy],
+        fixed=[h for h in published if h.id not in released
+               and run.horizon_start <= h.date <= run.horizon_end],
+        previous=[hearing_out(h) for h in published if h.id in released])
+    if scope.base_run_id:
+        _base_run_pins(run, scope.base_run_id, draft)
+    scenario = export_scenario(run.horizon_start, run.horizon_end, draft.cases,
+                               panel_size=run.panel_size, fixed_hearings=draft.fixed)
+    refs = {c.reference for c in draft.cases}
     case_ids = list(db.session.scalars(sa.select(Case.id).where(
         Case.reference.in_([c.id for c in scenario.cases]))))
-    return RunInput(scenario, scheduler.Plan(tuple(previous), (), {}) if previous else None,
-                    sorted(refs & {h.case for h in previous}), case_ids)
+    previous = scheduler.Plan(tuple(draft.previous), (), {}) if draft.previous else None
+    return RunInput(scenario, previous, sorted(refs & {h.case for h in draft.previous}), case_ids)
+
+
+def run_scope(run: PlanRun) -> RunScope:
+    return run.inputs
+
+
+def store_plan(run: PlanRun, plan: scheduler.Plan) -> None:
+    """Record a plan as the run's proposal (layer = run id) and unscheduled cases (flushes only)."""
+    if run.id is None:
+        db.session.add(run)
+        db.session.flush()
+    wanted = {h.case for h in plan.hearings} | {u.case for u in plan.unscheduled}
+    cases = {c.reference: c for c in db.session.scalars(
+        sa.select(Case).where(Case.reference.in_(wanted)))}
+    rooms = {r.code: r for r in db.session.scalars(
+        sa.select(Room).where(Room.code.in_({h.room for h in plan.hearings})))}
+    sessions = {s.code: s for s in db.session.scalars(sa.select(HearingSession))}
+    codes = {p for h in plan.hearings for p in (*h.panel, h.counsellor) if p}
+    people = {p.code: p for p in db.session.scalars(
+        sa.select(Person).where(Person.code.in_(codes)))}
+    for h in plan.hearings:
+        members = [(people[p], "chair" if p == h.chair else "member") for p in h.panel]
+        if h.counsellor:
+            members.append((people[h.counsellor], "counsellor"))
+        lifecycle.new_proposal(case=cases[h.case], room=rooms[h.room], day=h.date,
+                               session=sessions[h.session], run=run, members=members)
+    run.unscheduled = [UnscheduledCase(case=cases[u.case], reasons=list(u.reasons))
+                       for u in plan.unscheduled]
+    stats = dict(plan.stats)
+    run.stats = stats
+    run.objective, run.bound = stats.get("objective"), stats.get("bound")
+    run.solver_status, run.solve_seconds = stats.get("status"), stats.get("solve_seconds")
+    run.scheduled_count, run.unscheduled_count = len(plan.hearings), len(plan.unscheduled)
+    db.session.flush()
 
 
 # --- executing -----------------------------------------------------------------------------------
@@ -326,12 +378,13 @@ def execute_run(run_id: int, *, worker_label: str | None = None) -> PlanRun | No
             reporter.beat()
             kwargs = dict(time_limit=run.time_limit_seconds, on_progress=reporter.on_progress,
                           stop=reporter.stop)
-            if (run.scope or {}).get("kind") == "repair":
+            scope = run_scope(run)
+            if scope.kind == "repair":
                 plan = scheduler.repair(data.scenario, data.previous or scheduler.Plan((), (), {}),
                                         data.released, **kwargs)
             else:
                 plan = scheduler.solve(data.scenario, previous_plan=data.previous,
-                                       seed=int((run.scope or {}).get("seed", 0)), **kwargs)
+                                       seed=scope.seed, **kwargs)
         db.session.refresh(run)
         if run.cancel_requested:
             _finish(run, "cancelled", error="cancelled by a coordinator; nothing was kept")
@@ -341,11 +394,12 @@ def execute_run(run_id: int, *, worker_label: str | None = None) -> PlanRun | No
             raise RuntimeError("the planner returned an invalid plan: "
                                + "; ".join(map(str, violations[:5])))
         store_plan(run, plan)
-        run.scope = {**(run.scope or {}), "planned_case_ids": data.case_ids}
+        run.result_cases = data.case_ids
         run.status, run.finished_at = "succeeded", now_utc()
         run.progress = {**(run.progress or {}), "objective": run.objective, "bound": run.bound,
                         "scheduled": run.scheduled_count}
         db.session.commit()
+        signals.run_finished.send(run, status=run.status)
         return run
     except Exception as exc:
         db.session.rollback()
@@ -372,6 +426,7 @@ def _finish(run: PlanRun, status: str, *, error: str | None = None,
     )
     db.session.commit()
     db.session.refresh(run)
+    signals.run_finished.send(run, status=run.status)
 
 
 def run_now(req: RunRequest, user=None) -> PlanRun:

@@ -7,10 +7,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from mediation.audit.services import record
 from mediation.cases.models import Case
 from mediation.centres.models import Centre, HearingSession, Room
 from mediation.extensions import db
-from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember, PlanRun
+from mediation.hearings import lifecycle
+from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
+from mediation.hearings.queries import current_published
+from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.timeutil import local_today
 
 
@@ -23,12 +27,6 @@ def withdraw_case_hearings(case: Case, reason: str, user=None) -> int:
     their runs (unscheduled, with the reason) and its published hearings from today on are
     cancelled, kept, with SEQUENCE + 1 and cancellations queued for the attendees. Flushes only.
     """
-    from mediation.audit.services import record
-    from mediation.calendar.invites import queue_invites
-    from mediation.db import now_utc
-    from mediation.planning.models import UnscheduledCase
-    from mediation.timeutil import local_today
-
     count = 0
     for h in db.session.scalars(sa.select(Hearing).where(Hearing.case_id == case.id,
                                                          Hearing.status != "cancelled")):
@@ -37,18 +35,20 @@ def withdraw_case_hearings(case: Case, reason: str, user=None) -> int:
             if not db.session.scalar(sa.select(UnscheduledCase.id).filter_by(
                     plan_run_id=run.id, case_id=case.id)):
                 db.session.add(UnscheduledCase(plan_run=run, case_id=case.id, reasons=[reason]))
-            db.session.delete(h)
+            lifecycle.drop_proposal(h)
         elif h.date >= local_today():
-            h.status, h.cancelled_at = "cancelled", now_utc()
-            h.sequence += 1
-            db.session.flush()
-            queue_invites(h, kind="cancelled")
+            lifecycle.cancel(h)
             record("hearing.cancel", h, user=user, summary=f"{case.reference}: {reason}")
         else:
             continue
         count += 1
     db.session.flush()
     return count
+
+
+def on_case_left_planning(case: Case, *, reason: str, user=None, **_: object) -> None:
+    """Subscriber of `signals.case_left_planning`."""
+    withdraw_case_hearings(case, reason, user)
 
 
 def grid_rows(hearings) -> list[tuple[Centre, Room]]:
@@ -72,12 +72,10 @@ def published_schedule(week: date | None = None, region_ids: frozenset[int] | No
     start -= timedelta(days=start.weekday())
     days = [start + timedelta(days=i) for i in range(7)]
     cases = Case.__table__
+    scoped = (None if region_ids is None else sa.select(cases.c.id).where(
+        cases.c.region_id.in_(sorted(region_ids) or [-1])))
     hearings = list(db.session.scalars(
-        sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
-                                 Hearing.date.between(days[0], days[-1]),
-                                 *([Hearing.case_id.in_(sa.select(cases.c.id).where(
-                                     cases.c.region_id.in_(sorted(region_ids) or [-1])))]
-                                   if region_ids is not None else []))
+        current_published(start=days[0], end=days[-1], case_ids=scoped)
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case), selectinload(Hearing.room))))
     return {

@@ -1,26 +1,20 @@
-"""Background tasks of planning (see mediation.worker)."""
+"""Background tasks of planning, registered with mediation.worker by `planning.init_app`.
+
+Tasks own their transactions: they commit."""
 
 from __future__ import annotations
 
-from mediation.worker import task, worker_label
+from mediation.extensions import db
+from mediation.planning.runs import execute_run, reap_stale_runs
+from mediation.worker import worker_label
 
 
-@task("plan.run")
 def run_plan(run_id: int) -> None:
-    from mediation.planning.runs import execute_run
-
+    """`plan.run`: claim, solve and store one run (execute_run commits at each step)."""
     execute_run(run_id, worker_label=f"worker {worker_label()}")
 
 
-@task("plan.reap", periodic=True)
 def reap() -> None:
-    from mediation.planning.runs import reap_stale_runs
-
+    """`plan.reap` (periodic): runs whose worker stopped reporting are marked failed."""
     reap_stale_runs()
-
-
-@task("mail.deliver", periodic=True)
-def deliver_mail() -> None:
-    from mediation.calendar.mail import deliver_pending
-
-    deliver_pending()
+    db.session.commit()

@@ -45,7 +45,7 @@ from mediation.planning.runs import (
     reap_stale_runs,
     start_run,
 )
-from mediation.planning.services import recent_runs
+from mediation.planning.services import published_schedule, recent_runs
 from mediation.roster.models import Person
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -69,6 +69,7 @@ def _version(form) -> int | None:
 @signed_in
 def index():
     reap_stale_runs()
+    db.session.commit()
     form = RunForm()
     form.region.choices = region_choices()
     form.prefill()
@@ -82,7 +83,7 @@ def _index_page(form: RunForm, status: int = 200, broken=()):
     """The planning page: the runs this user may see, the run form, hearings to re-plan."""
     runs = recent_runs()
     if region_scope(current_user) is not None:
-        runs = [r for r in runs if (r.scope or {}).get("kind") != "all"
+        runs = [r for r in runs if r.inputs.kind != "all"
                 and not _outside_scope(_run_cases(r))]
     return render_template("planning/index.html", runs=runs, form=form, broken=broken), status
 
@@ -116,6 +117,7 @@ def start():
                      base_run_id=int(form.base_run.data) if form.base_run.data else None)
     try:
         run = start_run(req, current_user)
+        db.session.commit()
     except PlanningError as exc:
         flash(str(exc), "error")
         return _index_page(form, exc.status)
@@ -126,6 +128,7 @@ def start():
 @signed_in
 def show_run(run_id: int):
     reap_stale_runs()
+    db.session.commit()
     run = _visible_run_or_404(run_id)
     if run.active or run.status in ("failed", "cancelled"):
         return render_template("planning/progress.html", run=run, form=VersionForm())
@@ -146,6 +149,7 @@ def show_run(run_id: int):
 @signed_in
 def run_status(run_id: int):
     reap_stale_runs()
+    db.session.commit()
     run = _visible_run_or_404(run_id)
     progress = run.progress or {}
     return jsonify({
@@ -164,6 +168,7 @@ def cancel(run_id: int):
     VersionForm().validate_on_submit() or abort(400)
     try:
         cancel_run(run, current_user)
+        db.session.commit()
         flash(_("Cancel requested."), "info")
     except PlanningError as exc:
         flash(str(exc), "error")
@@ -175,12 +180,13 @@ def cancel(run_id: int):
 def publish_view(run_id: int):
     run = _visible_run_or_404(run_id)
     VersionForm().validate_on_submit() or abort(400)
-    if _outside_scope((run.scope or {}).get("planned_case_ids", [])):
+    if _outside_scope(run.result_cases or []):
         flash(_("This plan includes cases outside your regions; an administrator or a "
                 "coordinator of every region must publish it."), "error")
         return redirect(url_for("planning.show_run", run_id=run.id)), 303
     try:
         counts = publish.publish_run(run, current_user)
+        db.session.commit()
     except PlanningError as exc:
         flash(str(exc), "error")
         return redirect(url_for("planning.show_run", run_id=run.id)), 303
@@ -209,8 +215,6 @@ def export_run(run_id: int):
 @signed_in
 def schedule():
     """The published schedule, week by week."""
-    from mediation.planning.services import published_schedule
-
     week = request.args.get("week", type=date.fromisoformat)
     return render_template("planning/schedule.html",
                            **published_schedule(week, region_scope(current_user)))
@@ -241,7 +245,7 @@ def _outside_scope(case_ids) -> bool:
 
 
 def _run_cases(run: PlanRun) -> set[int]:
-    ids = set((run.scope or {}).get("planned_case_ids", [])) | set((run.scope or {}).get("case_ids", []))
+    ids = set(run.result_cases or []) | set(run.inputs.case_ids)
     ids |= set(db.session.scalars(sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
     return ids
 
@@ -251,7 +255,7 @@ def _visible_run_or_404(run_id: int) -> PlanRun:
     (a run over all regions would show other regions' cases and people)."""
     run = _run_or_404(run_id)
     scope = region_scope(current_user)
-    if scope is not None and ((run.scope or {}).get("kind") == "all" or _outside_scope(_run_cases(run))):
+    if scope is not None and (run.inputs.kind == "all" or _outside_scope(_run_cases(run))):
         abort(404)
     return run
 
@@ -310,6 +314,7 @@ def pin(hearing_id: int):
     form.validate_on_submit() or abort(400)
     try:
         edits.set_pinned(hearing, not hearing.pinned, _version(form), current_user)
+        db.session.commit()
     except PlanningError as exc:
         return _refused(hearing_id, exc)
     flash(_("Pinned: the next plan keeps this hearing.") if hearing.pinned
@@ -331,6 +336,7 @@ def move(hearing_id: int):
                              move_form=form)
     try:
         edits.move(hearing, room, form.date.data, session, _version(form), current_user)
+        db.session.commit()
     except PlanningError as exc:
         return _refused(hearing_id, exc, move_form=form)
     flash(_("Hearing moved."), "success")
@@ -349,6 +355,7 @@ def replace_person(hearing_id: int):
         abort(400)
     try:
         edits.replace_person(hearing, old, new, form.role.data, _version(form), current_user)
+        db.session.commit()
     except PlanningError as exc:
         return _refused(hearing_id, exc)
     flash(_("%(name)s is now on this hearing.", name=new.name), "success")
@@ -364,6 +371,7 @@ def remove(hearing_id: int):
     form.validate_on_submit() or abort(400)
     try:
         edits.remove(hearing, _version(form), current_user, form.reason.data or "")
+        db.session.commit()
     except PlanningError as exc:
         return _refused(hearing_id, exc)
     if layer == PUBLISHED_LAYER:
@@ -384,6 +392,7 @@ def decline(hearing_id: int):
         abort(400)
     try:
         edits.decline(hearing, person, form.reason.data or "", current_user)
+        db.session.commit()
     except PlanningError as exc:
         return _refused(hearing_id, exc)
     flash(_("Recorded: %(name)s will not be planned on this case again. Re-plan around it to "
@@ -398,6 +407,7 @@ def replan(hearing_id: int):
     VersionForm().validate_on_submit() or abort(400)
     try:
         run = edits.replan_around([hearing], current_user)
+        db.session.commit()
     except PlanningError as exc:
         return _refused(hearing_id, exc)
     return redirect(url_for("planning.show_run", run_id=run.id))

@@ -7,8 +7,9 @@ Two ways to run a task, chosen by configuration:
 - **RQ** (``REDIS_URL`` set): tasks go to a Redis queue; ``mediation worker`` processes take them
   and also run the periodic tasks, so several web processes and workers share the load.
 
-Tasks are plain functions registered by name with :func:`task`; they run inside an app context
-and own their transactions. A task never receives ORM objects, only ids and plain values.
+Tasks are plain functions registered by name with :func:`register_task` by each feature's
+``init_app`` (this package imports no feature); they run inside an app context and own their
+transactions (they commit). A task never receives ORM objects, only ids and plain values.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from mediation.extensions import db
+
 log = logging.getLogger(__name__)
 
 TASKS: dict[str, Callable[..., Any]] = {}
@@ -32,21 +35,33 @@ PERIODIC: dict[str, Callable[[], Any]] = {}
 QUEUE_NAME = "mediation"
 
 
+def register_task(name: str, func: Callable[..., Any], *, periodic: bool = False) -> None:
+    """Register `func` as background task `name` (and, if `periodic`, run it every tick).
+
+    Features register their tasks from their `init_app`, called by the app factory, so this
+    package imports no feature. Registering the same function again is harmless; another
+    function under a taken name is a mistake."""
+    known = TASKS.get(name)
+    if known is not None and known is not func:
+        raise ValueError(f"task {name!r} is already registered to {known.__qualname__}")
+    TASKS[name] = func
+    if periodic:
+        PERIODIC[name] = func
+
+
+def register_periodic(name: str, func: Callable[[], Any]) -> None:
+    """Register a task that runs every MEDIATION_TICK_SECONDS (and can be submitted by name)."""
+    register_task(name, func, periodic=True)
+
+
 def task(name: str, *, periodic: bool = False) -> Callable:
-    """Register a function as a background task (and, if `periodic`, run it every tick)."""
+    """Decorator form of :func:`register_task` (for tasks defined in an `init_app`)."""
 
     def decorator(func: Callable) -> Callable:
-        TASKS[name] = func
-        if periodic:
-            PERIODIC[name] = func
+        register_task(name, func, periodic=periodic)
         return func
 
     return decorator
-
-
-def _load_tasks() -> None:
-    # Modules that define tasks; imported lazily so the registry is complete in any process.
-    import mediation.planning.tasks  # noqa: F401
 
 
 def uses_queue(app: Flask | None = None) -> bool:
@@ -65,7 +80,6 @@ def submit(name: str, *, where: str | None = None, **kwargs: Any) -> str:
     Callers that record the destination before the task can start pass `where` from
     `destination()`, so the task never races the caller's own write.
     """
-    _load_tasks()
     if name not in TASKS:
         raise KeyError(f"unknown task {name!r}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -82,21 +96,17 @@ def submit(name: str, *, where: str | None = None, **kwargs: Any) -> str:
 
 def run_task(name: str, kwargs: dict[str, Any]) -> Any:
     """Entry point of queued jobs: runs in `mediation worker`, which holds an app context."""
-    _load_tasks()
     kwargs = {k: v for k, v in kwargs.items() if k != "timeout"}
     return TASKS[name](**kwargs)
 
 
 def run_periodic() -> None:
     """Run every periodic task once (each in its own try: one failure doesn't stop the others)."""
-    _load_tasks()
     for name, func in PERIODIC.items():
         try:
             func()
         except Exception:
             log.exception("periodic task %s failed", name)
-            from mediation.extensions import db
-
             db.session.rollback()
 
 
@@ -138,8 +148,6 @@ def start_ticker(app: Flask, stop: threading.Event) -> None:
                 try:
                     run_periodic()
                 finally:
-                    from mediation.extensions import db
-
                     db.session.remove()
 
     threading.Thread(target=tick, daemon=True, name="mediation-ticker").start()
@@ -166,8 +174,6 @@ def shutdown(app: Flask, wait: bool = True) -> None:
 
 def _run_in_app(app: Flask, name: str, kwargs: dict[str, Any]) -> None:
     with app.app_context():
-        from mediation.extensions import db
-
         try:
             run_task(name, kwargs)
         except Exception:
@@ -202,7 +208,6 @@ def work(app: Flask, *, burst: bool = False) -> None:
     """
     from rq import SimpleWorker
 
-    _load_tasks()
     stop = threading.Event()
     if not burst:
         start_ticker(app, stop)

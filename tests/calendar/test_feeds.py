@@ -74,7 +74,7 @@ def test_personal_feed_is_a_valid_calendar_with_everything_rfc5545_asks(db, clie
     assert f"LOCATION:{centre}\\, {room}" in unfold(data)
     assert str(events[0]["STATUS"]) == "CONFIRMED" and int(events[0]["SEQUENCE"]) == 0
     # DTSTAMP is the hearing's last change, not the time of the request.
-    assert events[0].decoded("DTSTAMP") == first.updated_at.replace(microsecond=0)
+    assert events[0].decoded("DTSTAMP") == first.last_modified_at.replace(microsecond=0)
     assert str(events[0]["URL"]) == f"{BASE_URL}/calendar/hearings/{first.uid}"
     assert [e.uid.value for e in vcal.vevent_list] == [first.uid, second.uid]
 

@@ -114,6 +114,7 @@ def test_decline_then_replan_changes_only_that_hearing(db, world, planned):
     assert [b[0].id for b in edits.broken_published(MONDAY)] == [h.id]
 
     run = edits.replan_around([h], world.user, background=False)
+    db.session.commit()  # the caller commits (services flush)
     assert run.scope["kind"] == "repair" and run.status == "queued"
     run = execute_run(run.id)
     assert run.status == "succeeded", run.error

@@ -35,7 +35,7 @@ def test_a_run_stores_a_valid_proposal_in_its_own_layer(db, world, planned):
     # The stored proposal, exported again, passes the planner's own checker.
     data = build_input(planned)
     assert scheduler.check_plan(data.scenario, run_plan(planned)) == []
-    assert set(planned.scope["planned_case_ids"]) == {c.id for c in world.cases}
+    assert set(planned.result_cases) == {c.id for c in world.cases}
     assert planned.progress["scheduled"] == 4
 
 
@@ -119,7 +119,7 @@ def test_chosen_cases_that_cannot_be_planned_are_left_out(db, world):
     run = run_now(RunRequest(*HORIZON, scope="cases", case_ids=[c.id for c in world.cases[:2]]),
                   world.user)
     assert run.status == "succeeded"
-    assert set(run.scope["planned_case_ids"]) == {world.cases[1].id}
+    assert set(run.result_cases) == {world.cases[1].id}
 
 
 def test_an_unreachable_queue_fails_the_run_at_once(db, world, app):

@@ -117,6 +117,7 @@ def test_index_shows_the_run_form_and_the_runs(coordinator, planned):
 
 def test_run_page_while_queued_or_running_shows_progress_and_cancel(db, coordinator, world):
     run = start_run(RunRequest(*HORIZON, time_limit=20), world.user, background=False)
+    db.session.commit()  # the caller commits (services flush)
     html = _html(coordinator.get(f"/planning/runs/{run.id}"))
     assert 'id="run-progress"' in html and 'data-status="queued"' in html
     assert 'id="run-bar"' in html and 'id="cancel-form"' in html
@@ -152,6 +153,7 @@ def test_run_page_while_queued_or_running_shows_progress_and_cancel(db, coordina
 
 def test_cancel_a_queued_run(db, coordinator, world):
     run = start_run(RunRequest(*HORIZON, time_limit=20), world.user, background=False)
+    db.session.commit()  # the caller commits (services flush)
     response = _post(coordinator, f"/planning/runs/{run.id}/cancel",
                      token_from=f"/planning/runs/{run.id}")
     assert response.status_code == 302
@@ -183,8 +185,9 @@ def test_start_a_run_through_the_form_and_follow_it_to_the_end(db, coordinator, 
     assert "The plan hears 4 of the 4 cases in scope." in html
 
 
-def test_a_second_run_for_the_same_scope_is_refused_while_one_is_active(coordinator, world):
+def test_a_second_run_for_the_same_scope_is_refused_while_one_is_active(db, coordinator, world):
     start_run(RunRequest(*HORIZON, time_limit=20), world.user, background=False)
+    db.session.commit()  # the caller commits (services flush)
     response = _post(coordinator, "/planning/runs", {
         "start": TUESDAY.isoformat(), "end": FRIDAY.isoformat(), "time_limit": "10", "scope": "all"})
     assert response.status_code == 409
@@ -309,6 +312,7 @@ def test_plan_json_is_the_exchange_format(db, coordinator, planned):
     queued = start_run(RunRequest(NEXT_MONDAY + timedelta(days=28), NEXT_MONDAY + timedelta(days=32), scope="cases",
                                   case_ids=[planned.hearings[0].case_id], time_limit=5),
                        background=False)
+    db.session.commit()  # the caller commits (services flush)
     assert coordinator.get(f"/planning/runs/{queued.id}/plan.json").status_code == 404
 
 

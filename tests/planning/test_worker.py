@@ -115,6 +115,7 @@ def test_killing_the_worker_mid_run_fails_the_run_and_keeps_nothing(db, redis_ap
     with redis_app.app_context():
         while time.monotonic() - killed_at < 30:
             if reap_stale_runs():
+                db.session.commit()  # the caller commits (the plan.reap task does)
                 break
             time.sleep(0.5)
     run = _wait(db, run_id, lambda r: not r.active, timeout=5)

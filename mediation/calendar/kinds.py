@@ -1,0 +1,181 @@
+"""Feed kinds, one class each: what a feed's target is, how it is named, which hearings it shows
+and what its content depends on. Everything that used to branch on the kind string asks the
+registry (`KINDS`) instead. Adding a kind: docs/architecture.md, "Walkthrough: adding a feed
+kind".
+
+Kinds know nothing of tokens: rows are FeedToken rows (mediation.calendar.models), read by
+attribute only.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from mediation.auth.models import User
+from mediation.auth.permissions import EDITORS, regions_and_below
+from mediation.cases.models import Case
+from mediation.centres.models import Centre, Room
+from mediation.hearings.models import Hearing, HearingMember
+from mediation.roster.models import Person
+
+
+class FeedKind:
+    """One kind of feed. Subclasses set the class attributes and the two queries."""
+
+    name: str = ""
+    column: str = ""  # the feed_tokens column naming the target (exactly one is set)
+    relation: str = ""  # the FeedToken relationship loading the target
+    model: type = object
+    with_role: bool = False  # do rows carry the reader's role in each hearing?
+
+    def target(self, row):
+        return getattr(row, self.relation)
+
+    def label(self, target) -> str:
+        """How the audit log and the pages name the target (no personal data of parties)."""
+        return f"{self.name} {target.code}"
+
+    def calendar_name(self, row) -> str:
+        raise NotImplementedError
+
+    def locale(self, row) -> str | None:
+        """The language of the feed (None: the default)."""
+        return None
+
+    def check_target(self, target) -> str | None:
+        """Why `target` cannot have this kind of feed, or None."""
+        if not isinstance(target, self.model) or target.id is None:
+            return f"a {self.name} feed needs a saved {self.model.__name__}"
+        return None
+
+    def usable(self, row) -> bool:
+        """Can this live link still be served (its target may have lost the right)?"""
+        return True
+
+    region_bound: bool = False  # only coordinators of the target's region manage the link
+
+    def region_id(self, target) -> int | None:
+        """The region a coordinator must see to manage this link (when `region_bound`)."""
+        return None
+
+    owner_only: bool = False  # only the target user may manage the link
+
+    def hearings(self, row, window) -> sa.Select:
+        """SELECT of the hearings (and the role, if `with_role`) this feed shows in `window`."""
+        raise NotImplementedError
+
+    def narrow(self, row, query: sa.Select) -> sa.Select:
+        """Narrow `query` (hearings joined with their case, room and centre, in the window) to
+        this feed's: the version digest reads exactly what `hearings` shows."""
+        raise NotImplementedError
+
+
+class PersonFeed(FeedKind):
+    name, column, relation, model, with_role = "person", "person_id", "person", Person, True
+
+    def calendar_name(self, row) -> str:
+        return _("Mediation hearings (%(code)s)", code=row.person.code)
+
+    def locale(self, row) -> str | None:
+        return row.person.locale
+
+    def hearings(self, row, window) -> sa.Select:
+        return (sa.select(Hearing, HearingMember.role)
+                .join(HearingMember, HearingMember.hearing_id == Hearing.id)
+                .where(window, HearingMember.person_id == row.person_id))
+
+    def narrow(self, row, query: sa.Select) -> sa.Select:
+        return query.add_columns(HearingMember.role).join(
+            HearingMember, HearingMember.hearing_id == Hearing.id).where(
+            HearingMember.person_id == row.person_id)
+
+
+class RoomFeed(FeedKind):
+    name, column, relation, model = "room", "room_id", "room", Room
+    region_bound = True
+
+    def calendar_name(self, row) -> str:
+        return _("Mediation hearings: %(centre)s, %(room)s", centre=row.room.centre.name,
+                 room=row.room.name)
+
+    def region_id(self, target) -> int | None:
+        return target.centre.region_id
+
+    def hearings(self, row, window) -> sa.Select:
+        return sa.select(Hearing).where(window, Hearing.room_id == row.room_id)
+
+    def narrow(self, row, query: sa.Select) -> sa.Select:
+        return query.where(Hearing.room_id == row.room_id)
+
+
+class CentreFeed(FeedKind):
+    name, column, relation, model = "centre", "centre_id", "centre", Centre
+    region_bound = True
+
+    def calendar_name(self, row) -> str:
+        return _("Mediation hearings: %(centre)s", centre=row.centre.name)
+
+    def region_id(self, target) -> int | None:
+        return target.region_id
+
+    def hearings(self, row, window) -> sa.Select:
+        return (sa.select(Hearing).where(window).join(Room, Room.id == Hearing.room_id)
+                .where(Room.centre_id == row.centre_id))
+
+    def narrow(self, row, query: sa.Select) -> sa.Select:
+        return query.where(Room.centre_id == row.centre_id)
+
+
+class CoordinatorFeed(FeedKind):
+    """Hearings of cases in the coordinator's regions and every region below (all for an
+    administrator or a coordinator without regions)."""
+
+    name, column, relation, model = "coordinator", "user_id", "user", User
+    owner_only = True
+
+    def label(self, target) -> str:
+        return f"coordinator {target.email}"
+
+    def calendar_name(self, row) -> str:
+        regions = "" if row.user.role == "admin" else ", ".join(r.name for r in row.user.regions)
+        return _("Mediation hearings: %(regions)s", regions=regions or _("all regions"))
+
+    def locale(self, row) -> str | None:
+        return row.user.locale
+
+    def check_target(self, target) -> str | None:
+        reason = super().check_target(target)
+        if reason is None and target.role not in EDITORS:
+            return f"{target.email} is not a coordinator or administrator"
+        return reason
+
+    def usable(self, row) -> bool:
+        return row.user.active and row.user.role in EDITORS
+
+    def _regions(self, row) -> list[int] | None:
+        if row.user.role == "admin" or not row.user.regions:
+            return None
+        return sorted(regions_and_below(r.id for r in row.user.regions))
+
+    def hearings(self, row, window) -> sa.Select:
+        query = sa.select(Hearing).where(window)
+        regions = self._regions(row)
+        if regions is None:
+            return query
+        return query.join(Case, Case.id == Hearing.case_id).where(Case.region_id.in_(regions))
+
+    def narrow(self, row, query: sa.Select) -> sa.Select:
+        regions = self._regions(row)
+        return query if regions is None else query.where(Case.region_id.in_(regions))
+
+
+KINDS: dict[str, FeedKind] = {k.name: k for k in (PersonFeed(), RoomFeed(), CentreFeed(),
+                                                   CoordinatorFeed())}
+
+
+def kind_of(name: str) -> FeedKind | None:
+    return KINDS.get(name)
+
+
+__all__ = ["KINDS", "FeedKind", "kind_of"]

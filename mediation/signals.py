@@ -1,0 +1,76 @@
+"""Every cross-feature signal, in one place (core layer: anyone may import it).
+
+Signals are blinker signals (Flask's own signalling library). An emitter calls
+``signal.send(sender, **payload)`` inside its transaction; subscribers run synchronously in the
+same transaction and must only flush, never commit. Subscribers are connected at app start-up
+by each feature's ``init_app`` (called by ``mediation.create_app``), never as an import side
+effect. docs/architecture.md ("Signals") lists who emits and who subscribes.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+hearing_published = _signals.signal("hearing-published", doc="""\
+A proposal entered the schedule of record (layer 0, status published).
+
+Sender: the Hearing (flushed, SEQUENCE and LAST-MODIFIED set).
+Payload: ``previous_attendee_ids`` (empty set), ``before`` (None: attendees saw nothing yet).
+Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (queues REQUEST invites).
+""")
+
+hearing_changed = _signals.signal("hearing-changed", doc="""\
+What attendees of a published hearing see changed (time, place names or address, a person or
+a role); SEQUENCE was raised and ``last_modified_at`` set. Never sent for a pin or an internal
+change.
+
+Sender: the Hearing (flushed).
+Payload: ``previous_attendee_ids`` (set of person ids who attended before the change),
+``before`` (the attendee-visible snapshot before: date, session, starts/ends, room, centre,
+address, members with roles, status, sequence; see mediation.hearings.lifecycle.seen).
+Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (REQUEST to attendees, CANCEL
+to people removed).
+""")
+
+hearing_cancelled = _signals.signal("hearing-cancelled", doc="""\
+A published hearing was cancelled (kept in layer 0 with status cancelled, SEQUENCE raised).
+
+Sender: the Hearing (flushed). Payload: ``previous_attendee_ids``, ``before`` (as above).
+Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (CANCEL to every attendee).
+""")
+
+case_left_planning = _signals.signal("case-left-planning", doc="""\
+A case left planning (transferred, referred, not accepted, terminated).
+
+Sender: the Case. Payload: ``reason`` (text for people), ``user`` (who did it, or None).
+Emitted by: mediation.cases.services. Subscribers: planning (drops the case's proposals as
+unscheduled with the reason and cancels its published hearings from today on).
+""")
+
+place_changed = _signals.signal("place-changed", doc="""\
+Rooms or a centre were renamed or their address changed (what a LOCATION shows).
+
+Sender: the Centre. Payload: ``room_ids`` (list of room ids affected; every room of the centre
+for a centre change), ``centre_id``.
+Emitted by: mediation.centres.services. Subscribers: hearings (raises SEQUENCE of every current
+published hearing whose visible place changed, which sends ``hearing_changed``).
+""")
+
+run_finished = _signals.signal("run-finished", doc="""\
+A plan run ended (succeeded, failed or cancelled) and its result is committed.
+
+Sender: the PlanRun. Payload: ``status``.
+Emitted by: mediation.planning.runs. Subscribers: none yet (dashboards may listen).
+""")
+
+plan_published = _signals.signal("plan-published", doc="""\
+A run's proposal was published into the schedule of record (inside the transaction).
+
+Sender: the PlanRun. Payload: ``counts`` (dict change kind → number), ``user``.
+Emitted by: mediation.planning.publish. Subscribers: none yet.
+""")
+
+__all__ = ["case_left_planning", "hearing_cancelled", "hearing_changed", "hearing_published",
+           "place_changed", "plan_published", "run_finished"]
