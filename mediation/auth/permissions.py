@@ -13,8 +13,7 @@ A view without a declaration is refused by `undeclared_endpoints` (a test, and s
 production); at run time it gets the safe default: reads for signed-in users, writes for editors.
 
 Region scope (which objects a user may see) is in `auth/scope.py` (the user's regions, the
-read filter) and `auth/access.py` (`can_see`, `require_visible`); the names below that take a
-case or a region id are kept for callers not converted yet.
+read filter) and `auth/access.py` (`can_see`, `require_visible`, `can_see_region`).
 """
 
 from __future__ import annotations
@@ -25,16 +24,14 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
-from mediation.auth.access import can_see, can_see_region, require_visible
 from mediation.auth.models import ROLES
 from mediation.auth.scope import region_scope
-from mediation.regions.services import at_and_below_ids
 from mediation.web import Access, access_of, public, undeclared_endpoints
 
 __all__ = [
     "DEFAULT_ACCESS", "EDITORS", "Access", "access_of", "admin_required", "can_edit",
-    "case_in_scope", "editor_required", "in_scope", "is_admin", "public", "region_scope",
-    "regions_and_below", "require_case_in_scope", "role_required", "signed_in",
+    "editor_required", "is_admin", "public", "region_scope",
+    "role_required", "signed_in",
     "undeclared_endpoints",
 ]
 
@@ -107,24 +104,3 @@ def can_edit() -> bool:
 
 def is_admin() -> bool:
     return current_user.is_authenticated and current_user.role == "admin"
-
-
-# --- region scope: kept for callers not converted yet (see auth/access.py) --------------------
-
-
-def regions_and_below(region_ids: Iterable[int]) -> set[int]:
-    """The ids of these regions and every region below them (`regions.services`)."""
-    return set(at_and_below_ids(list(region_ids)))
-
-
-def in_scope(region_id: int | None, user=None) -> bool:
-    return can_see_region(user if user is not None else current_user, region_id)
-
-
-def case_in_scope(case, user=None) -> bool:
-    return can_see(user if user is not None else current_user, case)
-
-
-def require_case_in_scope(case) -> None:
-    """404 (not 403: do not confirm that it exists) for a case outside the user's regions."""
-    require_visible(case)

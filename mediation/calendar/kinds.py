@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from mediation.auth.models import User
-from mediation.auth.permissions import EDITORS, regions_and_below
+from mediation.auth.permissions import EDITORS
 from mediation.cases.models import Case
 from mediation.centres.models import Centre, Room
 from mediation.hearings.models import Hearing, HearingMember
+from mediation.regions.services import at_and_below_ids
 from mediation.roster.models import Person
 
 
@@ -156,7 +157,7 @@ class CoordinatorFeed(FeedKind):
     def _regions(self, row) -> list[int] | None:
         if row.user.role == "admin" or not row.user.regions:
             return None
-        return sorted(regions_and_below(r.id for r in row.user.regions))
+        return sorted(at_and_below_ids([r.id for r in row.user.regions]))
 
     def hearings(self, row, window) -> sa.Select:
         query = sa.select(Hearing).where(window)

@@ -19,7 +19,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.http import http_date
 
-from mediation.auth.permissions import editor_required, in_scope, region_scope, signed_in
+from mediation.auth.access import can_see_region
+from mediation.auth.permissions import can_edit, editor_required, region_scope, signed_in
 from mediation.calendar import redact
 from mediation.calendar.feeds import cached_feed
 from mediation.calendar.kinds import KINDS
@@ -94,6 +95,13 @@ def hearing(uid: str):
 # --- managing links -------------------------------------------------------------------------
 
 
+@bp.app_template_global("person_feed_box")
+def person_feed_box(person) -> dict | None:
+    """The person page's feed link box (roster sits below calendar and does not import it), for
+    editors only: the link opens the person's hearings to anyone who has it."""
+    return feed_box("person", person) if can_edit() else None
+
+
 def feed_box(kind: str, target) -> dict:
     """What a page needs to show one feed link (the person page includes calendar/_feed.html)."""
     row = live_token(kind, target)
@@ -115,7 +123,7 @@ def _target_or_404(kind: str, target_id: int):
     if feed_kind.owner_only and target.id != current_user.id:
         abort(403)
     # Rooms and centres outside a region-limited coordinator's regions do not exist for them.
-    if feed_kind.region_bound and not in_scope(feed_kind.region_id(target)):
+    if feed_kind.region_bound and not can_see_region(current_user, feed_kind.region_id(target)):
         abort(404)
     return target
 

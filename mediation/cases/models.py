@@ -7,9 +7,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mediation.auth import scope
+from mediation.auth import access, scope
 from mediation.db import TimestampMixin, UTCDateTime, now_utc
 from mediation.extensions import db
+from mediation.hearings.models import Hearing
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation
 
@@ -254,3 +255,17 @@ def _visible_case_ids(region_ids: list[int]) -> sa.Select:
 
 scope.filter_reads(Case, lambda region_ids: Case.region_id.in_(region_ids))
 scope.filter_reads(Party, lambda region_ids: Party.case_id.in_(_visible_case_ids(region_ids)))
+
+
+def case_region_ids(case_ids) -> list[int]:
+    """The regions of these cases, read from the table itself: the read-time region filter
+    (auth.scope) must not hide the very rows an access check looks at."""
+    ids = sorted({int(c) for c in case_ids})
+    if not ids:
+        return []
+    table = Case.__table__
+    return list(db.session.scalars(sa.select(table.c.region_id).where(table.c.id.in_(ids))))
+
+
+# A hearing belongs to its case's region (hearings sit below cases and cannot say it themselves).
+access.register(Hearing, lambda hearing: case_region_ids([hearing.case_id]))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from mediation import signals, worker
+from mediation.auth import access
 from mediation.planning import services, tasks
+from mediation.planning.models import PlanRun
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +15,4 @@ def init_app(app: Flask) -> None:
     worker.register_task("plan.run", tasks.run_plan)
     worker.register_periodic("plan.reap", tasks.reap)
     signals.case_left_planning.connect(services.on_case_left_planning)
+    access.register(PlanRun, services.run_region_ids)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from mediation.audit.services import record
-from mediation.cases.models import Case
+from mediation.cases.models import Case, case_region_ids
 from mediation.centres.models import Centre, HearingSession, Room
 from mediation.extensions import db
 from mediation.hearings import lifecycle
@@ -16,6 +16,21 @@ from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
 from mediation.hearings.queries import current_published
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.timeutil import local_today
+
+
+def run_case_ids(run: PlanRun) -> set[int]:
+    """Every case a run touches: chosen, planned, or in its proposal."""
+    ids = set(run.result_cases or []) | set(run.inputs.case_ids)
+    ids |= set(db.session.scalars(sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
+    return ids
+
+
+def run_region_ids(run: PlanRun) -> list[int | None]:
+    """The regions a run belongs to (auth.access): its cases' regions; a run over every region
+    belongs to none a region-limited user holds, since it shows other regions' cases and people."""
+    if run.inputs.kind == "all":
+        return [None]
+    return case_region_ids(run_case_ids(run))
 
 
 def recent_runs(limit: int = 20) -> list[PlanRun]:

@@ -25,19 +25,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import scheduler
-from mediation.auth.permissions import (
-    editor_required,
-    region_scope,
-    require_case_in_scope,
-    signed_in,
-)
-from mediation.cases.models import Case
+from mediation.auth.access import can_see, can_see_region, require_visible
+from mediation.auth.permissions import editor_required, region_scope, signed_in
+from mediation.cases.models import Case, case_region_ids
 from mediation.cases.services import region_choices
 from mediation.centres.models import HearingSession, Room
 from mediation.extensions import db
+from mediation.hearings.models import PUBLISHED_LAYER
 from mediation.planning import edits, publish, review
 from mediation.planning.forms import DeclineForm, MoveForm, ReplaceForm, RunForm, VersionForm
-from mediation.planning.models import PUBLISHED_LAYER, Hearing, PlanRun
+from mediation.planning.models import PlanRun
 from mediation.planning.runs import (
     PlanningError,
     RunRequest,
@@ -73,18 +70,13 @@ def index():
     form = RunForm()
     form.region.choices = region_choices()
     form.prefill()
-    broken = edits.broken_published()
-    if region_scope(current_user) is not None:
-        broken = [(h, v) for h, v in broken if h.case is not None]
+    broken = [(h, v) for h, v in edits.broken_published() if can_see(current_user, h)]
     return _index_page(form, broken=broken)
 
 
 def _index_page(form: RunForm, status: int = 200, broken=()):
     """The planning page: the runs this user may see, the run form, hearings to re-plan."""
-    runs = recent_runs()
-    if region_scope(current_user) is not None:
-        runs = [r for r in runs if r.inputs.kind != "all"
-                and not _outside_scope(_run_cases(r))]
+    runs = [r for r in recent_runs() if can_see(current_user, r)]
     return render_template("planning/index.html", runs=runs, form=form, broken=broken), status
 
 
@@ -105,7 +97,8 @@ def start():
     scope = region_scope(current_user)
     if scope is not None and (
         form.scope.data == "all" or (form.scope.data == "region" and form.region.data not in scope)
-        or (form.scope.data == "cases" and _outside_scope(case_ids))
+        or (form.scope.data == "cases"
+            and not all(can_see_region(current_user, r) for r in case_region_ids(case_ids)))
     ):
         flash(_("You plan for your own regions only: choose one of them, or cases in them."),
               "error")
@@ -180,7 +173,7 @@ def cancel(run_id: int):
 def publish_view(run_id: int):
     run = _visible_run_or_404(run_id)
     VersionForm().validate_on_submit() or abort(400)
-    if _outside_scope(run.result_cases or []):
+    if not can_see(current_user, run):
         flash(_("This plan includes cases outside your regions; an administrator or a "
                 "coordinator of every region must publish it."), "error")
         return redirect(url_for("planning.show_run", run_id=run.id)), 303
@@ -228,36 +221,12 @@ def _hearing_or_404(hearing_id: int):
         hearing = edits.load_hearing(hearing_id)
     except PlanningError:
         abort(404)
-    require_case_in_scope(hearing.case)
-    return hearing
-
-
-def _outside_scope(case_ids) -> bool:
-    """Does this touch a case outside the current user's regions? (A Core query on the table,
-    so the read-time region filter of auth.scope cannot hide the very rows it looks for.)"""
-    scope = region_scope(current_user)
-    if scope is None:
-        return False
-    table = Case.__table__
-    outside = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(
-        table.c.id.in_(list(case_ids)), table.c.region_id.not_in(sorted(scope) or [-1])))
-    return bool(outside)
-
-
-def _run_cases(run: PlanRun) -> set[int]:
-    ids = set(run.result_cases or []) | set(run.inputs.case_ids)
-    ids |= set(db.session.scalars(sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
-    return ids
+    return require_visible(hearing)
 
 
 def _visible_run_or_404(run_id: int) -> PlanRun:
-    """A run the user may see: a user limited to some regions sees runs of those regions only
-    (a run over all regions would show other regions' cases and people)."""
-    run = _run_or_404(run_id)
-    scope = region_scope(current_user)
-    if scope is not None and (run.inputs.kind == "all" or _outside_scope(_run_cases(run))):
-        abort(404)
-    return run
+    """A run the user may see (auth.access; planning.services.run_region_ids)."""
+    return require_visible(_run_or_404(run_id))
 
 
 def _hearing_page(hearing, status: int = 200, *, errors=None, move_form=None):

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 
 from mediation.auth.permissions import (
     EDITORS,
-    can_edit,
     editor_required,
     role_required,
     signed_in,
@@ -172,17 +171,7 @@ def show(person_id: int):
         "roster/show.html", person=person, weeks=weeks, first=first, marks=marks,
         prev_month=prev_month, next_month=next_month, form=_unavailability_form(),
         weekday_names=_weekday_names(),
-        feed=_feed_box(person),
     )
-
-
-def _feed_box(person: Person) -> dict | None:
-    """The person's calendar feed link, for editors only (it opens their hearings to anyone)."""
-    # PENDING (tests/test_layers.py): calendar sits above roster; calendar should provide the
-    # box itself (a template global, like conflicts' `person_conflicts`).
-    from mediation.calendar.views import feed_box
-
-    return feed_box("person", person) if can_edit() else None
 
 
 def _weekday_names() -> dict[int, str]:
