@@ -62,7 +62,7 @@ class HardSpec:
 
 
 HARD_SIZES: dict[str, HardSpec] = {
-    "S": HardSpec(40, 2, 6, 14, 2, 3),
+    "S": HardSpec(40, 2, 6, 14, 2, 2),
     "M": HardSpec(400, 4, 20, 21, 4, 14),
     "L": HardSpec(2_300, 10, 90, 28, 14, 70),
 }
