@@ -18,7 +18,7 @@ from typing import Any
 
 from .cpsat import SubModel
 from .explain import explain_unscheduled, static_reasons
-from .greedy import Assignment, Bookings, Problem, case_order, greedy, place
+from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
 from .index import ScenarioIndex
 from .lagrange import lagrangian_bound
 from .lp import lp_bound
@@ -159,6 +159,8 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     # then fewer changes)
     order = [c for c in case_order(problem) if c in set(candidates)]
     run.offer(greedy(problem, base=base, order=order))
+    if previous_plan is None:  # the other day order: long windows take their latest days first
+        run.offer(greedy(problem, base=base, order=order, late_first=LATE_WINDOW))
     if run.replan is not None and run.best is not None:
         run.replan["minimal_objective"] = run.objective()
         run.replan["minimal_changes"] = run.changes(run.best)
@@ -252,7 +254,8 @@ def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
             break
         order = case_order(problem, rng)
         run.offer(greedy(problem, seed=attempt + 1, base=base,
-                         order=[c for c in order if c in wanted]))
+                         order=[c for c in order if c in wanted],
+                         late_first=LATE_WINDOW if attempt % 2 else 0))
 
 
 def _model_size(problem: Problem, candidates: list[str]) -> int:
