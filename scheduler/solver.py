@@ -165,7 +165,14 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
         run.replan["minimal_objective"] = run.objective()
         run.replan["minimal_changes"] = run.changes(run.best)
     _warm_start(problem, run, base, candidates)
-    # the LP is the tighter bound; beyond LP_CASE_LIMIT cases only the Lagrangian one is in reach
+    # the Lagrangian bound first, at every size: cheap, so a useful bound exists even when the
+    # LP's rounds do not finish in time (busy machine, scarce scenarios); then the LP, tighter
+    # when it converges, up to LP_CASE_LIMIT cases
+    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
+        bound = lagrangian_bound(problem, candidates, run.objective(),
+                                 time_limit=max(0.5, 0.05 * run.left()), stop=run.stop)
+        if bound is not None:
+            run.tighten(bound, "Lagrangian relaxation")
     if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
         bound = lp_bound(problem, candidates, time_limit=max(1.0, 0.35 * run.left()),
                          stop=run.stop)
