@@ -94,3 +94,15 @@ def test_first_fit_plan_is_valid_for_checker_and_oracle() -> None:
     plan = baseline(sc)
     assert check_plan(sc, plan) == []
     assert check(data, plan_to_dict(plan)) == []
+
+
+def test_bench_run_reports_the_hard_family_side_by_side(tmp_path) -> None:
+    from bench.run import _table, run_size
+
+    row = run_size("S", 1, 2.0, 1, tmp_path, "hard")
+    assert row["family"] == "hard" and row["cases"] == HARD_SIZES["S"].cases
+    assert row["valid"] and row["baseline_valid"] and row["oracle_problems"] == 0
+    assert row["bound"] >= row["objective"] >= row["baseline"] > 0
+    assert (tmp_path / "scenario-hard-S-1.json").read_text() == dumps(generate_hard("S", 1))
+    table = _table([row])
+    assert "| hard | S | 40 |" in table and "first-fit" in table
