@@ -1,6 +1,7 @@
 """Deterministic generator of realistic, hard scenarios in the exchange format.
 
     python -m bench.generate {S,M,L,XL} [--seed N] [--fixed K] --out FILE
+    python -m bench.generate {S,M,L} --family hard [--seed N] --out FILE   (see bench/hard.py)
 
 ``generate(size, seed=0, fixed=0)`` returns the scenario as a dict
 (``"format": "mediation-scenario/1"``); ``dumps(scenario)`` gives the canonical JSON text.  The
@@ -912,6 +913,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.generate", description=__doc__.split("\n")[0]
     )
     parser.add_argument("size", choices=sorted(SIZES))
+    parser.add_argument("--family", choices=("generator", "hard"), default="generator",
+                        help="generator (default) or the scarce rural 'hard' family")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--fixed", type=int, default=0, metavar="K", help="pin K hearings that obey every hard rule"
@@ -919,13 +922,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output file ('-' for stdout)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    scenario = generate(args.size, args.seed, args.fixed)
+    if args.family == "hard":
+        from bench.hard import generate_hard, hard_summary
+
+        if args.fixed:
+            parser.error("--fixed is not supported with --family hard")
+        if args.size == "XL":
+            parser.error("the hard family has sizes S, M and L")
+        scenario = generate_hard(args.size, args.seed)
+    else:
+        scenario = generate(args.size, args.seed, args.fixed)
     text = dumps(scenario)
     if args.out == "-":
         sys.stdout.write(text)
     else:
         Path(args.out).write_text(text, encoding="utf-8")
     info = summary(scenario)
+    if args.family == "hard":
+        info["hard"] = hard_summary(scenario)
     info["seconds"] = round(time.perf_counter() - t0, 2)
     print(json.dumps(info), file=sys.stderr)
     return 0

@@ -1,6 +1,11 @@
 """Benchmark the planner on generated scenarios and print one table row per size.
 
-    python -m bench.run [--sizes S,M,L,XL] [--seed N] [--time-limit SECONDS] [--workers N]
+    python -m bench.run [--sizes S,M,L,XL] [--family generator|hard|both] [--seed N]
+                        [--time-limit SECONDS] [--workers N]
+
+Families: `generator` (bench/generate.py, the default) and `hard` (bench/hard.py: scarce
+specialists, narrow reach, tight deadlines, market days; sizes S, M, L). "best known" is the
+best objective recorded for that scenario (`bench.hard.BEST_KNOWN`, long runs), when there is one.
 
 Each solve runs in a child process that reports its own peak memory (ru_maxrss); the plan is
 then checked with `scheduler.rules.check_plan` and compared with the first-fit baseline.
@@ -35,18 +40,20 @@ def _child(scenario_path: str, plan_path: str, time_limit: float, workers: int) 
     return 0
 
 
-def run_size(size: str, seed: int, time_limit: float, workers: int, keep: Path | None
-             ) -> dict[str, Any]:
+def run_size(size: str, seed: int, time_limit: float, workers: int, keep: Path | None,
+             family: str = "generator") -> dict[str, Any]:
     from bench.baseline import baseline
     from bench.generate import dumps, generate
+    from bench.hard import BEST_KNOWN, generate_hard
     from scheduler import check_plan, load_plan, scenario_from_dict
 
-    data = generate(size, seed)
+    data = generate_hard(size, seed) if family == "hard" else generate(size, seed)
     scenario = scenario_from_dict(data)
     folder = keep or Path(tempfile.mkdtemp(prefix="bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    scenario_path = folder / f"scenario-{size}-{seed}.json"
-    plan_path = folder / f"plan-{size}-{seed}.json"
+    tag = f"{family}-{size}-{seed}" if family != "generator" else f"{size}-{seed}"
+    scenario_path = folder / f"scenario-{tag}.json"
+    plan_path = folder / f"plan-{tag}.json"
     scenario_path.write_text(dumps(data), encoding="utf-8")
     started = time.monotonic()
     child = subprocess.run(  # noqa: S603 - our own interpreter and module
@@ -58,29 +65,46 @@ def run_size(size: str, seed: int, time_limit: float, workers: int, keep: Path |
     report = json.loads(child.stdout.strip().splitlines()[-1])
     plan = load_plan(plan_path)
     violations = check_plan(scenario, plan)
+    oracle = _oracle(data, plan_path)
     base = baseline(scenario)
     base_ok = not check_plan(scenario, base)
     stats = report["stats"]
+    best = BEST_KNOWN.get((family, size, seed))
+    best = max(best, stats["objective"]) if best is not None else None
     return {
-        "size": size, "cases": len(scenario.cases), "scheduled": stats["scheduled"],
+        "family": family, "size": size, "best_known": best, "cases": len(scenario.cases),
+        "scheduled": stats["scheduled"],
         "objective": stats["objective"], "bound": stats["bound"], "gap": stats["gap"],
         "status": stats["status"], "seconds": report["wall"], "process_seconds": wall,
         "peak_mb": report["peak_mb"], "baseline": base.stats["objective"],
         "baseline_valid": base_ok,
         "ratio": stats["objective"] / max(1, base.stats["objective"]),
-        "valid": not violations, "violations": len(violations),
+        "valid": not violations, "violations": len(violations), "oracle_problems": oracle,
     }
 
 
+def _oracle(data: dict, plan_path: Path) -> int | None:
+    """Problems the independent checker (tests/oracle) finds in the plan; None without it."""
+    try:
+        from tests.oracle.spec_checker import check
+    except ImportError:
+        return None
+    return len(check(data, json.loads(plan_path.read_text(encoding="utf-8"))))
+
+
 def _table(rows: list[dict[str, Any]]) -> str:
-    head = ("| size | cases | scheduled | objective | bound | gap | seconds | peak MB | "
-            "baseline | ratio | check |")
-    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    head = ("| family | size | cases | scheduled | first-fit | objective | best known | bound | "
+            "gap | seconds | peak MB | ratio | check |")
+    lines = [head, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+                   "| ---: | --- |"]
     for r in rows:
+        best = r["best_known"] if r["best_known"] is not None else "-"
         lines.append(
-            f"| {r['size']} | {r['cases']} | {r['scheduled']} | {r['objective']} | {r['bound']} | "
-            f"{r['gap']:.2%} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {r['baseline']} | "
-            f"{r['ratio']:.3f} | {'valid' if r['valid'] else str(r['violations']) + ' violations'} |")
+            f"| {r['family']} | {r['size']} | {r['cases']} | {r['scheduled']} | {r['baseline']} | "
+            f"{r['objective']} | {best} | {r['bound']} | {r['gap']:.2%} | {r['seconds']:.1f} | "
+            f"{r['peak_mb']:.0f} | {r['ratio']:.3f} | "
+            f"{'valid' if r['valid'] else str(r['violations']) + ' violations'}"
+            f"{'' if not r.get('oracle_problems') else ', oracle: ' + str(r['oracle_problems'])} |")
     return "\n".join(lines)
 
 
@@ -90,18 +114,25 @@ def main(argv: list[str] | None = None) -> int:
         return _child(argv[1], argv[2], float(argv[3]), int(argv[4]))
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="S,M,L,XL")
+    parser.add_argument("--family", choices=("generator", "hard", "both"), default="generator")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, help="seconds per solve (default per size)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="folder to keep scenarios and plans in")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
+    from bench.hard import HARD_SIZES
+
+    families = ("generator", "hard") if args.family == "both" else (args.family,)
     rows = []
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         limit = args.time_limit or DEFAULT_LIMITS.get(size, 60.0)
-        row = run_size(size, args.seed, limit, args.workers, args.keep)
-        rows.append(row)
-        print(json.dumps(row), file=sys.stderr, flush=True)
+        for family in families:
+            if family == "hard" and size not in HARD_SIZES:
+                continue
+            row = run_size(size, args.seed, limit, args.workers, args.keep, family)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
     print(_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
     p.add_argument("--previous", help="previous plan: a re-plan changes it as little as it can")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--gap", type=float, default=0.005,
+                   help="stop once (bound - objective) / bound <= GAP (default 0.005; 0: only "
+                        "when proved optimal)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p = sub.add_parser("check", help="list every rule a plan breaks (exit 0 only if none)")
     p.add_argument("scenario")
@@ -54,14 +57,15 @@ def _solve(args: argparse.Namespace) -> int:
     try:
         plan = solve(scenario, time_limit=args.time_limit, workers=args.workers,
                      previous_plan=previous, on_progress=None if args.quiet else _progress,
-                     stop=stop, seed=args.seed)
+                     stop=stop, seed=args.seed, gap_tolerance=args.gap)
     finally:
         signal.signal(signal.SIGINT, old)
     dump_plan(plan, args.out)
     st = plan.stats
     print(f"status {st['status']}: objective {st['objective']} (total priority), proved bound "
           f"{st['bound']} ({st.get('bound_source')}), gap {st['gap']:.2%}; scheduled "
-          f"{st['scheduled']} of {st['cases']} cases in {st['solve_seconds']:.1f}s; "
+          f"{st['scheduled']} of {st['cases']} cases in {st['solve_seconds']:.1f}s"
+          f"{'; stopped early: ' + st['stopped_early'] if st.get('stopped_early') else ''}; "
           f"plan written to {args.out}")
     return 0
 

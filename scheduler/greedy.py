@@ -23,6 +23,14 @@ from .options import (
 )
 from .rules import available, load_limits, panel_ok
 
+# Cases whose window is longer than this many days try their latest days first, leaving the
+# early slots to the cases due soon (0: every case tries its earliest slot first).
+LATE_FIRST_WINDOW = 0  # the warm start tries both orders (solver._warm_start)
+LATE_WINDOW = 10
+# Weight of an expert's scarcity (the pressure on the rarest area they know, 0..1) beside their
+# load (0..1) when the greedy chooses panels: specialists are kept for the cases needing them.
+SCARCITY_WEIGHT = 1.0
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -66,6 +74,18 @@ class Problem:
         self.priority = {c.id: c.priority for c in ix.scenario.cases}
         self.free_cases = [c.id for c in ix.scenario.cases if c.id not in self.fixed]
         self._area_balance: tuple[Counter[str], Counter[str]] | None = None
+        self._scarcity: dict[str, float] | None = None
+
+    def scarcity(self, pid: str) -> float:
+        """0..1: demand over supply of the scarcest area this person knows (1: the scarcest
+        area of all), from `area_balance`; computed once."""
+        if self._scarcity is None:
+            supply, demand = self.area_balance()
+            pressure = {a: demand[a] / max(1, supply[a]) for a in demand}
+            top = max(pressure.values(), default=0.0) or 1.0
+            self._scarcity = {p: max((pressure.get(a, 0.0) for a in self.expertise[p]),
+                                     default=0.0) / top for p in self.ix.experts}
+        return self._scarcity.get(pid, 0.0)
 
     def area_balance(self) -> tuple[Counter[str], Counter[str]]:
         """Per expertise area: seats the experts can sit, and cases needing it (computed once)."""
@@ -135,10 +155,12 @@ class Bookings:
 
 
 def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = None,
-          complete: bool = False) -> Assignment | None:
+          complete: bool = False, late_first: int | None = None) -> Assignment | None:
     """The earliest slot where a room, a covering panel and a counsellor are free.
 
-    People are tried least loaded first (relative to their max), which balances loads; with
+    A case whose window is longer than `late_first` days (default `LATE_FIRST_WINDOW`; 0: none)
+    tries its latest days first. People are tried least loaded first (relative to their max,
+    plus `SCARCITY_WEIGHT` times their scarcity), which balances loads; with
     `rng`, ties are broken at random so repeated runs explore different plans.
     With `complete`, every coverer and counsellor is tried, so None proves the case cannot be
     placed on top of these bookings.
@@ -150,13 +172,16 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
     case = opts.case
     size = problem.ix.panel_size
     days = sorted({d for co in opts.centres for d in co.days})
+    late = LATE_FIRST_WINDOW if late_first is None else late_first
+    if late and opts.last_day - opts.first_day + 1 > late:
+        days.reverse()  # a long window: leave the early slots to the cases due soon
     total = bookings.person_total
 
-    def load_key(pid: str) -> tuple[float, int, float]:
+    def load_key(pid: str) -> tuple[float, float, int]:
         soft = 1 if pid in opts.soft else 0
         noise = rng.random() if rng else 0.0
-        return (soft, total[pid] / max(1, problem.max_hearings(pid)) + 0.05 * noise,
-                len(problem.expertise[pid]))
+        return (soft, total[pid] / max(1, problem.max_hearings(pid)) + 0.05 * noise
+                + SCARCITY_WEIGHT * problem.scarcity(pid), len(problem.expertise[pid]))
 
     for day in days:
         for session in range(ns):
@@ -205,14 +230,15 @@ def case_order(problem: Problem, rng: random.Random | None = None) -> list[str]:
 
 
 def greedy(problem: Problem, seed: int | None = None, base: Iterable[Assignment] = (),
-           order: list[str] | None = None) -> Bookings:
-    """Place cases one by one in `order` (default: `case_order`) on top of the fixed hearings."""
+           order: list[str] | None = None, late_first: int | None = None) -> Bookings:
+    """Place cases one by one in `order` (default: `case_order`) on top of the fixed hearings;
+    `late_first` as in `place`."""
     rng = random.Random(seed) if seed is not None else None
     bookings = Bookings(problem, list(problem.fixed.values()) + list(base))
     for cid in order or case_order(problem, rng):
         if cid in bookings.by_case:
             continue
-        a = place(bookings, problem.options[cid], rng)
+        a = place(bookings, problem.options[cid], rng, late_first=late_first)
         if a is not None:
             bookings.add(a)
     return bookings

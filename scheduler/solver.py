@@ -18,7 +18,7 @@ from typing import Any
 
 from .cpsat import SubModel
 from .explain import explain_unscheduled, static_reasons
-from .greedy import Assignment, Bookings, Problem, case_order, greedy, place
+from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
 from .index import ScenarioIndex
 from .lagrange import lagrangian_bound
 from .lp import lp_bound
@@ -38,8 +38,10 @@ class _Run:
     """Shared state of one solve: clock, best plan so far, proved bound, progress reporting."""
 
     def __init__(self, problem: Problem, time_limit: float, on_progress: Progress | None,
-                 stop: threading.Event | None, t0: float):
+                 stop: threading.Event | None, t0: float, gap_tolerance: float = 0.0):
         self.problem = problem
+        self.gap_tolerance = max(0.0, gap_tolerance)
+        self.stopped_early: str | None = None  # "gap" or "stop" when the search ended early
         self.t0 = t0  # when solve() was called: building the problem counts too
         # the search stops early enough to write the explanations within the time limit
         reserve = min(0.1 * time_limit, 0.5 + 0.0015 * len(problem.ix.scenario.cases))
@@ -107,7 +109,22 @@ class _Run:
             self.report()
 
     def done(self) -> bool:
-        return self.best is not None and self.objective() >= self.bound
+        """Optimal, or within the gap tolerance: (bound - objective) / bound <= tolerance."""
+        if self.best is None or math.isinf(self.bound):
+            return False
+        objective = self.objective()
+        if objective >= self.bound:
+            return True
+        if self.bound - objective <= self.gap_tolerance * self.bound:
+            self.stopped_early = "gap"
+            return True
+        return False
+
+    def target(self) -> float:
+        """The least objective that ends the search (the bound less the gap tolerance)."""
+        if math.isinf(self.bound):
+            return self.bound
+        return math.ceil(self.bound * (1.0 - self.gap_tolerance) - 1e-9)
 
     def report(self) -> None:
         if self.on_progress is not None:
@@ -120,11 +137,17 @@ class _Run:
 
 def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
           previous_plan: Plan | None = None, on_progress: Progress | None = None,
-          stop: threading.Event | None = None, seed: int = 0) -> Plan:
-    """Plan as many cases as possible, highest total priority first; see the module docstring."""
+          stop: threading.Event | None = None, seed: int = 0,
+          gap_tolerance: float = 0.005) -> Plan:
+    """Plan as many cases as possible, highest total priority first; see the module docstring.
+
+    The search ends as soon as (bound - objective) / bound <= `gap_tolerance` (0: only when
+    proved optimal), with `stats["stopped_early"] = "gap"`; `stop.set()` ends it at once with
+    the best plan found so far (`"stop"`, and the status says "(stopped)").
+    """
     t0 = time.monotonic()
     problem = Problem(scenario)
-    run = _Run(problem, time_limit, on_progress, stop, t0)
+    run = _Run(problem, time_limit, on_progress, stop, t0, gap_tolerance)
     impossible = {cid: static_reasons(problem, cid) for cid in problem.free_cases}
     candidates = [cid for cid in problem.free_cases if not impossible[cid]]
     fixed_value = sum(problem.priority[c] for c in problem.fixed)
@@ -136,11 +159,20 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     # then fewer changes)
     order = [c for c in case_order(problem) if c in set(candidates)]
     run.offer(greedy(problem, base=base, order=order))
+    if previous_plan is None:  # the other day order: long windows take their latest days first
+        run.offer(greedy(problem, base=base, order=order, late_first=LATE_WINDOW))
     if run.replan is not None and run.best is not None:
         run.replan["minimal_objective"] = run.objective()
         run.replan["minimal_changes"] = run.changes(run.best)
     _warm_start(problem, run, base, candidates)
-    # the LP is the tighter bound; beyond LP_CASE_LIMIT cases only the Lagrangian one is in reach
+    # the Lagrangian bound first, at every size: cheap, so a useful bound exists even when the
+    # LP's rounds do not finish in time (busy machine, scarce scenarios); then the LP, tighter
+    # when it converges, up to LP_CASE_LIMIT cases
+    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
+        bound = lagrangian_bound(problem, candidates, run.objective(),
+                                 time_limit=max(0.5, 0.05 * run.left()), stop=run.stop)
+        if bound is not None:
+            run.tighten(bound, "Lagrangian relaxation")
     if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
         bound = lp_bound(problem, candidates, time_limit=max(1.0, 0.35 * run.left()),
                          stop=run.stop)
@@ -229,7 +261,8 @@ def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
             break
         order = case_order(problem, rng)
         run.offer(greedy(problem, seed=attempt + 1, base=base,
-                         order=[c for c in order if c in wanted]))
+                         order=[c for c in order if c in wanted],
+                         late_first=LATE_WINDOW if attempt % 2 else 0))
 
 
 def _model_size(problem: Problem, candidates: list[str]) -> int:
@@ -258,7 +291,7 @@ def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
     if not run.done():
         if not previous:
             sub.primary_only()
-        target = None if math.isinf(run.bound) else int(run.bound) - fixed_value
+        target = None if math.isinf(run.bound) else int(run.target()) - fixed_value
         result = sub.solve(0.95 * run.left(), workers, run.stop, on_solution, seed,
                            target=target, grace=1.0 if previous else 0.0)
         if result.status not in ("OPTIMAL", "FEASIBLE"):
@@ -402,12 +435,16 @@ def _plan(problem: Problem, run: _Run, previous: Plan | None,
         "scheduled": len(hearings), "cases": len(ix.scenario.cases),
         "bound_source": run.bound_source,
         "lns_steps": run.lns_steps, "lns_improvements": run.lns_improvements,
+        "stopped_early": None,
         "secondary": _secondary(problem, hearings, previous),
     }
     if run.replan is not None:
         stats["replan"] = dict(run.replan)
     if run.stop is not None and run.stop.is_set():
         stats["status"] += " (stopped)"
+        stats["stopped_early"] = "stop"
+    elif run.stopped_early == "gap" and objective < bound:
+        stats["stopped_early"] = "gap"
     return Plan(tuple(hearings), tuple(unscheduled), stats)
 
 
