@@ -111,6 +111,13 @@ class MarketDaysForm(FlaskForm):
             raise ValidationError(_("That makes more than %(n)s dates.", n=MAX_GENERATED_DATES))
 
 
+class CalendarDayForm(FlaskForm):
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
+    kind = SelectField(_l("Kind"), choices=[("holiday", _l("Holiday (closed, not a working day)")),
+                                            ("workday", _l("Working day (substituted or local)"))])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
 class SessionForm(FlaskForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(_l("A code is required.")), Length(max=32), CODE])

@@ -101,6 +101,22 @@ class CentreDate(db.Model):
     centre: Mapped[Centre] = relationship(back_populates="dates")
 
 
+class CalendarDay(db.Model):
+    """A local addition to the official calendar, entered by an administrator: an extra holiday
+    (a local festival) or an extra working day; it wins over the national schedule."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (sa.CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[date] = mapped_column(sa.Date, unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    def __repr__(self) -> str:
+        return f"<CalendarDay {self.date} {self.kind}>"
+
+
 class Room(db.Model):
     __tablename__ = "rooms"
     __table_args__ = (sa.CheckConstraint("capacity > 0", name="capacity_positive"),)

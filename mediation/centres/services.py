@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from mediation.audit.services import record
-from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.models import CalendarDay, Centre, CentreDate, HearingSession, Room
+from mediation.centres.official import OfficialCalendar, local_days
 from mediation.extensions import db
 from mediation.regions import services as regions
 from mediation.regions.models import Region
@@ -177,6 +178,38 @@ def save_session(session: HearingSession | None, data: dict) -> HearingSession:
            after={"code": session.code, "name": session.name,
                   "starts_at": starts.isoformat(), "ends_at": ends.isoformat()})
     return session
+
+
+# --- the official calendar: local additions (administrators) ---------------------------------
+
+
+def official_year(year: int) -> list[tuple[date, str, str, bool]]:
+    """Every statutory holiday and substituted working day of a year, local additions included:
+    (date, 'holiday'|'workday', name or note, is a local addition)."""
+    return OfficialCalendar().special_days(date(year, 1, 1), date(year, 12, 31))
+
+
+def save_calendar_day(day: date, kind: str, note: str | None = None) -> CalendarDay:
+    """Add or change the local addition of a date (an extra holiday or working day)."""
+    if kind not in ("holiday", "workday"):
+        raise CentreError("kind must be holiday or workday")
+    entry = local_days(day, day).get(day)
+    before = None if entry is None else {"kind": entry.kind, "note": entry.note}
+    if entry is None:
+        entry = CalendarDay(date=day)
+        db.session.add(entry)
+    entry.kind, entry.note = kind, (note or "").strip() or None
+    db.session.flush()
+    record("calendar_day.create" if before is None else "calendar_day.update", entry,
+           summary=day.isoformat(), before=before, after={"kind": kind, "note": entry.note})
+    return entry
+
+
+def remove_calendar_day(entry: CalendarDay) -> None:
+    record("calendar_day.delete", entry, summary=entry.date.isoformat(),
+           before={"kind": entry.kind, "note": entry.note})
+    db.session.delete(entry)
+    db.session.flush()
 
 
 # --- regions -----------------------------------------------------------------------------------

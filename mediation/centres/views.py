@@ -3,12 +3,16 @@ Views are thin: load, check, validate, call a service, commit once."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
 from mediation.centres.forms import (
     LEVEL_LABELS,
+    WEEKDAYS,
+    CalendarDayForm,
     ClosureForm,
     MarketDaysForm,
     RegionForm,
@@ -16,7 +20,8 @@ from mediation.centres.forms import (
     SessionForm,
 )
 from mediation.centres.forms import CentreForm as _CentreForm
-from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.models import CalendarDay, Centre, CentreDate, HearingSession, Room
+from mediation.centres.official import local_days
 from mediation.centres.services import (
     add_centre_date,
     add_open_dates,
@@ -26,8 +31,11 @@ from mediation.centres.services import (
     list_centres,
     list_regions,
     list_sessions,
+    official_year,
     region_tree,
+    remove_calendar_day,
     remove_centre_date,
+    save_calendar_day,
     save_centre,
     save_room,
     save_session,
@@ -35,6 +43,7 @@ from mediation.centres.services import (
 )
 from mediation.extensions import db
 from mediation.regions.models import Region
+from mediation.timeutil import local_today
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 
@@ -182,6 +191,47 @@ def market_days(centre_id: int):
     status = 422 if request.method == "POST" and form.errors else 200
     return render_template("centres/market_days.html", centre=centre, form=form,
                            dates=dates), status
+
+
+# --- the official calendar (local additions: administrators) ---------------------------------
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@role_required("admin", methods=("POST",))
+def official_calendar():
+    """Statutory holidays and substituted working days (调休) of a year, and the local additions."""
+    year = request.args.get("year", type=int) or local_today().year
+    form = CalendarDayForm()
+    if request.method == "POST":
+        return _save_calendar_day_view(form, year)
+    return render_template("centres/calendar.html", year=year, days=official_year(year),
+                           form=form, local=local_calendar_days(year), weekdays=dict(WEEKDAYS))
+
+
+@role_required("admin")
+def _save_calendar_day_view(form: CalendarDayForm, year: int):
+    if form.validate_on_submit():
+        save_calendar_day(form.date.data, form.kind.data, form.note.data)
+        db.session.commit()
+        flash(_("Calendar day saved."), "success")
+        return redirect(url_for("centres.official_calendar", year=form.date.data.year))
+    return render_template("centres/calendar.html", year=year, days=official_year(year),
+                           form=form, local=local_calendar_days(year), weekdays=dict(WEEKDAYS)), 422
+
+
+@bp.route("/calendar/<int:day_id>/delete", methods=["POST"])
+@role_required("admin")
+def delete_calendar_day(day_id: int):
+    entry = db.session.get(CalendarDay, day_id) or abort(404)
+    year = entry.date.year
+    remove_calendar_day(entry)
+    db.session.commit()
+    flash(_("Date removed."), "success")
+    return redirect(url_for("centres.official_calendar", year=year))
+
+
+def local_calendar_days(year: int) -> list[CalendarDay]:
+    return sorted(local_days(date(year, 1, 1), date(year, 12, 31)).values(), key=lambda d: d.date)
 
 
 # --- hearing sessions (administrators) --------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 import scheduler
 from mediation.cases.models import Case, CaseEvent, Party
+from mediation.cases.services import planning_due
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
 from mediation.conflicts.services import undecided_automatic_conflicts
@@ -112,7 +113,7 @@ def export_scenario(
         regions=tuple(scheduler.Region(r.code, r.name, r.parent.code if r.parent else None) for r in regions),
         centres=tuple(_centre_out(c) for c in centres),
         people=tuple(_person_out(p) for p in people),
-        cases=tuple(_case_out(c) for c in case_list.values()),
+        cases=tuple(_case_out(c, horizon_start) for c in case_list.values()),
         conflicts=tuple(_conflicts_out(set(people_codes.values()), case_list)),
         fixed=tuple(_fixed_out(h) for h in fixed_hearings),
     )
@@ -142,12 +143,14 @@ def _person_out(p: Person) -> scheduler.Person:
     )
 
 
-def _case_out(c: Case) -> scheduler.Case:
+def _case_out(c: Case, horizon_start: date | None = None) -> scheduler.Case:
+    # Past its local hearing limit, a case is planned up to its statutory limit, more urgently.
+    due_by, priority = planning_due(c, horizon_start) if horizon_start else (c.due_by, c.priority)
     return scheduler.Case(
         id=c.reference, title=c.title, category=c.category, region=c.region.code,
-        accepted_on=c.accepted_on, due_by=c.due_by,
+        accepted_on=c.accepted_on, due_by=due_by,
         required_expertise=tuple(a.code for a in c.required_expertise),
-        needs_counsellor=c.needs_counsellor, attendees=c.attendees, priority=c.priority,
+        needs_counsellor=c.needs_counsellor, attendees=c.attendees, priority=priority,
         repeat_count=c.repeat_count,
         parties=tuple(scheduler.Party(p.name, p.organisation.name if p.organisation else None) for p in c.parties),
         respondents=tuple(o.name for o in c.respondents),
