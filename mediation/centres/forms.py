@@ -49,6 +49,9 @@ class CentreForm(FlaskForm):
     region_id = SelectField(_l("Region served"), coerce=int)
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     open_weekdays = MultiCheckboxField(_l("Open on"), coerce=int, choices=choices(WEEKDAYS))
+    follows_official_calendar = BooleanField(
+        _l("Follows the official calendar (closed on statutory holidays, open on substituted "
+           "working days)"), default=True)
     active = BooleanField(_l("Active"), default=True)
 
     def __init__(self, *args, centre_id: int | None = None, regions=(), **kwargs):
@@ -113,8 +116,9 @@ class MarketDaysForm(FlaskForm):
 
 class CalendarDayForm(FlaskForm):
     date = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
-    kind = SelectField(_l("Kind"), choices=[("holiday", _l("Holiday (closed, not a working day)")),
-                                            ("workday", _l("Working day (substituted or local)"))])
+    kind = SelectField(_l("Kind"), choices=choices([
+        ("holiday", _l("Holiday (closed, not a working day)")),
+        ("workday", _l("Working day (substituted or local)"))]))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 

@@ -50,6 +50,11 @@ class Centre(db.Model):
     # ISO weekdays (1 = Monday … 7 = Sunday) on which the centre is normally open. A market-day
     # venue has none and opens only on its `open` dates.
     open_weekdays: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    # A centre open on weekdays follows the official calendar: closed on statutory holidays,
+    # open on substituted working days (调休) and the local additions. A venue that keeps its
+    # own days (e.g. a market-day venue) opts out.
+    follows_official_calendar: Mapped[bool] = mapped_column(default=True,
+                                                            server_default=sa.true())
     active: Mapped[bool] = mapped_column(default=True)
 
     region: Mapped[Region] = relationship()
@@ -68,12 +73,26 @@ class Centre(db.Model):
     def open_dates(self) -> list[date]:
         return [d.date for d in self.dates if d.kind == "open"]
 
-    def is_open_on(self, day: date) -> bool:
-        """Exchange-format rule 8: an extra open date, or an opening weekday not closed."""
+    def is_open_on(self, day: date, calendar=None) -> bool:
+        """Open that day: an extra open date, never a closed one; otherwise, for a centre that
+        follows the official calendar, closed on a holiday and open on a substituted working
+        day (`centres.official.OfficialCalendar`, loaded once if `calendar` is not given);
+        otherwise on its opening weekdays. The scenario export turns this into exchange-format
+        rule 8 (`centres.services.scenario_dates`)."""
         kinds = {d.kind for d in self.dates if d.date == day}
         if "open" in kinds:
             return True
-        return day.isoweekday() in (self.open_weekdays or []) and "closed" not in kinds
+        if "closed" in kinds:
+            return False
+        if self.follows_official_calendar and self.open_weekdays:
+            if calendar is None:
+                from mediation.centres.official import OfficialCalendar
+
+                calendar = OfficialCalendar()
+            kind = calendar.kind(day)
+            if kind is not None:
+                return kind == "workday"
+        return day.isoweekday() in (self.open_weekdays or [])
 
     def scope_region_ids(self) -> tuple[int | None]:
         """Region scope (auth.access): a centre belongs to the region it serves."""

@@ -54,7 +54,7 @@ def code_taken(model, code: str, exclude_id: int | None = None) -> bool:
 def centre_snapshot(c: Centre) -> dict:
     return {"code": c.code, "name": c.name, "level": c.level, "region": c.region_id,
             "address": c.address, "open_weekdays": list(c.open_weekdays or []),
-            "active": c.active}
+            "follows_official_calendar": c.follows_official_calendar, "active": c.active}
 
 
 def save_centre(centre: Centre | None, data: dict) -> Centre:
@@ -70,6 +70,7 @@ def save_centre(centre: Centre | None, data: dict) -> Centre:
     centre.region_id = data["region_id"]
     centre.address = (data.get("address") or "").strip() or None
     centre.open_weekdays = sorted(set(data.get("open_weekdays") or []))
+    centre.follows_official_calendar = bool(data.get("follows_official_calendar", True))
     centre.active = bool(data.get("active", True))
     db.session.flush()
     record("centre.create" if creating else "centre.update", centre, before=before,
@@ -178,6 +179,36 @@ def save_session(session: HearingSession | None, data: dict) -> HearingSession:
            after={"code": session.code, "name": session.name,
                   "starts_at": starts.isoformat(), "ends_at": ends.isoformat()})
     return session
+
+
+def scenario_dates(centre: Centre, start: date, end: date,
+                   calendar: OfficialCalendar | None = None) -> tuple[list[date], list[date]]:
+    """The exchange format's `closed_dates` and `open_dates` of a centre over a horizon, so that
+    rule 8 (open_dates, or an open weekday not in closed_dates) gives `Centre.is_open_on`: the
+    stored exceptions plus, within the horizon, the official calendar's holidays (closed) and
+    substituted working days (open)."""
+    calendar = calendar or OfficialCalendar()
+    closed, opened = set(centre.closed_dates), set(centre.open_dates)
+    weekdays = set(centre.open_weekdays or ())
+    day = start
+    while day <= end:
+        if day not in closed and day not in opened:
+            is_open = centre.is_open_on(day, calendar)
+            if day.isoweekday() in weekdays and not is_open:
+                closed.add(day)
+            elif is_open and day.isoweekday() not in weekdays:
+                opened.add(day)
+        day += timedelta(days=1)
+    return sorted(closed), sorted(opened)
+
+
+def centre_calendar(centre: Centre, start: date, end: date
+                    ) -> list[tuple[date, str, str, bool, bool]]:
+    """The holidays and substituted working days in a period, each with whether the centre is
+    open that day: (date, kind, name, local addition?, open?)."""
+    calendar = OfficialCalendar()
+    return [(day, kind, name, local, centre.is_open_on(day, calendar))
+            for day, kind, name, local in calendar.special_days(start, end)]
 
 
 # --- the official calendar: local additions (administrators) ---------------------------------

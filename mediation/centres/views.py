@@ -26,6 +26,7 @@ from mediation.centres.services import (
     add_centre_date,
     add_open_dates,
     add_region,
+    centre_calendar,
     child_level,
     every_nth_day,
     list_centres,
@@ -66,7 +67,9 @@ def index():
 def _centre_data(form: _CentreForm) -> dict:
     return {"code": form.code.data, "name": form.name.data, "level": form.level.data,
             "region_id": form.region_id.data, "address": form.address.data,
-            "open_weekdays": form.open_weekdays.data, "active": form.active.data}
+            "open_weekdays": form.open_weekdays.data,
+            "follows_official_calendar": form.follows_official_calendar.data,
+            "active": form.active.data}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -90,8 +93,16 @@ def new():
 @signed_in
 def show(centre_id: int):
     centre = _centre_or_404(centre_id)
-    return render_template("centres/show.html", centre=centre, room_form=RoomForm(),
-                           closure_form=ClosureForm(), levels=LEVEL_LABELS)
+    return _show(centre, RoomForm(), ClosureForm())
+
+
+def _show(centre: Centre, room_form, closure_form):
+    """The centre page, with the year's holidays and substituted working days (`?year=`)."""
+    year = request.args.get("year", type=int) or local_today().year
+    return render_template("centres/show.html", centre=centre, room_form=room_form,
+                           closure_form=closure_form, levels=LEVEL_LABELS, calendar_year=year,
+                           official_days=centre_calendar(centre, date(year, 1, 1),
+                                                         date(year, 12, 31)))
 
 
 @bp.route("/<int:centre_id>/edit", methods=["GET", "POST"])
@@ -120,8 +131,7 @@ def add_room(centre_id: int):
         db.session.commit()
         flash(_("Room added."), "success")
         return redirect(url_for("centres.show", centre_id=centre.id))
-    return render_template("centres/show.html", centre=centre, room_form=form,
-                           closure_form=ClosureForm(formdata=None), levels=LEVEL_LABELS), 422
+    return _show(centre, form, ClosureForm(formdata=None)), 422
 
 
 @bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
@@ -159,8 +169,7 @@ def add_closure(centre_id: int):
         db.session.commit()
         flash(_("Closure recorded."), "success")
         return redirect(url_for("centres.show", centre_id=centre.id))
-    return render_template("centres/show.html", centre=centre, room_form=RoomForm(formdata=None),
-                           closure_form=form, levels=LEVEL_LABELS), 422
+    return _show(centre, RoomForm(formdata=None), form), 422
 
 
 @bp.route("/dates/<int:date_id>/delete", methods=["POST"])

@@ -20,6 +20,7 @@ import scheduler
 from mediation.cases.models import Case, CaseEvent, Party
 from mediation.cases.services import planning_due
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.services import scenario_dates
 from mediation.conflicts.models import Conflict
 from mediation.conflicts.services import undecided_automatic_conflicts
 from mediation.extensions import db
@@ -111,7 +112,7 @@ def export_scenario(
         sessions=tuple(scheduler.Session(s.code, _hhmm(s.starts_at), _hhmm(s.ends_at)) for s in sessions),
         panel_size=panel_size,
         regions=tuple(scheduler.Region(r.code, r.name, r.parent.code if r.parent else None) for r in regions),
-        centres=tuple(_centre_out(c) for c in centres),
+        centres=tuple(_centre_out(c, horizon_start, horizon_end) for c in centres),
         people=tuple(_person_out(p) for p in people),
         cases=tuple(_case_out(c, horizon_start) for c in case_list.values()),
         conflicts=tuple(_conflicts_out(set(people_codes.values()), case_list)),
@@ -119,12 +120,14 @@ def export_scenario(
     )
 
 
-def _centre_out(c: Centre) -> scheduler.Centre:
+def _centre_out(c: Centre, start: date, end: date) -> scheduler.Centre:
+    # Stored exceptions plus the official calendar over the horizon (centres service).
+    closed_dates, open_dates = scenario_dates(c, start, end)
     return scheduler.Centre(
         id=c.code, name=c.name, region=c.region.code,
         rooms=tuple(scheduler.Room(r.code, r.name, r.capacity) for r in c.rooms if r.active),
         open_weekdays=tuple(sorted(c.open_weekdays or ())),
-        closed_dates=tuple(sorted(c.closed_dates)), open_dates=tuple(sorted(c.open_dates)),
+        closed_dates=tuple(closed_dates), open_dates=tuple(open_dates),
     )
 
 
