@@ -102,6 +102,16 @@ class Centre(db.Model):
         return f"<Centre {self.code}>"
 
 
+centre_date_units = sa.Table(
+    "centre_date_units",
+    db.metadata,
+    sa.Column("centre_date_id", sa.ForeignKey("centre_dates.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
+              primary_key=True, index=True),
+)
+
+
 class CentreDate(db.Model):
     """A dated exception: a closure (holiday) or an extra opening (market day)."""
 
@@ -116,8 +126,16 @@ class CentreDate(db.Model):
     date: Mapped[date] = mapped_column(sa.Date)
     kind: Mapped[str] = mapped_column(sa.String(8))
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # The tour-reception ("6+N") team of a venue day: the lead unit and the other units, as
+    # organisation records (roster; named here by table and class name, since roster already
+    # builds on centres; roster.services.set_reception_team records it).
+    lead_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
 
     centre: Mapped[Centre] = relationship(back_populates="dates")
+    lead_organisation = relationship("Organisation")
+    team_units = relationship("Organisation", secondary=centre_date_units,
+                              order_by="Organisation.name")
 
 
 class CalendarDay(db.Model):

@@ -8,10 +8,17 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import sqlalchemy as sa
+from lunardate import LunarDate
 from sqlalchemy.orm import selectinload
 
 from mediation.audit.services import record
-from mediation.centres.models import CalendarDay, Centre, CentreDate, HearingSession, Room
+from mediation.centres.models import (
+    CalendarDay,
+    Centre,
+    CentreDate,
+    HearingSession,
+    Room,
+)
 from mediation.centres.official import OfficialCalendar, local_days
 from mediation.extensions import db
 from mediation.regions import services as regions
@@ -145,6 +152,62 @@ def every_nth_day(start: date, end: date, step: int) -> list[date]:
             raise CentreError("too many dates")
         day += timedelta(days=step)
     return days
+
+
+# Market days by the last digit of the day of the month (逢一四七 …): the usual local cycles.
+DIGIT_CYCLES = {"147": (1, 4, 7), "258": (2, 5, 8), "369": (3, 6, 9), "50": (5, 0)}
+
+
+def _period(start: date, end: date):
+    if end < start:
+        raise CentreError("end before start")
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _capped(days: list[date]) -> list[date]:
+    if len(days) > MAX_GENERATED_DATES:
+        raise CentreError("too many dates")
+    return days
+
+
+def days_by_last_digit(start: date, end: date, digits: tuple[int, ...]) -> list[date]:
+    """Days of the month whose last digit is one of `digits` (1/4/7: the 1st, 4th, 7th, 11th …
+    31st; 5/0: the 5th, 10th … 30th)."""
+    wanted = {d % 10 for d in digits}
+    if not wanted:
+        raise CentreError("choose at least one digit")
+    return _capped([d for d in _period(start, end) if d.day % 10 in wanted])
+
+
+def lunar_day_of(day: date) -> int:
+    """The day of the lunar (农历) month of a Gregorian date."""
+    return LunarDate.from_solar_date(day.year, day.month, day.day).day
+
+
+def lunar_days(start: date, end: date, days: tuple[int, ...]) -> list[date]:
+    """Dates whose day of the lunar month is one of `days` (e.g. lunar 1st, 11th, 21st)."""
+    wanted = set(days)
+    if not wanted or not wanted <= set(range(1, 31)):
+        raise CentreError("lunar days are 1 to 30")
+    return _capped([d for d in _period(start, end) if lunar_day_of(d) in wanted])
+
+
+def market_days(start: date, end: date, cycle: str, every: int | None = None,
+                digits: str | None = None, lunar: tuple[int, ...] = ()) -> list[date]:
+    """The market days of a period by cycle: 'every' Nth day from `start`, 'digits' (a key of
+    DIGIT_CYCLES) or 'lunar' days of the lunar month."""
+    if cycle == "every":
+        return every_nth_day(start, end, every or 0)
+    if cycle == "digits":
+        if digits not in DIGIT_CYCLES:
+            raise CentreError("unknown digit cycle")
+        return days_by_last_digit(start, end, DIGIT_CYCLES[digits])
+    if cycle == "lunar":
+        return lunar_days(start, end, tuple(lunar))
+    raise CentreError("unknown cycle")
 
 
 def add_open_dates(centre: Centre, days: list[date], note: str | None = None) -> int:

@@ -18,20 +18,21 @@ from mediation.centres.forms import (
     RegionForm,
     RoomForm,
     SessionForm,
+    parse_lunar_days,
 )
 from mediation.centres.forms import CentreForm as _CentreForm
 from mediation.centres.models import CalendarDay, Centre, CentreDate, HearingSession, Room
-from mediation.centres.official import local_days
+from mediation.centres.official import OfficialCalendar, local_days
 from mediation.centres.services import (
     add_centre_date,
     add_open_dates,
     add_region,
     centre_calendar,
     child_level,
-    every_nth_day,
     list_centres,
     list_regions,
     list_sessions,
+    lunar_day_of,
     official_year,
     region_tree,
     remove_calendar_day,
@@ -41,6 +42,9 @@ from mediation.centres.services import (
     save_room,
     save_session,
     set_room_active,
+)
+from mediation.centres.services import (
+    market_days as generate_market_days,
 )
 from mediation.extensions import db
 from mediation.regions.models import Region
@@ -186,12 +190,16 @@ def delete_date(date_id: int):
 @bp.route("/<int:centre_id>/market-days", methods=["GET", "POST"])
 @editor_required
 def market_days(centre_id: int):
-    """Generate every Nth day over a period: the first POST previews, `confirm` saves."""
+    """Generate market days over a period by cycle (every Nth day, days of the month by last
+    digit, lunar days): the first POST previews, `confirm` saves."""
     centre = _centre_or_404(centre_id)
     form = MarketDaysForm()
     dates = None
     if form.validate_on_submit():
-        dates = every_nth_day(form.start.data, form.end.data, form.every.data)
+        lunar = parse_lunar_days(form.lunar_days.data) if form.cycle.data == "lunar" else ()
+        dates = generate_market_days(form.start.data, form.end.data, form.cycle.data,
+                                     every=form.every.data, digits=form.digits.data,
+                                     lunar=tuple(lunar))
         if request.form.get("confirm") == "1":
             added = add_open_dates(centre, dates, form.note.data)
             db.session.commit()
@@ -199,7 +207,16 @@ def market_days(centre_id: int):
             return redirect(url_for("centres.show", centre_id=centre.id))
     status = 422 if request.method == "POST" and form.errors else 200
     return render_template("centres/market_days.html", centre=centre, form=form,
-                           dates=dates), status
+                           dates=dates, lunar_day_of=lunar_day_of, weekdays=dict(WEEKDAYS),
+                           official=official_preview(dates)), status
+
+
+def official_preview(dates: list[date] | None) -> dict[date, str]:
+    """The holidays and substituted working days among previewed dates (shown beside them)."""
+    if not dates:
+        return {}
+    calendar = OfficialCalendar()
+    return {d: k for d in dates if (k := calendar.kind(d))}
 
 
 # --- the official calendar (local additions: administrators) ---------------------------------
