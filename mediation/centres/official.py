@@ -22,8 +22,13 @@ HOLIDAY, WORKDAY = "holiday", "workday"
 
 
 @lru_cache(maxsize=32)
-def _china(year: int) -> holidays.HolidayBase:
-    return holidays.China(years=year)
+def _china(year: int, language: str = "en_US") -> holidays.HolidayBase:
+    return holidays.China(years=year, language=language)
+
+
+def holiday_language(locale: str | None) -> str:
+    """The `holidays` language for a UI locale: Chinese names (国庆节) in Chinese, else English."""
+    return "zh_CN" if (locale or "").lower().startswith("zh") else "en_US"
 
 
 def national_kind(day: date) -> str | None:
@@ -71,15 +76,18 @@ class OfficialCalendar:
             return kind == WORKDAY
         return day.isoweekday() <= 5
 
-    def special_days(self, start: date, end: date) -> list[tuple[date, str, str, bool]]:
-        """(date, kind, name, local?) of every holiday and substituted working day in a period."""
+    def special_days(self, start: date, end: date, language: str = "en_US"
+                     ) -> list[tuple[date, str, str, bool]]:
+        """(date, kind, name, local?) of every holiday and substituted working day in a period,
+        names in `language` (see `holiday_language`)."""
         out = []
         day = start
         while day <= end:
             kind = self.kind(day)
             if kind is not None:
                 local = day in self.local
-                name = self.notes.get(day, "") if local else _china(day.year).get(day, "")
+                name = (self.notes.get(day, "") if local
+                        else _china(day.year, language).get(day, "") or "")
                 out.append((day, kind, name, local))
             day = date.fromordinal(day.toordinal() + 1)
         return out

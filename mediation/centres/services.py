@@ -265,22 +265,22 @@ def scenario_dates(centre: Centre, start: date, end: date,
     return sorted(closed), sorted(opened)
 
 
-def centre_calendar(centre: Centre, start: date, end: date
+def centre_calendar(centre: Centre, start: date, end: date, language: str = "en_US"
                     ) -> list[tuple[date, str, str, bool, bool]]:
     """The holidays and substituted working days in a period, each with whether the centre is
     open that day: (date, kind, name, local addition?, open?)."""
     calendar = OfficialCalendar()
     return [(day, kind, name, local, centre.is_open_on(day, calendar))
-            for day, kind, name, local in calendar.special_days(start, end)]
+            for day, kind, name, local in calendar.special_days(start, end, language)]
 
 
 # --- the official calendar: local additions (administrators) ---------------------------------
 
 
-def official_year(year: int) -> list[tuple[date, str, str, bool]]:
+def official_year(year: int, language: str = "en_US") -> list[tuple[date, str, str, bool]]:
     """Every statutory holiday and substituted working day of a year, local additions included:
     (date, 'holiday'|'workday', name or note, is a local addition)."""
-    return OfficialCalendar().special_days(date(year, 1, 1), date(year, 12, 31))
+    return OfficialCalendar().special_days(date(year, 1, 1), date(year, 12, 31), language)
 
 
 def save_calendar_day(day: date, kind: str, note: str | None = None) -> CalendarDay:

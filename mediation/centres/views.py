@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
@@ -22,7 +23,7 @@ from mediation.centres.forms import (
 )
 from mediation.centres.forms import CentreForm as _CentreForm
 from mediation.centres.models import CalendarDay, Centre, CentreDate, HearingSession, Room
-from mediation.centres.official import OfficialCalendar, local_days
+from mediation.centres.official import OfficialCalendar, holiday_language, local_days
 from mediation.centres.services import (
     add_centre_date,
     add_open_dates,
@@ -51,6 +52,10 @@ from mediation.regions.models import Region
 from mediation.timeutil import local_today
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
+
+
+def _holiday_language() -> str:
+    return holiday_language(str(get_locale() or ""))
 
 
 def _centre_or_404(centre_id: int) -> Centre:
@@ -106,7 +111,8 @@ def _show(centre: Centre, room_form, closure_form):
     return render_template("centres/show.html", centre=centre, room_form=room_form,
                            closure_form=closure_form, levels=LEVEL_LABELS, calendar_year=year,
                            official_days=centre_calendar(centre, date(year, 1, 1),
-                                                         date(year, 12, 31)))
+                                                         date(year, 12, 31),
+                                                         _holiday_language()))
 
 
 @bp.route("/<int:centre_id>/edit", methods=["GET", "POST"])
@@ -230,7 +236,7 @@ def official_calendar():
     form = CalendarDayForm()
     if request.method == "POST":
         return _save_calendar_day_view(form, year)
-    return render_template("centres/calendar.html", year=year, days=official_year(year),
+    return render_template("centres/calendar.html", year=year, days=official_year(year, _holiday_language()),
                            form=form, local=local_calendar_days(year), weekdays=dict(WEEKDAYS))
 
 
@@ -241,7 +247,7 @@ def _save_calendar_day_view(form: CalendarDayForm, year: int):
         db.session.commit()
         flash(_("Calendar day saved."), "success")
         return redirect(url_for("centres.official_calendar", year=form.date.data.year))
-    return render_template("centres/calendar.html", year=year, days=official_year(year),
+    return render_template("centres/calendar.html", year=year, days=official_year(year, _holiday_language()),
                            form=form, local=local_calendar_days(year), weekdays=dict(WEEKDAYS)), 422
 
 

@@ -124,3 +124,15 @@ def test_only_administrators_enter_local_additions(signed_in, db):
     resp = signed_in.post("/centres/calendar", data={"csrf_token": token, "date": "2026-11-17",
                                                      "kind": "holiday"})
     assert resp.status_code == 403
+
+
+def test_holiday_names_follow_the_language_and_venues_skip_the_table(signed_in, db):
+    centre, venue = factories.centre(), factories.centre(weekdays=())
+    db.session.commit()
+    zh = signed_in.get(f"/centres/{centre.id}?year=2026",
+                       headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    en = signed_in.get(f"/centres/{centre.id}?year=2026",
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "国庆节" in zh and "National Day" in en
+    assert 'id="official-heading"' not in signed_in.get(f"/centres/{venue.id}").get_data(
+        as_text=True)
