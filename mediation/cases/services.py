@@ -176,16 +176,19 @@ def case_clock_state(case: Case, today: date | None = None) -> str | None:
     return clock_state(due_on(case), today or local_today())
 
 
-def planning_due(case: Case, start: date) -> tuple[date | None, int]:
-    """The `due_by` and `priority` the planner gets for a case whose window opens on `start`.
+def planning_due(case: Case, today: date | None = None) -> tuple[date | None, int]:
+    """The `due_by` and `priority` the planner gets for a case (scenario export).
 
-    The local hearing limit (`due_by`) is the target. Once it has passed, the case is still
-    plannable up to its statutory handling limit: that becomes the planner's `due_by`, and the
-    priority rises by one (at most 5) so the planner keeps it among the urgent cases. The app
-    still shows it as overdue (`clock_condition`).
+    The local hearing limit (`due_by`) is the target. Once it has passed (before `today`), the
+    case is still plannable up to its statutory handling limit: that becomes the planner's
+    `due_by`, and the priority rises by one (at most 5) so the planner keeps it among the
+    urgent cases. The app still shows it as overdue (`clock_condition`). It depends on the day
+    only, never on a horizon, so every scenario of the day (plan run, re-plan, the live checks
+    of an edit) gives a case the same window.
     """
+    today = today or local_today()
     due, priority = case.due_by, case.priority
-    if (due is not None and due < start and case.handling_due_on is not None
+    if (due is not None and due < today and case.handling_due_on is not None
             and case.handling_due_on > due):
         return case.handling_due_on, min(5, priority + 1)
     return due, priority

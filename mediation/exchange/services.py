@@ -114,7 +114,7 @@ def export_scenario(
         regions=tuple(scheduler.Region(r.code, r.name, r.parent.code if r.parent else None) for r in regions),
         centres=tuple(_centre_out(c, horizon_start, horizon_end) for c in centres),
         people=tuple(_person_out(p) for p in people),
-        cases=tuple(_case_out(c, horizon_start) for c in case_list.values()),
+        cases=tuple(_case_out(c) for c in case_list.values()),
         conflicts=tuple(_conflicts_out(set(people_codes.values()), case_list)),
         fixed=tuple(_fixed_out(h) for h in fixed_hearings),
     )
@@ -146,9 +146,9 @@ def _person_out(p: Person) -> scheduler.Person:
     )
 
 
-def _case_out(c: Case, horizon_start: date | None = None) -> scheduler.Case:
+def _case_out(c: Case) -> scheduler.Case:
     # Past its local hearing limit, a case is planned up to its statutory limit, more urgently.
-    due_by, priority = planning_due(c, horizon_start) if horizon_start else (c.due_by, c.priority)
+    due_by, priority = planning_due(c)
     return scheduler.Case(
         id=c.reference, title=c.title, category=c.category, region=c.region.code,
         accepted_on=c.accepted_on, due_by=due_by,

@@ -46,24 +46,37 @@ def test_extension_moves_the_hearing_limit_and_the_next_due_date(db, world):
     assert services.case_clock_state(case, late) is None
 
 
-def test_an_overdue_case_once_extended_has_a_date_window_again(db, world):
+def _today(monkeypatch, day: date) -> None:
+    """The export decides "past the local limit" by today's date."""
+    monkeypatch.setattr(services, "local_today", lambda: day)
+
+
+def test_an_overdue_case_once_extended_has_a_date_window_again(db, world, monkeypatch):
     case = _accepted(world)
     start, end = date(2026, 11, 9), date(2026, 11, 20)  # after both limits
+    _today(monkeypatch, start)
     transition(case, "extend", world.user, today=start, days=30, reason="Land survey")
     db.session.flush()
     exported = {c.id: c for c in export_scenario(start, end, timezone="Asia/Shanghai").cases}
     assert exported[case.reference].due_by >= start
 
 
-def test_past_the_local_limit_the_planner_gets_the_statutory_limit_and_more_urgency(db, world):
+def test_past_the_local_limit_the_planner_gets_the_statutory_limit_and_more_urgency(
+        db, world, monkeypatch):
     case = _accepted(world, priority=3)
     db.session.flush()
+    _today(monkeypatch, TODAY)
     start, end = TODAY, date(2026, 10, 30)
     out = {c.id: c for c in export_scenario(start, end, timezone="Asia/Shanghai").cases}
     assert out[case.reference].due_by == case.handling_due_on  # not the passed local limit
     assert out[case.reference].priority == 4
     assert services.case_clock_state(case, TODAY) == "overdue"  # the app still says so
+    # The same for any horizon of the day (a re-plan or an edit's check agrees with the run).
+    later = {c.id: c for c in export_scenario(date(2026, 9, 10), end,
+                                                timezone="Asia/Shanghai").cases}
+    assert later[case.reference].due_by == case.handling_due_on
     # Within the local limit nothing changes.
+    _today(monkeypatch, date(2026, 9, 10))
     early = {c.id: c for c in export_scenario(date(2026, 9, 10), end,
                                                 timezone="Asia/Shanghai").cases}
     assert early[case.reference].due_by == case.due_by
