@@ -46,6 +46,14 @@ def test_demo_is_realistic(db):
     venue = db.session.scalar(sa.select(Centre).where(Centre.level == "venue"))
     assert venue.open_weekdays == [] and len(venue.open_dates) >= 5
     assert all(venue.is_open_on(d) for d in venue.open_dates)
+    # Market days on a 1/4/7 cycle and on lunar days, with their "6+N" reception teams.
+    from mediation.centres.services import lunar_day_of
+    digits = db.session.scalar(sa.select(Centre).where(Centre.code == "by-ml-market"))
+    assert len(digits.open_dates) >= 20 and {d.day % 10 for d in digits.open_dates} == {1, 4, 7}
+    lunar = db.session.scalar(sa.select(Centre).where(Centre.code == "fx-xs-market"))
+    assert len(lunar.open_dates) >= 6
+    assert {lunar_day_of(d) for d in lunar.open_dates} == {1, 11, 21}
+    assert all(d.lead_organisation and len(d.team_units) >= 4 for d in lunar.dates)
     # Deadlines: accepted cases have a hearing due date after acceptance, on a working day.
     from mediation.cases.clocks import is_working_day
     accepted = list(db.session.scalars(sa.select(Case).where(Case.accepted_on.is_not(None))))

@@ -1,6 +1,6 @@
 """Time limits: count calendar days from the day after the trigger; a last day that is not a
-working day (weekend or Chinese public holiday, with substituted working days) moves to the next
-working day.
+working day (weekend or Chinese statutory holiday, with substituted working days (调休) and the
+local additions an administrator enters: `centres.official`) moves to the next working day.
 
 A limit is *overdue* the day after its last day and *at risk* from `at_risk_days` days before it
 (default 3, `MEDIATION_AT_RISK_DAYS`); `clock_state` is the one place that decides.
@@ -9,10 +9,10 @@ A limit is *overdue* the day after its last day and *at risk* from `at_risk_days
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
 
-import holidays
 from flask import current_app, has_app_context
+
+from mediation.centres.official import OfficialCalendar
 
 DEFAULT_LIMITS = {
     "accept_days": 15,
@@ -23,19 +23,15 @@ DEFAULT_LIMITS = {
 }
 
 
-@lru_cache(maxsize=16)
-def _china_calendar(year: int) -> holidays.HolidayBase:
-    return holidays.China(years=(year, year + 1))
+def is_working_day(day: date, calendar: OfficialCalendar | None = None) -> bool:
+    return (calendar or OfficialCalendar()).is_working_day(day)
 
 
-def is_working_day(day: date) -> bool:
-    return _china_calendar(day.year).is_working_day(day)
-
-
-def deadline(trigger: date, days: int) -> date:
+def deadline(trigger: date, days: int, calendar: OfficialCalendar | None = None) -> date:
     """The last day of a `days`-day limit that starts the day after `trigger`."""
+    calendar = calendar or OfficialCalendar()
     last = trigger + timedelta(days=days)
-    while not is_working_day(last):
+    while not calendar.is_working_day(last):
         last += timedelta(days=1)
     return last
 

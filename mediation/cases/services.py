@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from mediation import signals
 from mediation.audit.services import record
-from mediation.cases.clocks import at_risk_from, deadline, limits
+from mediation.cases.clocks import at_risk_from, clock_state, deadline, limits
 from mediation.cases.models import (
     OPINIONS,
     Case,
@@ -28,6 +28,7 @@ from mediation.cases.models import (
     Party,
     case_respondents,
 )
+from mediation.centres.official import OfficialCalendar
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings.models import Hearing
@@ -157,6 +158,44 @@ def due_on(case: Case) -> date | None:
     return None
 
 
+CLOCK_STATES = ("overdue", "at_risk")
+
+
+def clock_condition(state: str, today: date):
+    """SQL: the one definition of an "overdue" or "at risk" case, used by the case filters, the
+    home page, the dashboard and its exports. A case is overdue when its next due date
+    (`due_on_expr`: only open cases have one) is before today, at risk when it falls within
+    the next N days (`clocks.at_risk_from`). `case_clock_state` is its Python twin."""
+    if state == "overdue":
+        return due_on_expr < today
+    if state == "at_risk":
+        return sa.and_(due_on_expr >= today, due_on_expr <= at_risk_from(today))
+    raise ValueError(state)
+
+
+def case_clock_state(case: Case, today: date | None = None) -> str | None:
+    """Python twin of `clock_condition`: "overdue", "at_risk" or None."""
+    return clock_state(due_on(case), today or local_today())
+
+
+def planning_due(case: Case, today: date | None = None) -> tuple[date | None, int]:
+    """The `due_by` and `priority` the planner gets for a case (scenario export).
+
+    The local hearing limit (`due_by`) is the target. Once it has passed (before `today`), the
+    case is still plannable up to its statutory handling limit: that becomes the planner's
+    `due_by`, and the priority rises by one (at most 5) so the planner keeps it among the
+    urgent cases. The app still shows it as overdue (`clock_condition`). It depends on the day
+    only, never on a horizon, so every scenario of the day (plan run, re-plan, the live checks
+    of an edit) gives a case the same window.
+    """
+    today = today or local_today()
+    due, priority = case.due_by, case.priority
+    if (due is not None and due < today and case.handling_due_on is not None
+            and case.handling_due_on > due):
+        return case.handling_due_on, min(5, priority + 1)
+    return due, priority
+
+
 # --- queries -----------------------------------------------------------------------------------
 
 
@@ -204,9 +243,9 @@ def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
     if f.region_id:
         stmt = stmt.where(Case.region_id.in_(region_and_below(f.region_id)))
     if f.overdue:
-        stmt = stmt.where(due_on_expr < today)
+        stmt = stmt.where(clock_condition("overdue", today))
     if f.at_risk:
-        stmt = stmt.where(due_on_expr >= today, due_on_expr <= at_risk_from(today))
+        stmt = stmt.where(clock_condition("at_risk", today))
     if f.needs_counsellor:
         stmt = stmt.where(Case.needs_counsellor.is_(True))
     if f.unscheduled:
@@ -560,8 +599,14 @@ def transition(case: Case, action: str, user, today: date | None = None, **data)
         reason = _required(data, "reason", _l("An extension needs a reason."))
         case.extension_days = days
         case.extension_reason = reason
+        # Every limit counted from acceptance moves: handling, and the local hearing limit
+        # (never beyond handling); the next due date follows from both (`due_on`).
         base = case.accepted_on or case.registered_on
-        case.handling_due_on = deadline(base, lim["handle_days"] + days)
+        cal = OfficialCalendar()
+        case.handling_due_on = deadline(base, lim["handle_days"] + days, cal)
+        if case.due_by is not None:
+            case.due_by = min(deadline(base, lim["hearing_days"] + days, cal),
+                              case.handling_due_on)
         note = f"+{days}: {reason}"
     elif action == "escalate":
         case.escalation_level += 1

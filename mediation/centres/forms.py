@@ -49,6 +49,9 @@ class CentreForm(FlaskForm):
     region_id = SelectField(_l("Region served"), coerce=int)
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     open_weekdays = MultiCheckboxField(_l("Open on"), coerce=int, choices=choices(WEEKDAYS))
+    follows_official_calendar = BooleanField(
+        _l("Follows the official calendar (closed on statutory holidays, open on substituted "
+           "working days)"), default=True)
     active = BooleanField(_l("Active"), default=True)
 
     def __init__(self, *args, centre_id: int | None = None, regions=(), **kwargs):
@@ -90,13 +93,52 @@ class ClosureForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
+CYCLES = choices([("every", _l("Every N days from the first market day")),
+          ("digits", _l("Days of the month by last digit")),
+          ("lunar", _l("Days of the lunar month (农历)"))])
+DIGIT_CHOICES = choices([("147", _l("1, 4, 7 (the 1st, 4th, 7th, 11th … 31st)")),
+                 ("258", _l("2, 5, 8 (the 2nd, 5th, 8th, 12th … 28th)")),
+                 ("369", _l("3, 6, 9 (the 3rd, 6th, 9th, 13th … 29th)")),
+                 ("50", _l("5, 10 (the 5th, 10th … 30th)"))])
+
+
+def parse_lunar_days(text: str | None) -> list[int]:
+    """'1, 11, 21' → [1, 11, 21]; raises ValueError on anything but numbers 1–30."""
+    days = [int(p) for p in (text or "").replace("，", ",").replace("、", ",")
+            .replace(" ", ",").split(",") if p.strip()]
+    if not days or any(not 1 <= d <= 30 for d in days):
+        raise ValueError(text)
+    return sorted(set(days))
+
+
 class MarketDaysForm(FlaskForm):
+    cycle = SelectField(_l("Cycle"), choices=CYCLES, default="every")
     start = DateField(_l("First market day"), validators=[InputRequired(_l("Enter a date."))])
     end = DateField(_l("Until"), validators=[InputRequired(_l("Enter a date."))])
     every = IntegerField(_l("Every how many days"), default=5, validators=[
-        InputRequired(_l("Enter a number.")),
+        Optional(),
         NumberRange(min=1, max=366, message=_l("Enter a whole number from 1 to 366."))])
+    digits = SelectField(_l("Days ending in"), choices=DIGIT_CHOICES, default="147")
+    lunar_days = StringField(_l("Lunar days"), default="1, 11, 21",
+                             validators=[Optional(), Length(max=100)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+    def validate_lunar_days(self, field):
+        if self.cycle.data == "lunar":
+            try:
+                parse_lunar_days(field.data)
+            except ValueError:
+                raise ValidationError(
+                    _("Enter lunar days from 1 to 30, separated by commas.")) from None
+
+    def validate_every(self, field):
+        if self.cycle.data != "every":
+            return
+        if not field.data:
+            raise ValidationError(_("Enter a number."))
+        if self.start.data and self.end.data and field.data >= 1 and \
+                (self.end.data - self.start.data).days // field.data + 1 > MAX_GENERATED_DATES:
+            raise ValidationError(_("That makes more than %(n)s dates.", n=MAX_GENERATED_DATES))
 
     def validate_end(self, field):
         if self.start.data and field.data:
@@ -105,10 +147,13 @@ class MarketDaysForm(FlaskForm):
             if (field.data - self.start.data).days > 2 * 366:
                 raise ValidationError(_("The period may be at most two years."))
 
-    def validate_every(self, field):
-        if self.start.data and self.end.data and field.data and field.data >= 1 and \
-                (self.end.data - self.start.data).days // field.data + 1 > MAX_GENERATED_DATES:
-            raise ValidationError(_("That makes more than %(n)s dates.", n=MAX_GENERATED_DATES))
+
+class CalendarDayForm(FlaskForm):
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
+    kind = SelectField(_l("Kind"), choices=choices([
+        ("holiday", _l("Holiday (closed, not a working day)")),
+        ("workday", _l("Working day (substituted or local)"))]))
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
 class SessionForm(FlaskForm):

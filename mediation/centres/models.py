@@ -50,6 +50,11 @@ class Centre(db.Model):
     # ISO weekdays (1 = Monday … 7 = Sunday) on which the centre is normally open. A market-day
     # venue has none and opens only on its `open` dates.
     open_weekdays: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    # A centre open on weekdays follows the official calendar: closed on statutory holidays,
+    # open on substituted working days (调休) and the local additions. A venue that keeps its
+    # own days (e.g. a market-day venue) opts out.
+    follows_official_calendar: Mapped[bool] = mapped_column(default=True,
+                                                            server_default=sa.true())
     active: Mapped[bool] = mapped_column(default=True)
 
     region: Mapped[Region] = relationship()
@@ -68,12 +73,26 @@ class Centre(db.Model):
     def open_dates(self) -> list[date]:
         return [d.date for d in self.dates if d.kind == "open"]
 
-    def is_open_on(self, day: date) -> bool:
-        """Exchange-format rule 8: an extra open date, or an opening weekday not closed."""
+    def is_open_on(self, day: date, calendar=None) -> bool:
+        """Open that day: an extra open date, never a closed one; otherwise, for a centre that
+        follows the official calendar, closed on a holiday and open on a substituted working
+        day (`centres.official.OfficialCalendar`, loaded once if `calendar` is not given);
+        otherwise on its opening weekdays. The scenario export turns this into exchange-format
+        rule 8 (`centres.services.scenario_dates`)."""
         kinds = {d.kind for d in self.dates if d.date == day}
         if "open" in kinds:
             return True
-        return day.isoweekday() in (self.open_weekdays or []) and "closed" not in kinds
+        if "closed" in kinds:
+            return False
+        if self.follows_official_calendar and self.open_weekdays:
+            if calendar is None:
+                from mediation.centres.official import OfficialCalendar
+
+                calendar = OfficialCalendar()
+            kind = calendar.kind(day)
+            if kind is not None:
+                return kind == "workday"
+        return day.isoweekday() in (self.open_weekdays or [])
 
     def scope_region_ids(self) -> tuple[int | None]:
         """Region scope (auth.access): a centre belongs to the region it serves."""
@@ -81,6 +100,16 @@ class Centre(db.Model):
 
     def __repr__(self) -> str:
         return f"<Centre {self.code}>"
+
+
+centre_date_units = sa.Table(
+    "centre_date_units",
+    db.metadata,
+    sa.Column("centre_date_id", sa.ForeignKey("centre_dates.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
+              primary_key=True, index=True),
+)
 
 
 class CentreDate(db.Model):
@@ -97,8 +126,32 @@ class CentreDate(db.Model):
     date: Mapped[date] = mapped_column(sa.Date)
     kind: Mapped[str] = mapped_column(sa.String(8))
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # The tour-reception ("6+N") team of a venue day: the lead unit and the other units, as
+    # organisation records (roster; named here by table and class name, since roster already
+    # builds on centres; roster.services.set_reception_team records it).
+    lead_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
 
     centre: Mapped[Centre] = relationship(back_populates="dates")
+    lead_organisation = relationship("Organisation")
+    team_units = relationship("Organisation", secondary=centre_date_units,
+                              order_by="Organisation.name")
+
+
+class CalendarDay(db.Model):
+    """A local addition to the official calendar, entered by an administrator: an extra holiday
+    (a local festival) or an extra working day; it wins over the national schedule."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (sa.CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[date] = mapped_column(sa.Date, unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    def __repr__(self) -> str:
+        return f"<CalendarDay {self.date} {self.kind}>"
 
 
 class Room(db.Model):

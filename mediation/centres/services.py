@@ -8,11 +8,19 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import sqlalchemy as sa
+from lunardate import LunarDate
 from sqlalchemy.orm import selectinload
 
 from mediation import signals
 from mediation.audit.services import record
-from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.models import (
+    CalendarDay,
+    Centre,
+    CentreDate,
+    HearingSession,
+    Room,
+)
+from mediation.centres.official import OfficialCalendar, local_days
 from mediation.extensions import db
 from mediation.regions import services as regions
 from mediation.regions.models import Region
@@ -54,7 +62,7 @@ def code_taken(model, code: str, exclude_id: int | None = None) -> bool:
 def centre_snapshot(c: Centre) -> dict:
     return {"code": c.code, "name": c.name, "level": c.level, "region": c.region_id,
             "address": c.address, "open_weekdays": list(c.open_weekdays or []),
-            "active": c.active}
+            "follows_official_calendar": c.follows_official_calendar, "active": c.active}
 
 
 def save_centre(centre: Centre | None, data: dict) -> Centre:
@@ -70,6 +78,7 @@ def save_centre(centre: Centre | None, data: dict) -> Centre:
     centre.region_id = data["region_id"]
     centre.address = (data.get("address") or "").strip() or None
     centre.open_weekdays = sorted(set(data.get("open_weekdays") or []))
+    centre.follows_official_calendar = bool(data.get("follows_official_calendar", True))
     centre.active = bool(data.get("active", True))
     db.session.flush()
     record("centre.create" if creating else "centre.update", centre, before=before,
@@ -151,6 +160,62 @@ def every_nth_day(start: date, end: date, step: int) -> list[date]:
     return days
 
 
+# Market days by the last digit of the day of the month (逢一四七 …): the usual local cycles.
+DIGIT_CYCLES = {"147": (1, 4, 7), "258": (2, 5, 8), "369": (3, 6, 9), "50": (5, 0)}
+
+
+def _period(start: date, end: date):
+    if end < start:
+        raise CentreError("end before start")
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _capped(days: list[date]) -> list[date]:
+    if len(days) > MAX_GENERATED_DATES:
+        raise CentreError("too many dates")
+    return days
+
+
+def days_by_last_digit(start: date, end: date, digits: tuple[int, ...]) -> list[date]:
+    """Days of the month whose last digit is one of `digits` (1/4/7: the 1st, 4th, 7th, 11th …
+    31st; 5/0: the 5th, 10th … 30th)."""
+    wanted = {d % 10 for d in digits}
+    if not wanted:
+        raise CentreError("choose at least one digit")
+    return _capped([d for d in _period(start, end) if d.day % 10 in wanted])
+
+
+def lunar_day_of(day: date) -> int:
+    """The day of the lunar (农历) month of a Gregorian date."""
+    return LunarDate.from_solar_date(day.year, day.month, day.day).day
+
+
+def lunar_days(start: date, end: date, days: tuple[int, ...]) -> list[date]:
+    """Dates whose day of the lunar month is one of `days` (e.g. lunar 1st, 11th, 21st)."""
+    wanted = set(days)
+    if not wanted or not wanted <= set(range(1, 31)):
+        raise CentreError("lunar days are 1 to 30")
+    return _capped([d for d in _period(start, end) if lunar_day_of(d) in wanted])
+
+
+def market_days(start: date, end: date, cycle: str, every: int | None = None,
+                digits: str | None = None, lunar: tuple[int, ...] = ()) -> list[date]:
+    """The market days of a period by cycle: 'every' Nth day from `start`, 'digits' (a key of
+    DIGIT_CYCLES) or 'lunar' days of the lunar month."""
+    if cycle == "every":
+        return every_nth_day(start, end, every or 0)
+    if cycle == "digits":
+        if digits not in DIGIT_CYCLES:
+            raise CentreError("unknown digit cycle")
+        return days_by_last_digit(start, end, DIGIT_CYCLES[digits])
+    if cycle == "lunar":
+        return lunar_days(start, end, tuple(lunar))
+    raise CentreError("unknown cycle")
+
+
 def add_open_dates(centre: Centre, days: list[date], note: str | None = None) -> int:
     """Mark each date as an opening (market day); returns how many entries were new or changed."""
     changed = 0
@@ -183,6 +248,68 @@ def save_session(session: HearingSession | None, data: dict) -> HearingSession:
            after={"code": session.code, "name": session.name,
                   "starts_at": starts.isoformat(), "ends_at": ends.isoformat()})
     return session
+
+
+def scenario_dates(centre: Centre, start: date, end: date,
+                   calendar: OfficialCalendar | None = None) -> tuple[list[date], list[date]]:
+    """The exchange format's `closed_dates` and `open_dates` of a centre over a horizon, so that
+    rule 8 (open_dates, or an open weekday not in closed_dates) gives `Centre.is_open_on`: the
+    stored exceptions plus, within the horizon, the official calendar's holidays (closed) and
+    substituted working days (open)."""
+    calendar = calendar or OfficialCalendar()
+    closed, opened = set(centre.closed_dates), set(centre.open_dates)
+    weekdays = set(centre.open_weekdays or ())
+    day = start
+    while day <= end:
+        if day not in closed and day not in opened:
+            is_open = centre.is_open_on(day, calendar)
+            if day.isoweekday() in weekdays and not is_open:
+                closed.add(day)
+            elif is_open and day.isoweekday() not in weekdays:
+                opened.add(day)
+        day += timedelta(days=1)
+    return sorted(closed), sorted(opened)
+
+
+def centre_calendar(centre: Centre, start: date, end: date, language: str = "en_US"
+                    ) -> list[tuple[date, str, str, bool, bool]]:
+    """The holidays and substituted working days in a period, each with whether the centre is
+    open that day: (date, kind, name, local addition?, open?)."""
+    calendar = OfficialCalendar()
+    return [(day, kind, name, local, centre.is_open_on(day, calendar))
+            for day, kind, name, local in calendar.special_days(start, end, language)]
+
+
+# --- the official calendar: local additions (administrators) ---------------------------------
+
+
+def official_year(year: int, language: str = "en_US") -> list[tuple[date, str, str, bool]]:
+    """Every statutory holiday and substituted working day of a year, local additions included:
+    (date, 'holiday'|'workday', name or note, is a local addition)."""
+    return OfficialCalendar().special_days(date(year, 1, 1), date(year, 12, 31), language)
+
+
+def save_calendar_day(day: date, kind: str, note: str | None = None) -> CalendarDay:
+    """Add or change the local addition of a date (an extra holiday or working day)."""
+    if kind not in ("holiday", "workday"):
+        raise CentreError("kind must be holiday or workday")
+    entry = local_days(day, day).get(day)
+    before = None if entry is None else {"kind": entry.kind, "note": entry.note}
+    if entry is None:
+        entry = CalendarDay(date=day)
+        db.session.add(entry)
+    entry.kind, entry.note = kind, (note or "").strip() or None
+    db.session.flush()
+    record("calendar_day.create" if before is None else "calendar_day.update", entry,
+           summary=day.isoformat(), before=before, after={"kind": kind, "note": entry.note})
+    return entry
+
+
+def remove_calendar_day(entry: CalendarDay) -> None:
+    record("calendar_day.delete", entry, summary=entry.date.isoformat(),
+           before={"kind": entry.kind, "note": entry.note})
+    db.session.delete(entry)
+    db.session.flush()
 
 
 # --- regions -----------------------------------------------------------------------------------

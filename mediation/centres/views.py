@@ -3,40 +3,59 @@ Views are thin: load, check, validate, call a service, commit once."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
 from mediation.centres.forms import (
     LEVEL_LABELS,
+    WEEKDAYS,
+    CalendarDayForm,
     ClosureForm,
     MarketDaysForm,
     RegionForm,
     RoomForm,
     SessionForm,
+    parse_lunar_days,
 )
 from mediation.centres.forms import CentreForm as _CentreForm
-from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.models import CalendarDay, Centre, CentreDate, HearingSession, Room
+from mediation.centres.official import OfficialCalendar, holiday_language, local_days
 from mediation.centres.services import (
     add_centre_date,
     add_open_dates,
     add_region,
+    centre_calendar,
     child_level,
-    every_nth_day,
     list_centres,
     list_regions,
     list_sessions,
+    lunar_day_of,
+    official_year,
     region_tree,
+    remove_calendar_day,
     remove_centre_date,
+    save_calendar_day,
     save_centre,
     save_room,
     save_session,
     set_room_active,
 )
+from mediation.centres.services import (
+    market_days as generate_market_days,
+)
 from mediation.extensions import db
 from mediation.regions.models import Region
+from mediation.timeutil import local_today
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
+
+
+def _holiday_language() -> str:
+    return holiday_language(str(get_locale() or ""))
 
 
 def _centre_or_404(centre_id: int) -> Centre:
@@ -57,7 +76,9 @@ def index():
 def _centre_data(form: _CentreForm) -> dict:
     return {"code": form.code.data, "name": form.name.data, "level": form.level.data,
             "region_id": form.region_id.data, "address": form.address.data,
-            "open_weekdays": form.open_weekdays.data, "active": form.active.data}
+            "open_weekdays": form.open_weekdays.data,
+            "follows_official_calendar": form.follows_official_calendar.data,
+            "active": form.active.data}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -81,8 +102,17 @@ def new():
 @signed_in
 def show(centre_id: int):
     centre = _centre_or_404(centre_id)
-    return render_template("centres/show.html", centre=centre, room_form=RoomForm(),
-                           closure_form=ClosureForm(), levels=LEVEL_LABELS)
+    return _show(centre, RoomForm(), ClosureForm())
+
+
+def _show(centre: Centre, room_form, closure_form):
+    """The centre page, with the year's holidays and substituted working days (`?year=`)."""
+    year = request.args.get("year", type=int) or local_today().year
+    return render_template("centres/show.html", centre=centre, room_form=room_form,
+                           closure_form=closure_form, levels=LEVEL_LABELS, calendar_year=year,
+                           official_days=centre_calendar(centre, date(year, 1, 1),
+                                                         date(year, 12, 31),
+                                                         _holiday_language()))
 
 
 @bp.route("/<int:centre_id>/edit", methods=["GET", "POST"])
@@ -111,8 +141,7 @@ def add_room(centre_id: int):
         db.session.commit()
         flash(_("Room added."), "success")
         return redirect(url_for("centres.show", centre_id=centre.id))
-    return render_template("centres/show.html", centre=centre, room_form=form,
-                           closure_form=ClosureForm(formdata=None), levels=LEVEL_LABELS), 422
+    return _show(centre, form, ClosureForm(formdata=None)), 422
 
 
 @bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
@@ -150,8 +179,7 @@ def add_closure(centre_id: int):
         db.session.commit()
         flash(_("Closure recorded."), "success")
         return redirect(url_for("centres.show", centre_id=centre.id))
-    return render_template("centres/show.html", centre=centre, room_form=RoomForm(formdata=None),
-                           closure_form=form, levels=LEVEL_LABELS), 422
+    return _show(centre, RoomForm(formdata=None), form), 422
 
 
 @bp.route("/dates/<int:date_id>/delete", methods=["POST"])
@@ -168,12 +196,16 @@ def delete_date(date_id: int):
 @bp.route("/<int:centre_id>/market-days", methods=["GET", "POST"])
 @editor_required
 def market_days(centre_id: int):
-    """Generate every Nth day over a period: the first POST previews, `confirm` saves."""
+    """Generate market days over a period by cycle (every Nth day, days of the month by last
+    digit, lunar days): the first POST previews, `confirm` saves."""
     centre = _centre_or_404(centre_id)
     form = MarketDaysForm()
     dates = None
     if form.validate_on_submit():
-        dates = every_nth_day(form.start.data, form.end.data, form.every.data)
+        lunar = parse_lunar_days(form.lunar_days.data) if form.cycle.data == "lunar" else ()
+        dates = generate_market_days(form.start.data, form.end.data, form.cycle.data,
+                                     every=form.every.data, digits=form.digits.data,
+                                     lunar=tuple(lunar))
         if request.form.get("confirm") == "1":
             added = add_open_dates(centre, dates, form.note.data)
             db.session.commit()
@@ -181,7 +213,57 @@ def market_days(centre_id: int):
             return redirect(url_for("centres.show", centre_id=centre.id))
     status = 422 if request.method == "POST" and form.errors else 200
     return render_template("centres/market_days.html", centre=centre, form=form,
-                           dates=dates), status
+                           dates=dates, lunar_day_of=lunar_day_of, weekdays=dict(WEEKDAYS),
+                           official=official_preview(dates)), status
+
+
+def official_preview(dates: list[date] | None) -> dict[date, str]:
+    """The holidays and substituted working days among previewed dates (shown beside them)."""
+    if not dates:
+        return {}
+    calendar = OfficialCalendar()
+    return {d: k for d in dates if (k := calendar.kind(d))}
+
+
+# --- the official calendar (local additions: administrators) ---------------------------------
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@role_required("admin", methods=("POST",))
+def official_calendar():
+    """Statutory holidays and substituted working days (调休) of a year, and the local additions."""
+    year = request.args.get("year", type=int) or local_today().year
+    form = CalendarDayForm()
+    if request.method == "POST":
+        return _save_calendar_day_view(form, year)
+    return render_template("centres/calendar.html", year=year, days=official_year(year, _holiday_language()),
+                           form=form, local=local_calendar_days(year), weekdays=dict(WEEKDAYS))
+
+
+@role_required("admin")
+def _save_calendar_day_view(form: CalendarDayForm, year: int):
+    if form.validate_on_submit():
+        save_calendar_day(form.date.data, form.kind.data, form.note.data)
+        db.session.commit()
+        flash(_("Calendar day saved."), "success")
+        return redirect(url_for("centres.official_calendar", year=form.date.data.year))
+    return render_template("centres/calendar.html", year=year, days=official_year(year, _holiday_language()),
+                           form=form, local=local_calendar_days(year), weekdays=dict(WEEKDAYS)), 422
+
+
+@bp.route("/calendar/<int:day_id>/delete", methods=["POST"])
+@role_required("admin")
+def delete_calendar_day(day_id: int):
+    entry = db.session.get(CalendarDay, day_id) or abort(404)
+    year = entry.date.year
+    remove_calendar_day(entry)
+    db.session.commit()
+    flash(_("Date removed."), "success")
+    return redirect(url_for("centres.official_calendar", year=year))
+
+
+def local_calendar_days(year: int) -> list[CalendarDay]:
+    return sorted(local_days(date(year, 1, 1), date(year, 12, 31)).values(), key=lambda d: d.date)
 
 
 # --- hearing sessions (administrators) --------------------------------------------------------

@@ -29,9 +29,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
-from mediation.cases.clocks import at_risk_from
 from mediation.cases.models import CATEGORIES, Case, CaseLink
-from mediation.cases.services import OPEN_STATUSES, due_on_expr
+from mediation.cases.services import OPEN_STATUSES, clock_condition, due_on_expr
 from mediation.centres.models import Room
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingMember
@@ -221,8 +220,8 @@ def clock_counts(f: DashboardFilters, today: date | None = None) -> dict[str, in
     today = today or local_today()
     row = db.session.execute(
         sa.select(
-            _count_if(due_on_expr < today),
-            _count_if(sa.and_(due_on_expr >= today, due_on_expr <= at_risk_from(today))),
+            _count_if(clock_condition("overdue", today)),
+            _count_if(clock_condition("at_risk", today)),
         ).where(Case.status.in_(OPEN_STATUSES), *_case_scope(f))
     ).one()
     return {"overdue": int(row[0]), "at_risk": int(row[1])}
@@ -233,10 +232,7 @@ def clock_cases(f: DashboardFilters, state: str, limit: int | None = LIST_LIMIT,
     """Open cases past their next due date ("overdue") or due within N days ("at_risk"),
     most urgent first, with that due date."""
     today = today or local_today()
-    if state == "overdue":
-        condition = due_on_expr < today
-    else:
-        condition = sa.and_(due_on_expr >= today, due_on_expr <= at_risk_from(today))
+    condition = clock_condition(state, today)
     stmt = (
         sa.select(Case, due_on_expr.label("due"))
         .where(Case.status.in_(OPEN_STATUSES), condition, *_case_scope(f))

@@ -19,6 +19,7 @@ from mediation.auth.services import create_user, set_password
 from mediation.cases.clocks import deadline, limits
 from mediation.cases.models import Case, CaseEvent, CaseLink, Party
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.services import DIGIT_CYCLES, days_by_last_digit, lunar_days
 from mediation.conflicts.models import Conflict
 from mediation.demo import data
 from mediation.extensions import db
@@ -56,6 +57,7 @@ def load_demo(seed: int = 2026, today: date | None = None) -> DemoResult:
     regions = _regions()
     orgs = _organisations()
     _centres(rng, regions, today)
+    _market_day_venues(regions, orgs, today)
     people = _people(rng, regions, areas, orgs, sessions, today)
     admin_pw, coord_pw = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     admin = create_user(ADMIN_EMAIL, admin_pw, role="admin", name="Demo Administrator")
@@ -134,7 +136,7 @@ def _organisations() -> dict[str, Organisation]:
 
 def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> None:
     weekdays = [1, 2, 3, 4, 5]
-    holidays_ahead = [today + timedelta(days=d) for d in (24, 25)]
+    # Holidays come from the official calendar (centres follow it by default), not typed closures.
     for c_code, (c_name, towns) in data.COUNTIES.items():
         county = regions[f"qs.{c_code}"]
         centre = Centre(code=f"{c_code}-county", name=f"{c_name.split(' (')[0]} Mediation Centre",
@@ -146,7 +148,6 @@ def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> Non
         elif c_code == "by":
             rooms += [("HALL", "Hall", 45)]
         centre.rooms = [Room(code=f"{centre.code}-{r}", name=n, capacity=cap) for r, n, cap in rooms]
-        centre.dates = [CentreDate(date=d, kind="closed", note="Public holiday") for d in holidays_ahead]
         db.session.add(centre)
         for t_code, t_name in towns[:2]:
             town = regions[f"{county.code}.{t_code}"]
@@ -166,6 +167,46 @@ def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> Non
     venue.dates = [CentreDate(date=first + timedelta(days=5 * k), kind="open", note="Market day")
                    for k in range(12)]
     db.session.add(venue)
+
+
+# The "6+N" tour-reception teams: a lead unit and the other units that go to the market.
+TEAMS = {
+    "by-ml-market": ("Baiyun County Letters and Visits Bureau (白云县信访局)",
+                     ["Baiyun County People's Court (白云县人民法院)",
+                      "Baiyun County Justice Bureau (白云县司法局)",
+                      "Meiling Police Station (梅岭派出所)",
+                      "Qingshan Human Resources and Social Security Bureau",
+                      "Qingshan Natural Resources Bureau"]),
+    "fx-xs-market": ("Fengxi County Letters and Visits Bureau (丰溪县信访局)",
+                     ["Fengxi County People's Court (丰溪县人民法院)",
+                      "Fengxi County Justice Bureau (丰溪县司法局)",
+                      "Xiashi Police Station (下市派出所)",
+                      "Qingshan Housing and Urban-Rural Development Bureau"]),
+}
+
+
+def _market_day_venues(regions: dict[str, Region], orgs: dict[str, Organisation],
+                       today: date) -> None:
+    """Two more tour-reception venues: Meiling's market on days ending in 1/4/7 (逢一四七) and
+    Xiashi's on the lunar 1st, 11th and 21st (农历初一、十一、廿一), with their reception teams."""
+    end = today + timedelta(days=90)
+    venues = [
+        ("by-ml-market", "Meiling Market-Day Reception Point", "qs.by.ml", "Meiling market street",
+         days_by_last_digit(today, end, DIGIT_CYCLES["147"]), "Market day (1/4/7)"),
+        ("fx-xs-market", "Xiashi Market-Day Reception Point", "qs.fx.xs", "Xiashi old market",
+         lunar_days(today, end, (1, 11, 21)), "Market day (lunar 1/11/21)"),
+    ]
+    for code, name, region, address, days, note in venues:
+        venue = Centre(code=code, name=name, level="venue", region=regions[region],
+                       open_weekdays=[], follows_official_calendar=False, address=address)
+        venue.rooms = [Room(code=f"{code}-R1", name="Reception tent", capacity=10)]
+        lead_name, unit_names = TEAMS[code]
+        lead = orgs.get(lead_name) or get_or_create_organisation(lead_name)
+        units = sorted((orgs.get(n) or get_or_create_organisation(n) for n in unit_names),
+                       key=lambda o: o.name)
+        venue.dates = [CentreDate(date=d, kind="open", note=note, lead_organisation=lead,
+                                  team_units=list(units)) for d in days]
+        db.session.add(venue)
 
 
 def _person_name(rng: random.Random, used: set[str]) -> str:

@@ -20,7 +20,9 @@ from sqlalchemy.orm import selectinload
 
 import scheduler
 from mediation.cases.models import Case, CaseEvent, Party
+from mediation.cases.services import planning_due
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
+from mediation.centres.services import scenario_dates
 from mediation.conflicts.models import Conflict
 from mediation.conflicts.services import undecided_automatic_conflicts
 from mediation.extensions import db
@@ -106,7 +108,7 @@ def export_scenario(
         sessions=tuple(scheduler.Session(s.code, _hhmm(s.starts_at), _hhmm(s.ends_at)) for s in sessions),
         panel_size=panel_size,
         regions=tuple(scheduler.Region(r.code, r.name, r.parent.code if r.parent else None) for r in regions),
-        centres=tuple(_centre_out(c) for c in centres),
+        centres=tuple(_centre_out(c, horizon_start, horizon_end) for c in centres),
         people=tuple(_person_out(p) for p in people),
         cases=tuple(_case_out(c) for c in case_list.values()),
         conflicts=tuple(_conflicts_out(set(people_codes.values()), case_list)),
@@ -114,12 +116,14 @@ def export_scenario(
     )
 
 
-def _centre_out(c: Centre) -> scheduler.Centre:
+def _centre_out(c: Centre, start: date, end: date) -> scheduler.Centre:
+    # Stored exceptions plus the official calendar over the horizon (centres service).
+    closed_dates, open_dates = scenario_dates(c, start, end)
     return scheduler.Centre(
         id=c.code, name=c.name, region=c.region.code,
         rooms=tuple(scheduler.Room(r.code, r.name, r.capacity) for r in c.rooms if r.active),
         open_weekdays=tuple(sorted(c.open_weekdays or ())),
-        closed_dates=tuple(sorted(c.closed_dates)), open_dates=tuple(sorted(c.open_dates)),
+        closed_dates=tuple(closed_dates), open_dates=tuple(open_dates),
     )
 
 
@@ -139,11 +143,13 @@ def _person_out(p: Person) -> scheduler.Person:
 
 
 def _case_out(c: Case) -> scheduler.Case:
+    # Past its local hearing limit, a case is planned up to its statutory limit, more urgently.
+    due_by, priority = planning_due(c)
     return scheduler.Case(
         id=c.reference, title=c.title, category=c.category, region=c.region.code,
-        accepted_on=c.accepted_on, due_by=c.due_by,
+        accepted_on=c.accepted_on, due_by=due_by,
         required_expertise=tuple(a.code for a in c.required_expertise),
-        needs_counsellor=c.needs_counsellor, attendees=c.attendees, priority=c.priority,
+        needs_counsellor=c.needs_counsellor, attendees=c.attendees, priority=priority,
         repeat_count=c.repeat_count,
         parties=tuple(scheduler.Party(p.name, p.organisation.name if p.organisation else None) for p in c.parties),
         respondents=tuple(o.name for o in c.respondents),

@@ -91,6 +91,13 @@ class PersonForm(FlaskForm):
         }
 
 
+class TeamForm(FlaskForm):
+    lead_unit = StringField(_l("Lead unit"), validators=[Optional(), Length(max=200)])
+    other_units = TextAreaField(_l("Other units (one per line)"),
+                                validators=[Optional(), Length(max=4000)])
+    later_too = BooleanField(_l("Also for the later market days of this venue"))
+
+
 class UnavailabilityForm(FlaskForm):
     """The calendar: each day is a submit button named `date`; the session applies to it."""
 

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from mediation.audit.services import record
-from mediation.centres.models import HearingSession
+from mediation.centres.models import CentreDate, HearingSession, centre_date_units
 from mediation.extensions import db
 from mediation.regions import services as regions
 from mediation.regions.models import Region
@@ -355,6 +355,9 @@ def merge_organisations(keep: Organisation, drop: Organisation) -> Organisation:
               "dropped_aliases": sorted(a.alias for a in drop.aliases)}
     s = db.session
     move_organisation_links(person_organisations, "person_id", keep.id, drop.id)
+    move_organisation_links(centre_date_units, "centre_date_id", keep.id, drop.id)
+    s.execute(sa.update(CentreDate).where(CentreDate.lead_organisation_id == drop.id)
+              .values(lead_organisation_id=keep.id))
     organisations_merging.send(keep, drop=drop)
     s.execute(sa.update(Organisation).where(Organisation.parent_id == drop.id,
                                             Organisation.id != keep.id)
@@ -376,3 +379,44 @@ def merge_organisations(keep: Organisation, drop: Organisation) -> Organisation:
            after={"kept": keep.name, "aliases": sorted(a.alias for a in keep.aliases)},
            summary=f"{drop.name} → {keep.name}")
     return keep
+
+
+# --- tour-reception ("6+N") teams of venue days ------------------------------------------------
+
+
+def team_names(text: str | None) -> list[str]:
+    """Organisation names, one per line (commas and 、 separate too)."""
+    for sep in ("\n", "，", "、"):
+        text = (text or "").replace(sep, ",")
+    return [p.strip() for p in (text or "").split(",") if p.strip()]
+
+
+def _team_snapshot(entry: CentreDate) -> dict:
+    return {"lead": entry.lead_organisation.name if entry.lead_organisation else None,
+            "units": [o.name for o in entry.team_units]}
+
+
+def set_reception_team(entry: CentreDate, lead: str | None, units: list[str]) -> CentreDate:
+    """Record the tour-reception ("6+N") team of a venue day: the lead unit and the other
+    units, each resolved to its organisation record through names and aliases (a new name
+    creates one). No lead and no units clears the team."""
+    before = _team_snapshot(entry)
+    lead_org = get_or_create_organisation(lead.strip()) if (lead or "").strip() else None
+    others: list[Organisation] = []
+    for name in units:
+        org = get_or_create_organisation(name.strip()) if name.strip() else None
+        if org is not None and org not in others and org != lead_org:
+            others.append(org)
+    entry.lead_organisation = lead_org
+    entry.team_units = sorted(others, key=lambda o: o.name)
+    db.session.flush()
+    after = _team_snapshot(entry)
+    if after != before:
+        record("centre_date.team", entry, before=before, after=after,
+               summary=f"{entry.centre.code} {entry.date.isoformat()}")
+    return entry
+
+
+def later_market_days(entry: CentreDate) -> list[CentreDate]:
+    """The venue's market days (openings) after this one."""
+    return [d for d in entry.centre.dates if d.kind == "open" and d.date > entry.date]

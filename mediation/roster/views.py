@@ -16,7 +16,7 @@ from mediation.auth.permissions import (
     role_required,
     signed_in,
 )
-from mediation.centres.models import HearingSession
+from mediation.centres.models import CentreDate, HearingSession
 from mediation.extensions import db
 from mediation.regions.models import Region
 from mediation.roster.forms import (
@@ -27,6 +27,7 @@ from mediation.roster.forms import (
     OrganisationForm,
     ParentForm,
     PersonForm,
+    TeamForm,
     UnavailabilityForm,
     choices,
 )
@@ -38,6 +39,7 @@ from mediation.roster.services import (
     create_organisation,
     filter_people,
     find_organisation,
+    later_market_days,
     merge_organisations,
     remove_unavailability,
     save_expertise_area,
@@ -45,6 +47,8 @@ from mediation.roster.services import (
     search_organisations,
     set_active,
     set_organisation_parent,
+    set_reception_team,
+    team_names,
     toggle_unavailability,
 )
 
@@ -394,3 +398,28 @@ def merge(org_id: int):
                 flash(_("Merged %(dup)s into %(name)s.", dup=name, name=org.name), "ok")
                 return redirect(url_for("roster.organisation", org_id=org.id))
     return _org_page(org, 422, merge_form=form)
+
+
+# --- tour-reception ("6+N") team of a venue day --------------------------------------------------
+
+
+@bp.route("/venue-days/<int:date_id>/team", methods=["GET", "POST"])
+@editor_required
+def venue_day_team(date_id: int):
+    """The lead unit and the other units that go to a venue on its market day (巡回接访)."""
+    entry = db.session.get(CentreDate, date_id) or abort(404)
+    form = TeamForm()
+    if request.method == "GET":
+        form.lead_unit.data = entry.lead_organisation.name if entry.lead_organisation else ""
+        form.other_units.data = "\n".join(o.name for o in entry.team_units)
+    later = later_market_days(entry)
+    if form.validate_on_submit():
+        units = team_names(form.other_units.data)
+        for day in [entry] + (later if form.later_too.data else []):
+            set_reception_team(day, form.lead_unit.data, units)
+        db.session.commit()
+        flash(_("Reception team saved."), "success")
+        return redirect(url_for("centres.show", centre_id=entry.centre_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("roster/venue_day_team.html", form=form, entry=entry,
+                           later=len(later)), status
