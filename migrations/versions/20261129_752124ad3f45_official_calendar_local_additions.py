@@ -1,7 +1,7 @@
 """official calendar local additions
 
 Revision ID: 752124ad3f45
-Revises: 31ae043c9780
+Revises: 1d65ea568386
 Create Date: 2026-11-29 19:32:04.055131
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '752124ad3f45'
-down_revision = '31ae043c9780'
+down_revision = '1d65ea568386'
 branch_labels = None
 depends_on = None
 
