@@ -159,6 +159,29 @@ def _iso(day: dt.date) -> str:
     return day.isoformat()
 
 
+def assemble(name: str, start: dt.date, end: dt.date, regions: list[dict], centres: list[dict],
+             people: list[dict], cases: list[dict], conflicts: dict) -> dict[str, Any]:
+    """The scenario document, every list sorted by id (conflicts by their key), so that a seed
+    always gives the same bytes. Shared by both families (bench/hard.py)."""
+    return {
+        "format": FORMAT,
+        "name": name,
+        "timezone": "Asia/Shanghai",
+        "horizon": {"start": _iso(start), "end": _iso(end)},
+        "sessions": [
+            {"id": "am", "start": "09:00", "end": "12:00"},
+            {"id": "pm", "start": "14:00", "end": "17:30"},
+        ],
+        "rules": {"panel_size": PANEL_SIZE},
+        "regions": sorted(regions, key=lambda r: r["id"]),
+        "centres": sorted(centres, key=lambda c: c["id"]),
+        "people": sorted(people, key=lambda p: p["id"]),
+        "cases": sorted(cases, key=lambda c: c["id"]),
+        "conflicts": [conflicts[k] for k in sorted(conflicts)],
+        "fixed": [],
+    }
+
+
 def _weighted(rng: random.Random, weights: dict[Any, float]) -> Any:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys], k=1)[0]
@@ -699,23 +722,8 @@ def generate(size: str, seed: int = 0, fixed: int = 0) -> dict:
     for person, cap in zip(counsellors, caps, strict=True):
         person["max_hearings"] = cap
 
-    scenario: dict[str, Any] = {
-        "format": FORMAT,
-        "name": f"bench-{size}-seed{seed}",
-        "timezone": "Asia/Shanghai",
-        "horizon": {"start": _iso(start), "end": _iso(end)},
-        "sessions": [
-            {"id": "am", "start": "09:00", "end": "12:00"},
-            {"id": "pm", "start": "14:00", "end": "17:30"},
-        ],
-        "rules": {"panel_size": PANEL_SIZE},
-        "regions": sorted(regions, key=lambda r: r["id"]),
-        "centres": sorted(centres, key=lambda c: c["id"]),
-        "people": sorted(people, key=lambda p: p["id"]),
-        "cases": sorted(cases, key=lambda c: c["id"]),
-        "conflicts": [conflicts[k] for k in sorted(conflicts)],
-        "fixed": [],
-    }
+    scenario = assemble(f"bench-{size}-seed{seed}", start, end, regions, centres, people, cases,
+                        conflicts)
     if fixed:
         scenario["fixed"] = _pin(scenario, fixed, rng)
     return scenario

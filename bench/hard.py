@@ -29,9 +29,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-FORMAT = "mediation-scenario/1"
+from bench.generate import PANEL_SIZE, _iso, assemble
+
 HORIZON_START = dt.date(2027, 3, 1)  # a Monday, day 1 of the month (a market day)
-PANEL_SIZE = 3
 SPECIALIST_AREAS = ("medical", "environment", "construction")
 COMMON_AREAS = {"law": 30, "land": 20, "labour": 18, "housing": 14, "social_security": 8,
                 "family": 6, "finance": 4}
@@ -66,10 +66,6 @@ HARD_SIZES: dict[str, HardSpec] = {
     "M": HardSpec(400, 4, 20, 21, 4, 14),
     "L": HardSpec(2_300, 10, 90, 28, 14, 70),
 }
-
-
-def _iso(day: dt.date) -> str:
-    return day.isoformat()
 
 
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
@@ -279,19 +275,8 @@ def generate_hard(size: str, seed: int = 0) -> dict:
             p = rng.choice(people)
             conflicts[(p["id"], c["id"], "")] = {"person": p["id"], "case": c["id"],
                                                  "kind": "hard", "reason": "near relative"}
-    return {
-        "format": FORMAT, "name": f"bench-hard-{size}-seed{seed}", "timezone": "Asia/Shanghai",
-        "horizon": {"start": _iso(start), "end": _iso(end)},
-        "sessions": [{"id": "am", "start": "09:00", "end": "12:00"},
-                     {"id": "pm", "start": "14:00", "end": "17:30"}],
-        "rules": {"panel_size": PANEL_SIZE},
-        "regions": sorted(regions, key=lambda r: r["id"]),
-        "centres": sorted(centres, key=lambda c: c["id"]),
-        "people": sorted(people, key=lambda p: p["id"]),
-        "cases": sorted(cases, key=lambda c: c["id"]),
-        "conflicts": [conflicts[k] for k in sorted(conflicts)],
-        "fixed": [],
-    }
+    return assemble(f"bench-hard-{size}-seed{seed}", start, end, regions, centres, people, cases,
+                    conflicts)
 
 
 def hard_summary(scenario: dict) -> dict[str, Any]:

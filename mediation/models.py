@@ -4,6 +4,7 @@ from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.calendar.models import FeedToken, OutboxMessage
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
+from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
 from mediation.hearings.models import Hearing, HearingMember
@@ -18,7 +19,7 @@ from mediation.roster.models import (
 )
 
 __all__ = [
-    "AuditEntry", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
+    "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
     "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",

@@ -7,6 +7,7 @@ from datetime import date, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.centres.official import OfficialCalendar
 from mediation.db import JSONType
 from mediation.extensions import db
 from mediation.regions.models import Region
@@ -86,8 +87,6 @@ class Centre(db.Model):
             return False
         if self.follows_official_calendar and self.open_weekdays:
             if calendar is None:
-                from mediation.centres.official import OfficialCalendar
-
                 calendar = OfficialCalendar()
             kind = calendar.kind(day)
             if kind is not None:
@@ -136,22 +135,6 @@ class CentreDate(db.Model):
     lead_organisation = relationship("Organisation")
     team_units = relationship("Organisation", secondary=centre_date_units,
                               order_by="Organisation.name")
-
-
-class CalendarDay(db.Model):
-    """A local addition to the official calendar, entered by an administrator: an extra holiday
-    (a local festival) or an extra working day; it wins over the national schedule."""
-
-    __tablename__ = "calendar_days"
-    __table_args__ = (sa.CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    date: Mapped[date] = mapped_column(sa.Date, unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(8))
-    note: Mapped[str | None] = mapped_column(sa.String(200))
-
-    def __repr__(self) -> str:
-        return f"<CalendarDay {self.date} {self.kind}>"
 
 
 class Room(db.Model):

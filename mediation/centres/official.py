@@ -15,7 +15,7 @@ import holidays
 import sqlalchemy as sa
 from flask import has_app_context
 
-from mediation.centres.models import CalendarDay
+from mediation.centres.calendar_days import CalendarDay
 from mediation.extensions import db
 
 HOLIDAY, WORKDAY = "holiday", "workday"

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from mediation import signals
 from mediation.audit.services import record
+from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.models import (
-    CalendarDay,
     Centre,
     CentreDate,
     HearingSession,

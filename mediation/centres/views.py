@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
+from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.forms import (
     LEVEL_LABELS,
     WEEKDAYS,
@@ -22,7 +23,7 @@ from mediation.centres.forms import (
     parse_lunar_days,
 )
 from mediation.centres.forms import CentreForm as _CentreForm
-from mediation.centres.models import CalendarDay, Centre, CentreDate, HearingSession, Room
+from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.centres.official import OfficialCalendar, holiday_language, local_days
 from mediation.centres.services import (
     add_centre_date,
