@@ -61,6 +61,24 @@ def test_postgresql_round_trip():
         _round_trip(url)
 
 
+def _session_case_person(now: str) -> list[str]:
+    """Rows every data-carrying migration test needs after its region, centre and rooms: one
+    session, one accepted case in region 1, one expert (raw SQL: the models are newer)."""
+    return [
+        "INSERT INTO hearing_sessions (id, code, name, starts_at, ends_at, position) "
+        "VALUES (1, 'am', 'AM', '09:00:00', '12:00:00', 0)",
+        "INSERT INTO cases (id, reference, title, category, region_id, status, registered_on,"
+        " escalation_level, needs_counsellor, attendees, priority, repeat_count,"
+        " checklist_demands_resolved, checklist_unreasonable_explained,"
+        " checklist_hardship_relieved, checklist_unlawful_handled, in_termination_register,"
+        " in_petition_statistics, created_at, updated_at) VALUES "
+        f"(1, 'K-1', 'T', 'land', 1, 'accepted', '2026-11-01', 0, false, 1, 3, 0, false, false,"
+        f" false, false, false, true, {now}, {now})",
+        "INSERT INTO people (id, code, name, is_expert, is_counsellor, active, locale, created_at,"
+        f" updated_at) VALUES (1, 'P1', 'P', true, false, true, 'en', {now}, {now})",
+    ]
+
+
 def _layers_upgrade(url: str) -> None:
     """Hearings made before layers existed: proposals move to their run's layer, member rows get
     their hearing's slot, and the new constraints hold."""
@@ -74,17 +92,7 @@ def _layers_upgrade(url: str) -> None:
             "VALUES (1, 'c', 'C', 'county', 1, true, '[1,2,3,4,5]')",
             "INSERT INTO rooms (id, centre_id, code, name, capacity, active) "
             "VALUES (1, 1, 'c-1', 'Room', 8, true), (2, 1, 'c-2', 'Room 2', 8, true)",
-            "INSERT INTO hearing_sessions (id, code, name, starts_at, ends_at, position) "
-            "VALUES (1, 'am', 'AM', '09:00:00', '12:00:00', 0)",
-            "INSERT INTO cases (id, reference, title, category, region_id, status, registered_on,"
-            " escalation_level, needs_counsellor, attendees, priority, repeat_count,"
-            " checklist_demands_resolved, checklist_unreasonable_explained,"
-            " checklist_hardship_relieved, checklist_unlawful_handled, in_termination_register,"
-            " in_petition_statistics, created_at, updated_at) VALUES "
-            f"(1, 'K-1', 'T', 'land', 1, 'accepted', '2026-11-01', 0, false, 1, 3, 0, false, false,"
-            f" false, false, false, true, {now}, {now})",
-            "INSERT INTO people (id, code, name, is_expert, is_counsellor, active, locale, created_at,"
-            f" updated_at) VALUES (1, 'P1', 'P', true, false, true, 'en', {now}, {now})",
+            *_session_case_person(now),
             "INSERT INTO plan_runs (id, status, horizon_start, horizon_end, panel_size,"
             " time_limit_seconds, scope, scope_key, cancel_requested, created_at, updated_at)"
             f" VALUES (7, 'succeeded', '2026-12-01', '2026-12-04', 3, 10, '{{}}', 'all', false,"
@@ -139,17 +147,7 @@ def _result_cases_upgrade(url: str) -> None:
             " VALUES (1, 'c', 'Centre', 'county', 1, true, '[1,2,3,4,5]', '1 Main St')",
             "INSERT INTO rooms (id, centre_id, code, name, capacity, active) "
             "VALUES (1, 1, 'c-1', 'Room', 8, true)",
-            "INSERT INTO hearing_sessions (id, code, name, starts_at, ends_at, position) "
-            "VALUES (1, 'am', 'AM', '09:00:00', '12:00:00', 0)",
-            "INSERT INTO cases (id, reference, title, category, region_id, status, registered_on,"
-            " escalation_level, needs_counsellor, attendees, priority, repeat_count,"
-            " checklist_demands_resolved, checklist_unreasonable_explained,"
-            " checklist_hardship_relieved, checklist_unlawful_handled, in_termination_register,"
-            " in_petition_statistics, created_at, updated_at) VALUES "
-            f"(1, 'K-1', 'T', 'land', 1, 'accepted', '2026-11-01', 0, false, 1, 3, 0, false, false,"
-            f" false, false, false, true, {now}, {now})",
-            "INSERT INTO people (id, code, name, is_expert, is_counsellor, active, locale, created_at,"
-            f" updated_at) VALUES (1, 'P1', 'P', true, false, true, 'en', {now}, {now})",
+            *_session_case_person(now),
             "INSERT INTO plan_runs (id, status, horizon_start, horizon_end, panel_size,"
             " time_limit_seconds, scope, scope_key, cancel_requested, created_at, updated_at)"
             " VALUES (7, 'succeeded', '2026-12-01', '2026-12-04', 3, 10, '{\"kind\": \"repair\","
