@@ -135,6 +135,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_BASE_URL": _base_url(os.environ.get("MEDIATION_BASE_URL")),
         "MEDIATION_OUTBOX_DIR": os.environ.get("MEDIATION_OUTBOX_DIR")
         or str(instance_path / "outbox"),
+        # Stored files (attachments, PDF notices), outside the web root (mediation/storage.py).
+        "MEDIATION_FILES_DIR": os.environ.get("MEDIATION_FILES_DIR")
+        or str(instance_path / "files"),
         "MEDIATION_MAIL_MAX_ATTEMPTS": _int("MEDIATION_MAIL_MAX_ATTEMPTS", 8),
         "MEDIATION_FEED_PAST_DAYS": _int("MEDIATION_FEED_PAST_DAYS", 365),
         "MEDIATION_FEED_CANCELLED_DAYS": _int("MEDIATION_FEED_CANCELLED_DAYS", 30),

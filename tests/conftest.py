@@ -78,6 +78,7 @@ TEST_CONFIG = {
     "TESTING": True, "SECRET_KEY": "test-secret-key", "REDIS_URL": None,
     "MEDIATION_TICK_SECONDS": 0,
     "MEDIATION_OUTBOX_DIR": tempfile.mkdtemp(prefix="mediation-test-outbox-"),
+    "MEDIATION_FILES_DIR": tempfile.mkdtemp(prefix="mediation-test-files-"),
 }
 
 
