@@ -287,24 +287,58 @@ def latest_finished_run() -> PlanRun | None:
     )
 
 
-def unscheduled_cases(f: DashboardFilters, run: PlanRun | None,
-                      limit: int | None = LIST_LIMIT) -> tuple[int, list[UnscheduledCase]]:
-    """The latest finished run's unscheduled cases (total, first `limit`) with their reasons."""
-    if run is None:
+def _held_by_runs_since(first_run_id: int) -> list[tuple[int, set[int]]]:
+    """(run id, cases its scenario held), newest first, for finished runs from `first_run_id`.
+
+    A run's scenario is `PlanRun.result_cases`; runs from before that column knew only their
+    unscheduled cases, so those count too."""
+    runs = db.session.execute(
+        sa.select(PlanRun.id, PlanRun.result_cases)
+        .where(PlanRun.status.in_(FINISHED_RUN_STATUSES), PlanRun.id >= first_run_id)
+        .order_by(PlanRun.id.desc())
+    ).all()
+    listed: dict[int, set[int]] = {}
+    for run_id, case_id in db.session.execute(
+        sa.select(UnscheduledCase.plan_run_id, UnscheduledCase.case_id)
+        .where(UnscheduledCase.plan_run_id >= first_run_id)
+    ):
+        listed.setdefault(run_id, set()).add(case_id)
+    return [(run_id, set(cases or []) | listed.get(run_id, set())) for run_id, cases in runs]
+
+
+def unscheduled_cases(f: DashboardFilters, limit: int | None = LIST_LIMIT
+                      ) -> tuple[int, list[UnscheduledCase]]:
+    """Open cases that the newest finished run holding them could not schedule, and that have
+    no current published hearing (total, first `limit`), with that run's reasons.
+
+    Each case is judged by the newest run whose scenario held it, so a later run over a few
+    cases (a one-case re-plan) does not hide what an earlier, wider run left unscheduled."""
+    has_hearing = sa.exists().where(Hearing.case_id == Case.id, is_current_published())
+    candidates = db.session.execute(
+        sa.select(UnscheduledCase.id, UnscheduledCase.case_id, UnscheduledCase.plan_run_id)
+        .join(Case, Case.id == UnscheduledCase.case_id)
+        .join(PlanRun, PlanRun.id == UnscheduledCase.plan_run_id)
+        .where(PlanRun.status.in_(FINISHED_RUN_STATUSES), Case.status.in_(OPEN_STATUSES),
+               ~has_hearing, *_case_scope(f))
+    ).all()
+    if not candidates:
         return 0, []
-    where = [UnscheduledCase.plan_run_id == run.id, *_case_scope(f)]
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(UnscheduledCase)
-        .join(Case, Case.id == UnscheduledCase.case_id).where(*where)
-    ) or 0
+    newest_run: dict[int, int] = {}
+    for run_id, held in _held_by_runs_since(min(c.plan_run_id for c in candidates)):
+        for case_id in held:
+            newest_run.setdefault(case_id, run_id)
+    current = [c.id for c in candidates if newest_run.get(c.case_id) == c.plan_run_id]
+    if not current:
+        return 0, []
     stmt = (
-        sa.select(UnscheduledCase).join(Case, Case.id == UnscheduledCase.case_id).where(*where)
+        sa.select(UnscheduledCase).join(Case, Case.id == UnscheduledCase.case_id)
+        .where(UnscheduledCase.id.in_(current))
         .options(selectinload(UnscheduledCase.case))
         .order_by(Case.priority.desc(), Case.reference)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return int(total), list(db.session.scalars(stmt))
+    return len(current), list(db.session.scalars(stmt))
 
 
 # --- load --------------------------------------------------------------------------------------
@@ -627,10 +661,9 @@ def export_table(name: str, f: DashboardFilters, today: date | None = None
                          h.counsellor.name if h.counsellor else "", h.uid, h.sequence])
         return header, rows
     if name == "unscheduled":
-        run = latest_finished_run()
-        _total, items = unscheduled_cases(f, run, limit=None)
+        _total, items = unscheduled_cases(f, limit=None)
         return (["plan_run", "reference", "title", "priority", "reasons"],
-                [[run.id, u.case.reference, u.case.title, u.case.priority,
+                [[u.plan_run_id, u.case.reference, u.case.title, u.case.priority,
                   "; ".join(u.reasons or [])] for u in items])
     if name in ("load_experts", "load_counsellors"):
         role = "expert" if name == "load_experts" else "counsellor"

@@ -78,7 +78,7 @@ def _lists(f: services.DashboardFilters, today) -> dict:
                 for c, due in services.clock_cases(f, state, today=today)]
 
     run = services.latest_finished_run()
-    unscheduled_total, unscheduled = services.unscheduled_cases(f, run)
+    unscheduled_total, unscheduled = services.unscheduled_cases(f)
     return {
         "overdue": clock("overdue"),
         "at_risk": clock("at_risk"),
@@ -94,7 +94,7 @@ def _lists(f: services.DashboardFilters, today) -> dict:
                                            horizon_start=run.horizon_start,
                                            horizon_end=run.horizon_end),
         "unscheduled": [
-            ns(case_id=u.case_id, reasons=list(u.reasons or []),
+            ns(case_id=u.case_id, plan_run_id=u.plan_run_id, reasons=list(u.reasons or []),
                case=ns(reference=u.case.reference, title=u.case.title, priority=u.case.priority))
             for u in unscheduled],
         "unscheduled_total": unscheduled_total,

@@ -155,15 +155,19 @@ def test_hearings_this_week_load_and_unscheduled(city, db):
     assert services.load_summary(october, "expert")["hearings"] == 0
 
     assert services.latest_finished_run() is None
-    first = dash.finished_run({u: ["no expert in the roster has expertise in `medical`"]})
-    dash.finished_run({soon: ["x"]}, status="failed")
+    assert services.unscheduled_cases(YEAR) == (0, [])
+    r2, r4 = city.cases["r2"], city.cases["r4"]  # open, without a hearing (u and soon have one)
+    first = dash.finished_run({r4: ["no expert in the roster has expertise in `medical`"],
+                               u: ["no room"]})
+    dash.finished_run({r2: ["x"]}, status="failed")  # a failed run answers nothing
     assert services.latest_finished_run() == first
-    total, rows = services.unscheduled_cases(YEAR, first)
-    assert total == 1 and rows[0].case == u and "medical" in rows[0].reasons[0]
-    newer = dash.finished_run({soon: ["no room"], u: ["no room"]}, status="published")
+    total, rows = services.unscheduled_cases(YEAR)
+    assert total == 1 and rows[0].case == r4 and "medical" in rows[0].reasons[0]
+    newer = dash.finished_run({r2: ["no room"], r4: ["no room"]}, status="published")
     assert services.latest_finished_run() == newer
-    assert services.unscheduled_cases(YEAR, newer, limit=1)[0] == 2
-    assert services.unscheduled_cases(DashboardFilters(region_id=city.county_a.id), newer)[0] == 1
+    total, rows = services.unscheduled_cases(YEAR, limit=1)
+    assert total == 2 and len(rows) == 1 and rows[0].plan_run_id == newer.id
+    assert services.unscheduled_cases(DashboardFilters(region_id=city.county_a.id))[0] == 1
 
 
 def test_a_cycle_in_the_region_tree_does_not_hang_the_figures(city, db):
@@ -191,3 +195,36 @@ def test_export_tables_have_every_row(city):
     for name in services.EXPORTS:
         header, rows = services.export_table(name, YEAR, TODAY)
         assert header and all(len(r) == len(header) for r in rows)
+
+
+def test_a_narrow_re_plan_does_not_hide_what_a_wider_run_left_unscheduled(city, db):
+    """Issue #12 ("Counts disagree"): after a one-case re-plan the dashboard said
+    "0 unscheduled", hiding the cases an earlier, wider run had left unscheduled."""
+    soon, u, v = city.cases["soon"], city.cases["u"], city.cases["r4"]
+    for c in (soon, u, v):
+        c.status = "accepted"
+    wide = dash.finished_run({soon: ["no room"], u: ["no panel"]}, start=date(2026, 11, 16))
+    wide.result_cases = [soon.id, u.id, v.id]
+    # A re-plan of one case, which it schedules: `soon` is settled, `u` still is not.
+    narrow = dash.finished_run({}, status="published", start=date(2026, 11, 17))
+    narrow.result_cases = [soon.id]
+    db.session.flush()
+    total, rows = services.unscheduled_cases(YEAR)
+    assert total == 1 and [(r.case, r.plan_run_id) for r in rows] == [(u, wide.id)]
+    assert services.export_table("unscheduled", YEAR)[1] == [
+        [wide.id, u.reference, u.title, u.priority, "no panel"]]
+
+    # A newer run that holds `u` again and leaves it unscheduled answers for it from then on.
+    again = dash.finished_run({u: ["no room"]}, start=date(2026, 11, 18))
+    again.result_cases = [u.id]
+    db.session.flush()
+    total, rows = services.unscheduled_cases(YEAR)
+    assert total == 1 and rows[0].plan_run_id == again.id and rows[0].reasons == ["no room"]
+
+    # A case that got a published hearing, or was closed, is no longer unscheduled.
+    session = factories.session_block("am2", time(9), time(12))
+    room = factories.centre(city.county_a).rooms[0]
+    e1, e2, e3 = (factories.person() for _ in range(3))
+    dash.published_hearing(u, room, session, date(2026, 11, 30), e1, [e2, e3])
+    assert services.unscheduled_cases(YEAR) == (0, [])
+
