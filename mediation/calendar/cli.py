@@ -12,12 +12,13 @@ from mediation.calendar.mail import deliver_pending, outbox_summary
 from mediation.calendar.services import ensure_token, revoke_token, rotate_token, token_of
 from mediation.extensions import db
 from mediation.roster.models import Person
+from mediation.roster.services import person_by_key
 
 
-def _person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
+def _person(key: str) -> Person:
+    person = person_by_key(key)
     if person is None:
-        raise click.ClickException(f"no person with id {person_id}")
+        raise click.ClickException(f"no person with code or id {key!r}")
     return person
 
 
@@ -27,12 +28,14 @@ def feeds_cli() -> None:
 
 
 @feeds_cli.command("url")
-@click.argument("person_id", type=int)
+@click.argument("person")
 @click.option("--webcal", is_flag=True, help="Print the webcal:// form instead.")
 @with_appcontext
-def url_command(person_id: int, webcal: bool) -> None:
-    """Print PERSON_ID's feed URL (last line of output), creating the link if needed."""
-    person = _person(person_id)
+def url_command(person: str, webcal: bool) -> None:
+    """Print PERSON's feed URL (last line of output), creating the link if needed.
+
+    PERSON is the person's code (E0026) or database id."""
+    person = _person(person)
     row = ensure_token("person", person)
     token = token_of(row)
     if token is None:
@@ -46,21 +49,21 @@ def url_command(person_id: int, webcal: bool) -> None:
 
 
 @feeds_cli.command("rotate")
-@click.argument("person_id", type=int)
+@click.argument("person")
 @with_appcontext
-def rotate_command(person_id: int) -> None:
-    """Replace PERSON_ID's feed link (the old one stops working) and print the new URL."""
-    row = rotate_token("person", _person(person_id))
+def rotate_command(person: str) -> None:
+    """Replace PERSON's feed link (the old one stops working) and print the new URL."""
+    row = rotate_token("person", _person(person))
     db.session.commit()
     click.echo(feed_url(token_of(row)))
 
 
 @feeds_cli.command("revoke")
-@click.argument("person_id", type=int)
+@click.argument("person")
 @with_appcontext
-def revoke_command(person_id: int) -> None:
-    """Revoke PERSON_ID's feed link."""
-    done = revoke_token("person", _person(person_id))
+def revoke_command(person: str) -> None:
+    """Revoke PERSON's feed link (PERSON: code such as E0026, or database id)."""
+    done = revoke_token("person", _person(person))
     db.session.commit()
     click.echo("Revoked." if done else "There was no live link.")
 

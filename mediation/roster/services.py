@@ -138,6 +138,18 @@ def filter_people(query: str = "", role: str | None = None, expertise_id: int | 
     return db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
+def person_by_key(key: str) -> Person | None:
+    """A person by the code people see (E0026, case-insensitive) or, failing that, by database
+    id (commands accepted ids first; both keep working)."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    person = db.session.scalar(sa.select(Person).where(sa.func.upper(Person.code) == key.upper()))
+    if person is None and key.isdigit():
+        person = db.session.get(Person, int(key))
+    return person
+
+
 def code_taken(code: str, exclude_id: int | None = None) -> bool:
     stmt = sa.select(Person.id).where(Person.code == code.strip())
     if exclude_id is not None:

@@ -123,20 +123,25 @@ def test_outbox_page_lists_messages_and_sends_a_failed_one_again(db, signed_in, 
 
 
 def test_feeds_url_command_prints_the_same_url_each_time(db, runner, client, calendar_config):
+    """Commands take the person's code, as people see it (issue #13 point 8); ids still work."""
     person = cf.person()
     db.session.commit()
-    first = runner.invoke(args=["feeds", "url", str(person.id)])
+    first = runner.invoke(args=["feeds", "url", person.code])
     assert first.exit_code == 0, first.output
     url = first.output.strip().splitlines()[-1]
     assert URL_RE.fullmatch(url)
-    again = runner.invoke(args=["feeds", "url", str(person.id)]).output.strip().splitlines()[-1]
-    assert again == url
+    again = runner.invoke(args=["feeds", "url", person.code.lower()]).output.strip().splitlines()
+    assert again[-1] == url
+    by_id = runner.invoke(args=["feeds", "url", str(person.id)]).output.strip().splitlines()[-1]
+    assert by_id == url
     assert client.get(url.removeprefix(BASE_URL)).status_code == 200
-    webcal = runner.invoke(args=["feeds", "url", "--webcal", str(person.id)]).output.strip()
+    webcal = runner.invoke(args=["feeds", "url", "--webcal", person.code]).output.strip()
     assert webcal == url.replace("https://", "webcal://")
-    rotated = runner.invoke(args=["feeds", "rotate", str(person.id)]).output.strip()
+    rotated = runner.invoke(args=["feeds", "rotate", person.code]).output.strip()
     assert rotated != url and client.get(url.removeprefix(BASE_URL)).status_code == 404
-    assert runner.invoke(args=["feeds", "revoke", str(person.id)]).output.strip() == "Revoked."
+    assert runner.invoke(args=["feeds", "revoke", person.code]).output.strip() == "Revoked."
+    unknown = runner.invoke(args=["feeds", "url", "E99999"])
+    assert unknown.exit_code != 0 and "no person with code or id 'E99999'" in unknown.output
     assert runner.invoke(args=["feeds", "url", "999999"]).exit_code != 0
 
 
