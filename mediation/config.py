@@ -141,14 +141,18 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_MAIL_MAX_ATTEMPTS": _int("MEDIATION_MAIL_MAX_ATTEMPTS", 8),
         "MEDIATION_FEED_PAST_DAYS": _int("MEDIATION_FEED_PAST_DAYS", 365),
         "MEDIATION_FEED_CANCELLED_DAYS": _int("MEDIATION_FEED_CANCELLED_DAYS", 30),
+        # Room, centre and coordinator feeds carry many hearings: a shorter past keeps them
+        # under the 1 MB at which Google Calendar drops a subscription.
+        "MEDIATION_FEED_SHARED_PAST_DAYS": _int("MEDIATION_FEED_SHARED_PAST_DAYS", 14),
     }
     if config["MEDIATION_MAIL_MAX_ATTEMPTS"] < 1:
         raise ConfigError("MEDIATION_MAIL_MAX_ATTEMPTS must be at least 1")
     # Calendar clients must see a cancellation before it leaves the feed (issue #6: >= 30 days).
     if config["MEDIATION_FEED_CANCELLED_DAYS"] < 30:
         raise ConfigError("MEDIATION_FEED_CANCELLED_DAYS must be at least 30")
-    if config["MEDIATION_FEED_PAST_DAYS"] < 0:
-        raise ConfigError("MEDIATION_FEED_PAST_DAYS must be 0 or more")
+    for name in ("MEDIATION_FEED_PAST_DAYS", "MEDIATION_FEED_SHARED_PAST_DAYS"):
+        if config[name] < 0:
+            raise ConfigError(f"{name} must be 0 or more")
     # The domain allows one extension of at most 30 days (the database enforces it too).
     if not 1 <= config["MEDIATION_MAX_EXTENSION_DAYS"] <= 30:
         raise ConfigError("MEDIATION_MAX_EXTENSION_DAYS must be between 1 and 30")
@@ -165,4 +169,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance_path, production)
+    # Links in feeds and invites must not depend on the Host header a client sent.
+    if production and not config["MEDIATION_BASE_URL"]:
+        raise ConfigError("MEDIATION_BASE_URL must be set in production (the public https "
+                          "address used in calendar feeds and email invites)")
     return config

@@ -3,6 +3,8 @@
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.calendar.models import FeedToken, OutboxMessage
+from mediation.calendar.removals import FormerAttendee
+from mediation.calendar.version import FeedState
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
 from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
@@ -20,7 +22,7 @@ from mediation.roster.models import (
 
 __all__ = [
     "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "Organisation",
+    "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee", "Hearing", "HearingMember", "HearingSession", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]

@@ -32,7 +32,7 @@ def session_block(code: str = "am", start: time = time(9), end: time = time(12))
 def centre(reg: Region | None = None, capacity: int = 10, weekdays=(1, 2, 3, 4, 5)) -> Centre:
     n = next(_seq)
     c = Centre(code=f"c{n}", name=f"Centre {n}", level="county", region=reg or region(),
-               open_weekdays=list(weekdays))
+               open_weekdays=list(weekdays), address=f"{n} Renmin Road, Ning'an")
     c.rooms = [Room(code=f"c{n}-R1", name="Room 1", capacity=capacity)]
     db.session.add(c)
     db.session.flush()

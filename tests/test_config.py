@@ -49,9 +49,21 @@ def test_production_requires_a_secret_key(tmp_path, monkeypatch):
     assert not Path(tmp_path / "secret_key").exists()
 
 
+def test_production_requires_the_public_address(tmp_path, monkeypatch):
+    """Issue #13: without it, feed bytes (and ETags) followed the Host header of each request."""
+    monkeypatch.setenv("MEDIATION_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    monkeypatch.delenv("MEDIATION_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="MEDIATION_BASE_URL"):
+        load_config(tmp_path)
+    monkeypatch.setenv("MEDIATION_BASE_URL", "https://mediation.example.org")
+    assert load_config(tmp_path)["MEDIATION_BASE_URL"] == "https://mediation.example.org"
+
+
 def test_production_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDIATION_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("MEDIATION_BASE_URL", "https://mediation.example.org")
     config = load_config(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from mediation import signals, worker
-from mediation.calendar import subscribers
+from mediation.calendar import subscribers, version
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +16,9 @@ def init_app(app: Flask) -> None:
     signals.hearing_published.connect(subscribers.on_published)
     signals.hearing_changed.connect(subscribers.on_changed)
     signals.hearing_cancelled.connect(subscribers.on_cancelled)
+    if not sa.event.contains(Session, "before_flush", version.before_flush):
+        sa.event.listen(Session, "before_flush", version.before_flush)
+        sa.event.listen(Session, "after_flush", version.after_flush)
     if not sa.event.contains(Session, "after_commit", subscribers.after_commit):
         sa.event.listen(Session, "after_commit", subscribers.after_commit)
         sa.event.listen(Session, "after_soft_rollback", _after_soft_rollback)

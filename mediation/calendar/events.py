@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import icalendar
 from flask_babel import gettext as _
 
-from mediation.calendar.ical import Component, utc
+from mediation.calendar.ical import address, utc
 from mediation.calendar.links import hearing_url
 from mediation.hearings.models import Hearing
 
@@ -28,15 +29,22 @@ def summary(hearing: Hearing, role: str | None = None) -> str:
 
 
 def location(hearing: Hearing) -> str:
-    return f"{hearing.room.centre.name}, {hearing.room.name}"
+    """Centre, room and the centre's street address (what a map app can find)."""
+    centre = hearing.room.centre
+    parts = [centre.name, hearing.room.name]
+    if centre.address:
+        parts.append(centre.address)
+    return ", ".join(parts)
 
 
-def description(hearing: Hearing, role: str | None = None) -> str:
+def description(hearing: Hearing, role: str | None = None, *, removed: bool = False) -> str:
     lines = [_("Hearing %(reference)s", reference=hearing.case.reference)]
     if role:
         lines.append(_("Your role: %(role)s", role=role_label(role)))
     if hearing.status == "cancelled":
         lines.append(_("This hearing is cancelled."))
+    elif removed:
+        lines.append(_("You no longer attend this hearing."))
     lines.append(_("Details (sign-in required): %(url)s", url=hearing_url(hearing.uid)))
     return "\n".join(lines)
 
@@ -49,27 +57,39 @@ def last_modified(hearing: Hearing) -> datetime:
 
 def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
            organizer: tuple[str, str] | None = None,
-           attendee: tuple[str, str] | None = None) -> Component:
-    """The event for `hearing`. `organizer` is (name, email); `attendee` is (email, role)."""
-    event = Component("VEVENT")
+           attendee: tuple[str, str] | None = None,
+           status: str | None = None, compact: bool = False) -> icalendar.Event:
+    """The event for `hearing`. `organizer` is (name, email); `attendee` is (email, role).
+    `status` overrides the hearing's ("" leaves STATUS out, as an uninvitation must).
+    `compact` (room, centre and coordinator feeds, thousands of events under Google's 1 MB)
+    leaves out DESCRIPTION, which repeats the reference and the URL, and the optional CREATED."""
+    cancelled = hearing.status == "cancelled"
+    if status is None:
+        status = "CANCELLED" if cancelled else "CONFIRMED"
+    event = icalendar.Event()
     event.add("UID", hearing.uid)
-    event.add("SEQUENCE", str(hearing.sequence))
+    event.add("SEQUENCE", hearing.sequence)
     event.add("DTSTAMP", utc(dtstamp))
     event.add("DTSTART", utc(hearing.starts_at))
     event.add("DTEND", utc(hearing.ends_at))
-    event.text("SUMMARY", summary(hearing, role))
-    event.text("LOCATION", location(hearing))
-    event.text("DESCRIPTION", description(hearing, role))
-    event.add("URL", hearing_url(hearing.uid), ("VALUE", "URI"))
-    event.add("STATUS", "CANCELLED" if hearing.status == "cancelled" else "CONFIRMED")
-    event.add("TRANSP", "OPAQUE")
-    event.add("CREATED", utc(hearing.created_at))
+    event.add("SUMMARY", summary(hearing, role))
+    event.add("LOCATION", location(hearing))
+    if not compact:
+        event.add("DESCRIPTION", description(hearing, role,
+                                             removed=status == "CANCELLED" and not cancelled))
+    event.add("URL", hearing_url(hearing.uid), parameters={"VALUE": "URI"})
+    if status:
+        event.add("STATUS", status)
+    # A cancelled hearing no longer makes anyone busy.
+    event.add("TRANSP", "TRANSPARENT" if cancelled or status == "CANCELLED" else "OPAQUE")
+    if not compact:
+        event.add("CREATED", utc(hearing.created_at))
     event.add("LAST-MODIFIED", utc(last_modified(hearing)))
     if organizer is not None:
         name, email = organizer
-        event.add("ORGANIZER", f"mailto:{email}", ("CN", name))
+        event.add("ORGANIZER", address(email, name))
     if attendee is not None:
         email, ical_role = attendee
-        event.add("ATTENDEE", f"mailto:{email}", ("CUTYPE", "INDIVIDUAL"), ("ROLE", ical_role),
-                  ("PARTSTAT", "NEEDS-ACTION"), ("RSVP", "FALSE"))
+        event.add("ATTENDEE", address(email, cutype="INDIVIDUAL", role=ical_role,
+                                      partstat="NEEDS-ACTION", rsvp="FALSE"))
     return event

@@ -7,30 +7,36 @@ so unchanged data gives identical bytes.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
+from icalendar import vText
 
 from mediation.calendar.events import last_modified, vevent
-from mediation.calendar.ical import PRODID, Component
-from mediation.calendar.kinds import KINDS
-from mediation.calendar.links import base_url
+from mediation.calendar.ical import new_calendar, to_bytes
+from mediation.calendar.kinds import KINDS, REMOVED
+from mediation.calendar.links import public_base_url
 from mediation.calendar.models import FeedToken
-from mediation.calendar.services import feed_hearings, feed_version
+from mediation.calendar.services import feed_day, feed_hearings
+from mediation.calendar.version import current_version
 
 # How often clients should poll (most honour it only loosely; Google refreshes in 8-24 hours).
 REFRESH = "PT1H"
+REFRESH_INTERVAL = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Feed:
     body: bytes
     etag: str
+    # The same bytes gzipped (made once per render, served when the client accepts gzip).
+    gzipped: bytes = b""
 
 
 def feed_locale(row: FeedToken) -> str:
@@ -43,19 +49,28 @@ def calendar_name(row: FeedToken) -> str:
 
 def render_feed(row: FeedToken, now: datetime | None = None) -> Feed:
     with force_locale(feed_locale(row)):
-        calendar = Component("VCALENDAR")
-        calendar.add("PRODID", PRODID)
-        calendar.add("VERSION", "2.0")
-        calendar.add("CALSCALE", "GREGORIAN")
+        calendar = new_calendar()
         name = calendar_name(row)
-        calendar.text("NAME", name)
-        calendar.text("X-WR-CALNAME", name)
-        calendar.add("REFRESH-INTERVAL", REFRESH, ("VALUE", "DURATION"))
+        calendar.add("NAME", vText(name))
+        calendar.add("X-WR-CALNAME", vText(name))
+        calendar.add("REFRESH-INTERVAL", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
         calendar.add("X-PUBLISHED-TTL", REFRESH)
+        compact = not KINDS[row.kind].with_role
         for hearing, role in feed_hearings(row, now):
-            calendar.children.append(vevent(hearing, dtstamp=last_modified(hearing), role=role))
-        body = calendar.to_bytes()
-    return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:40])
+            if compact:
+                calendar.add_component(vevent(hearing, dtstamp=last_modified(hearing),
+                                              compact=True))
+            elif role == REMOVED:
+                # Taken off this hearing: cancelled for this reader, whatever it is for others.
+                calendar.add_component(vevent(hearing, dtstamp=last_modified(hearing),
+                                              status="CANCELLED"))
+            else:
+                calendar.add_component(vevent(hearing, dtstamp=last_modified(hearing),
+                                              role=role))
+        body = to_bytes(calendar)
+    # mtime=0: the compressed bytes, like the plain ones, depend on nothing but the data.
+    return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:40],
+                gzipped=gzip.compress(body, compresslevel=6, mtime=0))
 
 
 # Rendered feeds per server process, keyed by everything a feed's bytes depend on, so that a
@@ -67,13 +82,14 @@ _cache_lock = threading.Lock()
 
 
 def cached_feed(row: FeedToken) -> Feed:
-    """`render_feed(row)`, reused while the token, language, calendar name, public address and
-    the events' data (`feed_version`) are unchanged (least recently used out first)."""
+    """`render_feed(row)`, reused while the token, language, calendar name, public address,
+    the stored version of everything feeds show (mediation.calendar.version) and the day (the
+    windows move by whole days) are unchanged (least recently used out first)."""
     global _cache_bytes
     locale = feed_locale(row)
     with force_locale(locale):
         name = calendar_name(row)
-    key = (row.token_hash, locale, name, base_url(), feed_version(row))
+    key = (row.token_hash, locale, name, public_base_url(), current_version(), feed_day())
     with _cache_lock:
         feed = _cache.get(key)
         if feed is not None:
@@ -83,8 +99,8 @@ def cached_feed(row: FeedToken) -> Feed:
     with _cache_lock:
         if key not in _cache:
             _cache[key] = feed
-            _cache_bytes += len(feed.body)
+            _cache_bytes += len(feed.body) + len(feed.gzipped)
         while _cache_bytes > CACHE_MAX_BYTES and len(_cache) > 1:
             _old, dropped = _cache.popitem(last=False)
-            _cache_bytes -= len(dropped.body)
+            _cache_bytes -= len(dropped.body) + len(dropped.gzipped)
     return feed

@@ -1,91 +1,51 @@
-"""A small, strict iCalendar (RFC 5545) writer.
+"""iCalendar (RFC 5545) objects, built with the `icalendar` library.
 
-We write the bytes ourselves rather than through a library so that every rule the feeds depend
-on is visible here and pinned by tests: CRLF line ends, folding at 75 octets without splitting a
-UTF-8 character, TEXT escaping, UTC date-times, and output that depends on nothing but its input
-(unchanged data must give identical bytes, or calendar clients and HTTP caches see a change).
+The library writes the bytes: CRLF line ends, folding at 75 octets without splitting a UTF-8
+character, TEXT escaping and RFC 6868 parameter quoting. It writes properties in a canonical
+order, so output depends on nothing but its input (unchanged data gives identical bytes, which
+calendar clients and HTTP caches rely on); tests/calendar/test_ical.py pins those rules.
+
+What this module adds: one PRODID, UTC-only date-times (a naive time is a bug, refused here),
+and the calendar envelope shared by feeds and invites.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-CRLF = b"\r\n"
-MAX_OCTETS = 75
+import icalendar
+
 PRODID = "-//Mediation scheduling//Hearing calendars 1.0//EN"
 
 
-def escape_text(value: str) -> str:
-    """TEXT value escaping (RFC 5545 §3.3.11); bare CR is dropped, line breaks become \\n."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
-
-
-def param_value(value: str) -> str:
-    """A parameter value, quoted when it holds ':', ';' or ',' (RFC 5545 §3.2). Quotes and
-    control characters cannot be represented and are dropped."""
-    value = "".join(ch for ch in value if ch >= " " and ch not in '"\x7f')
-    return f'"{value}"' if any(ch in value for ch in ":;,") else value
-
-
-def utc(value: datetime) -> str:
-    """DATE-TIME in UTC form (`19980119T070000Z`); naive values are refused."""
+def utc(value: datetime) -> datetime:
+    """`value` in UTC, without microseconds (written as `19980119T070000Z`); naive values are
+    refused."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: calendar times must be aware")
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.astimezone(UTC).replace(microsecond=0)
 
 
-def fold(line: str) -> bytes:
-    """One content line, folded so that no physical line exceeds 75 octets (§3.1)."""
-    data = line.encode("utf-8")
-    if len(data) <= MAX_OCTETS:
-        return data + CRLF
-    out, chunk, limit = [], bytearray(), MAX_OCTETS
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(chunk) + len(encoded) > limit:
-            out.append(bytes(chunk))
-            # Continuation lines start with one space, which counts towards their 75 octets.
-            chunk, limit = bytearray(), MAX_OCTETS - 1
-        chunk += encoded
-    out.append(bytes(chunk))
-    return CRLF.join([out[0]] + [b" " + part for part in out[1:]]) + CRLF
+def new_calendar(*, method: str | None = None) -> icalendar.Calendar:
+    """A VCALENDAR with our PRODID; `method` for an iTIP message (invites), None for a feed."""
+    calendar = icalendar.Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    if method is not None:
+        calendar.add("METHOD", method)
+    return calendar
 
 
-@dataclass
-class Prop:
-    name: str
-    value: str
-    params: Sequence[tuple[str, str]] = ()
-
-    def line(self) -> str:
-        params = "".join(f";{key}={param_value(val)}" for key, val in self.params)
-        return f"{self.name}{params}:{self.value}"
+def to_bytes(calendar: icalendar.Calendar) -> bytes:
+    return calendar.to_ical()
 
 
-@dataclass
-class Component:
-    name: str
-    props: list[Prop] = field(default_factory=list)
-    children: list[Component] = field(default_factory=list)
-
-    def add(self, name: str, value: str, *params: tuple[str, str]) -> Component:
-        self.props.append(Prop(name, value, params))
-        return self
-
-    def text(self, name: str, value: str, *params: tuple[str, str]) -> Component:
-        return self.add(name, escape_text(value), *params)
-
-    def lines(self) -> Iterable[str]:
-        yield f"BEGIN:{self.name}"
-        for prop in self.props:
-            yield prop.line()
-        for child in self.children:
-            yield from child.lines()
-        yield f"END:{self.name}"
-
-    def to_bytes(self) -> bytes:
-        return b"".join(fold(line) for line in self.lines())
+def address(email: str, name: str | None = None, **params: str) -> icalendar.vCalAddress:
+    """A CAL-ADDRESS (ORGANIZER, ATTENDEE): `mailto:` URI with CN and other parameters."""
+    value = icalendar.vCalAddress(f"mailto:{email}")
+    if name:
+        value.params["CN"] = icalendar.vText(name)
+    for key, param in params.items():
+        value.params[key.upper().replace("_", "-")] = param
+    return value

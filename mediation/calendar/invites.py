@@ -9,21 +9,25 @@ request.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_date
 from email.utils import formataddr, make_msgid, parseaddr
 
+import icalendar
 from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
+from markupsafe import escape
 
-from mediation.calendar.events import location, role_label, vevent
-from mediation.calendar.ical import PRODID, Component
+from mediation.calendar.events import location, role_label, summary, vevent
+from mediation.calendar.ical import new_calendar, to_bytes
 from mediation.calendar.links import hearing_url
 from mediation.calendar.models import OutboxMessage
 from mediation.db import now_utc
 from mediation.extensions import db
+from mediation.hearings.lifecycle import seen
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing
 from mediation.roster.models import Person
 from mediation.timeutil import to_local
@@ -34,14 +38,29 @@ EXPECTED_STATUS = {"published": "published", "updated": "published", "cancelled"
 ICAL_ROLES = {"chair": "CHAIR", "member": "REQ-PARTICIPANT", "counsellor": "REQ-PARTICIPANT"}
 
 
-def queue_invites(hearing: Hearing, *, kind: str,
-                  previous_attendee_ids: Iterable[int] = ()) -> list[OutboxMessage]:
+def attendee_view(seen: dict | None, person_id: int) -> tuple | None:
+    """What one attendee's invite shows of a hearing, from a `seen` fingerprint
+    (mediation.hearings.lifecycle): time, place and their own role. The other members' names
+    are not in invites, so a change of someone else leaves this person's view as it was."""
+    if not seen:
+        return None
+    roles = [role for pid, role in seen.get("members", []) if pid == person_id]
+    return (seen.get("starts_at"), seen.get("ends_at"), seen.get("centre"), seen.get("room"),
+            seen.get("address"), roles[0] if roles else None)
+
+
+def queue_invites(hearing: Hearing, *, kind: str, previous_attendee_ids: Iterable[int] = (),
+                  before: dict | None = None) -> list[OutboxMessage]:
     """Queue the invites for a published hearing that was just `kind` ("published", "updated",
     "cancelled"). Call inside the publishing transaction after the hearing is flushed (its
     SEQUENCE already raised); this adds outbox rows to the session and flushes, never commits.
 
-    "updated": people in `previous_attendee_ids` who no longer attend get a CANCEL, attendees a
-    REQUEST. "cancelled": every attendee gets a CANCEL.
+    "updated" (RFC 5546): people in `previous_attendee_ids` who no longer attend are uninvited
+    (a CANCEL naming them); new attendees get an invitation; attendees whose own view changed
+    (time, place, their role: see `attendee_view`, compared with `before`, what attendees saw
+    before the change) get the update, with the old time and place; the others get nothing.
+    Without `before` every remaining attendee gets the update.
+    "cancelled": every attendee gets a CANCEL.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -54,24 +73,43 @@ def queue_invites(hearing: Hearing, *, kind: str,
     now = now_utc()
     members = list(hearing.members)
     messages: list[OutboxMessage] = []
-    if kind == "updated":
+    if kind == "cancelled":
+        for member in members:
+            messages.append(_queue(hearing, member.person, member.role, "CANCEL", "cancelled",
+                                   now))
+    elif kind == "published":
+        for member in members:
+            messages.append(_queue(hearing, member.person, member.role, "REQUEST", "published",
+                                   now))
+    else:
+        previous = set(previous_attendee_ids)
         current = {m.person_id for m in members}
-        for person_id in sorted(set(previous_attendee_ids) - current):
+        for person_id in sorted(previous - current):
             person = db.session.get(Person, person_id)
             if person is not None:
-                messages.append(_queue(hearing, person, None, "CANCEL", "removed", now))
-    method = "CANCEL" if kind == "cancelled" else "REQUEST"
-    for member in members:
-        messages.append(_queue(hearing, member.person, member.role, method, kind, now))
+                messages.append(_queue(hearing, person, None, "CANCEL", "removed", now,
+                                       before=before))
+        now_seen = seen(hearing)
+        for member in members:
+            if member.person_id not in previous:
+                reason = "published"  # new to this hearing: an invitation, not a change
+            elif before is not None and (attendee_view(before, member.person_id)
+                                         == attendee_view(now_seen, member.person_id)):
+                continue  # nothing this attendee sees has changed
+            else:
+                reason = "updated"
+            messages.append(_queue(hearing, member.person, member.role, "REQUEST", reason, now,
+                                   before=before))
     db.session.flush()
     return messages
 
 
 def _queue(hearing: Hearing, person: Person, role: str | None, method: str, reason: str,
-           now) -> OutboxMessage:
+           now, *, before: dict | None = None) -> OutboxMessage:
     locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
-        subject, message = build_message(hearing, person, role, method, reason, now)
+        subject, message = build_message(hearing, person, role, method, reason, now,
+                                         before=before)
     row = OutboxMessage(
         hearing=hearing, person=person, reason=reason, method=method,
         uid=hearing.uid, sequence=hearing.sequence, recipient=person.email or None,
@@ -92,11 +130,36 @@ def organizer() -> tuple[str, str]:
     return name or _("Mediation scheduling"), address
 
 
+def invite_calendar(hearing: Hearing, person: Person, role: str | None, method: str,
+                    reason: str, now) -> bytes:
+    """The iTIP message (METHOD REQUEST or CANCEL) for one attendee, as bytes."""
+    org_name, org_address = organizer()
+    # RFC 5546 §3.2.5: a CANCEL that uninvites some attendees must not carry STATUS:CANCELLED
+    # (that would cancel the event for everyone); a cancelled hearing carries it.
+    status = "" if reason == "removed" else None
+    event = vevent(hearing, dtstamp=now, role=role, organizer=(org_name, org_address),
+                   attendee=(person.email or "", ICAL_ROLES.get(role or "", "REQ-PARTICIPANT")),
+                   status=status)
+    if method == "REQUEST":
+        alarm = icalendar.Alarm()
+        alarm.add("ACTION", "DISPLAY")
+        alarm.add("TRIGGER", timedelta(days=-1))
+        alarm.add("DESCRIPTION", summary(hearing, role))
+        event.add_component(alarm)
+    calendar = new_calendar(method=method)
+    calendar.add_component(event)
+    return to_bytes(calendar)
+
+
 def build_message(hearing: Hearing, person: Person, role: str | None, method: str, reason: str,
-                  now) -> tuple[str, str]:
-    """(subject, whole message) in the current locale."""
+                  now, *, before: dict | None = None) -> tuple[str, str]:
+    """(subject, whole message) in the current locale.
+
+    The message is multipart/mixed, as the CalConnect iMIP guidance recommends: a
+    multipart/alternative of plain text, HTML and the `text/calendar; method=…` part, then the
+    same calendar as an `invite.ics` attachment for mail programs that show no invitations."""
     reference = hearing.case.reference
-    when = _when(hearing)
+    when = _when(hearing.starts_at)
     subject = {
         "published": _("Hearing %(reference)s on %(when)s", reference=reference, when=when),
         "updated": _("Changed: hearing %(reference)s on %(when)s", reference=reference,
@@ -107,21 +170,8 @@ def build_message(hearing: Hearing, person: Person, role: str | None, method: st
                      reference=reference, when=when),
     }[reason]
     org_name, org_address = organizer()
-
-    event = vevent(hearing, dtstamp=now, role=role, organizer=(org_name, org_address),
-                   attendee=(person.email or "", ICAL_ROLES.get(role or "", "REQ-PARTICIPANT")))
-    if method == "CANCEL":
-        # For the recipient the event is gone, whether the hearing was cancelled or they left it.
-        for prop in event.props:
-            if prop.name == "STATUS":
-                prop.value = "CANCELLED"
-    calendar = Component("VCALENDAR")
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", method)
-    calendar.children.append(event)
-    ics = calendar.to_bytes()
+    ics = invite_calendar(hearing, person, role, method, reason, now)
+    lines = _lines(hearing, role, reason, before)
 
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((org_name, org_address))
@@ -130,21 +180,44 @@ def build_message(hearing: Hearing, person: Person, role: str | None, method: st
     msg["Date"] = rfc2822_date(now)
     msg["Message-ID"] = make_msgid(domain=org_address.rpartition("@")[2] or "mediation")
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(_text(hearing, role, reason), charset="utf-8", cte="quoted-printable")
+    msg.set_content("\n".join(lines) + "\n", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(_html(subject, lines), subtype="html", charset="utf-8",
+                        cte="quoted-printable")
     msg.add_alternative(ics, maintype="text", subtype="calendar", cte="base64",
                         params={"method": method, "charset": "utf-8"})
-    for part in msg.iter_parts():
-        del part["MIME-Version"]
+    msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics",
+                       cte="base64")
+    for part in msg.walk():
+        if part is not msg:
+            del part["MIME-Version"]
     return subject, msg.as_string()
 
 
-def _when(hearing: Hearing) -> str:
-    start = to_local(hearing.starts_at)
+def _when(starts_at) -> str:
+    start = to_local(starts_at)
     # CLDR puts a narrow no-break space before AM/PM; a plain one keeps subjects plain ASCII.
     return f"{format_date(start, 'medium')} {format_time(start, 'short')}".replace("\u202f", " ")
 
 
-def _text(hearing: Hearing, role: str | None, reason: str) -> str:
+def _span(starts_at, ends_at) -> str:
+    start, end = to_local(starts_at), to_local(ends_at)
+    return _("%(day)s, %(start)s to %(end)s (%(zone)s)", day=format_date(start, "full"),
+             start=format_time(start, "short"), end=format_time(end, "short"),
+             zone=current_app.config["MEDIATION_TIMEZONE"])
+
+
+def _previously(before: dict | None) -> str | None:
+    """The old time and place of an updated hearing, from the `seen` fingerprint."""
+    if not before or not before.get("starts_at"):
+        return None
+    place = ", ".join(p for p in (before.get("centre"), before.get("room"), before.get("address"))
+                      if p)
+    span = _span(datetime.fromisoformat(before["starts_at"]),
+                 datetime.fromisoformat(before["ends_at"]))
+    return _("Previously: %(when)s, %(place)s", when=span, place=place)
+
+
+def _lines(hearing: Hearing, role: str | None, reason: str, before: dict | None) -> list[str]:
     reference = hearing.case.reference
     role_name = role_label(role)
     opening = {
@@ -155,18 +228,28 @@ def _text(hearing: Hearing, role: str | None, reason: str) -> str:
         "cancelled": _("Hearing %(reference)s is cancelled.", reference=reference),
         "removed": _("You no longer attend hearing %(reference)s.", reference=reference),
     }[reason]
-    start, end = to_local(hearing.starts_at), to_local(hearing.ends_at)
     lines = [
         opening,
         "",
-        _("When: %(day)s, %(start)s to %(end)s (%(zone)s)", day=format_date(start, "full"),
-          start=format_time(start, "short"), end=format_time(end, "short"),
-          zone=current_app.config["MEDIATION_TIMEZONE"]),
+        _("When: %(when)s", when=_span(hearing.starts_at, hearing.ends_at)),
         _("Where: %(place)s", place=location(hearing)),
+    ]
+    if reason == "updated":
+        old = _previously(before)
+        if old:
+            lines.append(old)
+    lines += [
         _("Details (sign-in required): %(url)s", url=hearing_url(hearing.uid)),
         "",
+        _("Open the attached invitation to add the hearing to your calendar app.")
+        if reason == "published" else
         _("The attached calendar invitation updates your calendar app: it replaces earlier "
           "versions of this hearing."),
-        "",
     ]
-    return "\n".join(lines)
+    return lines
+
+
+def _html(title: str, lines: list[str]) -> str:
+    body = "".join(f"<p>{escape(line)}</p>" if line else "" for line in lines)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"</head><body>{body}</body></html>\n")

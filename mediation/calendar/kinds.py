@@ -14,11 +14,15 @@ from flask_babel import gettext as _
 
 from mediation.auth.models import User
 from mediation.auth.permissions import EDITORS
+from mediation.calendar.removals import FormerAttendee
 from mediation.cases.models import Case
 from mediation.centres.models import Centre, Room
 from mediation.hearings.models import Hearing, HearingMember
 from mediation.regions.services import at_and_below_ids
 from mediation.roster.models import Person
+
+# The "role" of a person in a hearing they were taken off (their feed shows it cancelled).
+REMOVED = "removed"
 
 
 class FeedKind:
@@ -62,13 +66,9 @@ class FeedKind:
 
     owner_only: bool = False  # only the target user may manage the link
 
-    def hearings(self, row, window) -> sa.Select:
-        """SELECT of the hearings (and the role, if `with_role`) this feed shows in `window`."""
-        raise NotImplementedError
-
-    def narrow(self, row, query: sa.Select) -> sa.Select:
-        """Narrow `query` (hearings joined with their case, room and centre, in the window) to
-        this feed's: the version digest reads exactly what `hearings` shows."""
+    def hearings(self, row, window, removed_since=None) -> sa.Select:
+        """SELECT of the hearings (and the role, if `with_role`) this feed shows in `window`;
+        a personal feed also shows hearings its person left since `removed_since`."""
         raise NotImplementedError
 
 
@@ -81,15 +81,19 @@ class PersonFeed(FeedKind):
     def locale(self, row) -> str | None:
         return row.person.locale
 
-    def hearings(self, row, window) -> sa.Select:
-        return (sa.select(Hearing, HearingMember.role)
-                .join(HearingMember, HearingMember.hearing_id == Hearing.id)
-                .where(window, HearingMember.person_id == row.person_id))
-
-    def narrow(self, row, query: sa.Select) -> sa.Select:
-        return query.add_columns(HearingMember.role).join(
-            HearingMember, HearingMember.hearing_id == Hearing.id).where(
-            HearingMember.person_id == row.person_id)
+    def hearings(self, row, window, removed_since=None) -> sa.Select:
+        """The person's hearings with their role; with `removed_since`, also the hearings they
+        were taken off since then, with the role REMOVED (shown cancelled for them)."""
+        seat = sa.and_(HearingMember.hearing_id == Hearing.id,
+                       HearingMember.person_id == row.person_id)
+        if removed_since is None:
+            return sa.select(Hearing, HearingMember.role).join(HearingMember, seat).where(window)
+        former = sa.and_(FormerAttendee.hearing_id == Hearing.id,
+                         FormerAttendee.person_id == row.person_id)
+        return (sa.select(Hearing, sa.func.coalesce(HearingMember.role, REMOVED))
+                .outerjoin(HearingMember, seat).outerjoin(FormerAttendee, former)
+                .where(window, sa.or_(HearingMember.person_id.is_not(None),
+                                      FormerAttendee.removed_at >= removed_since)))
 
 
 class RoomFeed(FeedKind):
@@ -103,11 +107,8 @@ class RoomFeed(FeedKind):
     def region_id(self, target) -> int | None:
         return target.centre.region_id
 
-    def hearings(self, row, window) -> sa.Select:
+    def hearings(self, row, window, removed_since=None) -> sa.Select:
         return sa.select(Hearing).where(window, Hearing.room_id == row.room_id)
-
-    def narrow(self, row, query: sa.Select) -> sa.Select:
-        return query.where(Hearing.room_id == row.room_id)
 
 
 class CentreFeed(FeedKind):
@@ -120,12 +121,9 @@ class CentreFeed(FeedKind):
     def region_id(self, target) -> int | None:
         return target.region_id
 
-    def hearings(self, row, window) -> sa.Select:
+    def hearings(self, row, window, removed_since=None) -> sa.Select:
         return (sa.select(Hearing).where(window).join(Room, Room.id == Hearing.room_id)
                 .where(Room.centre_id == row.centre_id))
-
-    def narrow(self, row, query: sa.Select) -> sa.Select:
-        return query.where(Room.centre_id == row.centre_id)
 
 
 class CoordinatorFeed(FeedKind):
@@ -159,17 +157,12 @@ class CoordinatorFeed(FeedKind):
             return None
         return sorted(at_and_below_ids([r.id for r in row.user.regions]))
 
-    def hearings(self, row, window) -> sa.Select:
+    def hearings(self, row, window, removed_since=None) -> sa.Select:
         query = sa.select(Hearing).where(window)
         regions = self._regions(row)
         if regions is None:
             return query
         return query.join(Case, Case.id == Hearing.case_id).where(Case.region_id.in_(regions))
-
-    def narrow(self, row, query: sa.Select) -> sa.Select:
-        regions = self._regions(row)
-        return query if regions is None else query.where(Case.region_id.in_(regions))
-
 
 KINDS: dict[str, FeedKind] = {k.name: k for k in (PersonFeed(), RoomFeed(), CentreFeed(),
                                                    CoordinatorFeed())}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request, url_for
 
-DEVELOPMENT_BASE_URL = "http://localhost:5000"
+# Without MEDIATION_BASE_URL (development only: production requires it), where `mediation run`
+# listens by default.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def base_url() -> str:
+    """For links shown on a page: MEDIATION_BASE_URL, else the address the browser used."""
     configured = current_app.config.get("MEDIATION_BASE_URL")
     if configured:
         return configured
@@ -16,7 +19,18 @@ def base_url() -> str:
     return DEVELOPMENT_BASE_URL
 
 
-def absolute(endpoint: str, **values) -> str:
+def public_base_url() -> str:
+    """For links inside feeds and invites: MEDIATION_BASE_URL, else the development address;
+    never the request's Host header, so a feed's bytes (and ETag) do not depend on which name
+    a client used to reach the server."""
+    return current_app.config.get("MEDIATION_BASE_URL") or DEVELOPMENT_BASE_URL
+
+
+def absolute(endpoint: str, *, public: bool = False, **values) -> str:
+    """An absolute link; `public` for feeds and invites (see `public_base_url`)."""
+    if public:
+        with current_app.test_request_context("/"):
+            return public_base_url() + url_for(endpoint, **values)
     if has_request_context():
         path = url_for(endpoint, **values)
         # base_url() already ends with the mount point (script root) of this request.
@@ -41,4 +55,4 @@ def webcal_url(token: str) -> str:
 
 def hearing_url(uid: str) -> str:
     """A sign-in-protected page for the hearing; the UID is in the feed anyway."""
-    return absolute("calendar.hearing", uid=uid)
+    return absolute("calendar.hearing", public=True, uid=uid)

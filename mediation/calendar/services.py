@@ -18,7 +18,7 @@ from mediation.auth.models import User
 from mediation.calendar.kinds import KINDS
 from mediation.calendar.models import FEED_TARGET_COLUMNS, FeedToken
 from mediation.cases.models import Case
-from mediation.centres.models import Centre, Room
+from mediation.centres.models import Room
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings.models import Hearing
@@ -164,13 +164,21 @@ def note_content(row: FeedToken, digest: str, now: datetime | None = None) -> da
 # --- which hearings a feed shows ------------------------------------------------------------
 
 
-def feed_window(now: datetime | None = None):
+def feed_day(now: datetime | None = None) -> datetime:
+    """The start (UTC) of the day the windows are measured from: they move by whole days, so a
+    feed's bytes change at most once a day without a data change."""
+    return (now or now_utc()).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def feed_window(now: datetime | None = None, past_days: int | None = None):
     """The SQL condition for hearings a feed shows: the schedule of record, published and not
     long past, or cancelled recently enough that calendar clients have seen the cancellation."""
-    now = now or now_utc()
+    day = feed_day(now)
     config = current_app.config
-    past = now - timedelta(days=config["MEDIATION_FEED_PAST_DAYS"])
-    cancelled_since = now - timedelta(days=config["MEDIATION_FEED_CANCELLED_DAYS"])
+    if past_days is None:
+        past_days = config["MEDIATION_FEED_PAST_DAYS"]
+    past = day - timedelta(days=past_days)
+    cancelled_since = day - timedelta(days=config["MEDIATION_FEED_CANCELLED_DAYS"])
     cancelled_at = sa.func.coalesce(Hearing.cancelled_at, Hearing.updated_at)
     return sa.and_(
         in_schedule(),
@@ -184,7 +192,11 @@ def feed_window(now: datetime | None = None):
 def feed_hearings(row: FeedToken, now: datetime | None = None) -> list[tuple[Hearing, str | None]]:
     """(hearing, the person's role or None) for every hearing `row`'s feed shows, in time order."""
     kind = KINDS[row.kind]
-    query = kind.hearings(row, feed_window(now))
+    config = current_app.config
+    removed_since = feed_day(now) - timedelta(days=config["MEDIATION_FEED_CANCELLED_DAYS"])
+    past_days = config["MEDIATION_FEED_PAST_DAYS" if kind.with_role
+                       else "MEDIATION_FEED_SHARED_PAST_DAYS"]
+    query = kind.hearings(row, feed_window(now, past_days), removed_since)
     # Only the reference of a case is ever read: load nothing else of it.
     query = query.order_by(Hearing.starts_at, Hearing.id).options(
         selectinload(Hearing.case).load_only(Case.reference),
@@ -192,18 +204,3 @@ def feed_hearings(row: FeedToken, now: datetime | None = None) -> list[tuple[Hea
     if kind.with_role:
         return [(hearing, role) for hearing, role in db.session.execute(query)]
     return [(hearing, None) for hearing in db.session.scalars(query)]
-
-
-def feed_version(row: FeedToken, now: datetime | None = None) -> str:
-    """A digest of every value `row`'s feed events are written from (the same hearings as
-    `feed_hearings`, with their case reference, room and centre names and the person's role),
-    read in one query without loading objects: equal digests give equal events."""
-    columns = [Hearing.id, Hearing.uid, Hearing.sequence, Hearing.status, Hearing.starts_at,
-               Hearing.ends_at, Hearing.created_at, Hearing.updated_at, Hearing.last_modified_at, Case.reference,
-               Room.name, Centre.name]
-    query = (sa.select(*columns).select_from(Hearing)
-             .join(Case, Case.id == Hearing.case_id).join(Room, Room.id == Hearing.room_id)
-             .join(Centre, Centre.id == Room.centre_id).where(feed_window(now)))
-    query = KINDS[row.kind].narrow(row, query)
-    rows = db.session.execute(query.order_by(Hearing.starts_at, Hearing.id)).all()
-    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()

@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 from mediation import worker
 from mediation.calendar.invites import queue_invites
 from mediation.calendar.mail import deliver_pending
+from mediation.calendar.removals import note_attendees
 
 log = logging.getLogger(__name__)
 
 _MAIL_DUE = "mediation.calendar.mail_due"
 
 
-def _queued(hearing, kind: str, previous_attendee_ids) -> None:
-    queue_invites(hearing, kind=kind, previous_attendee_ids=previous_attendee_ids or ())
+def _queued(hearing, kind: str, previous_attendee_ids, before=None) -> None:
+    queue_invites(hearing, kind=kind, previous_attendee_ids=previous_attendee_ids or (),
+                  before=before)
     session = sa.inspect(hearing).session
     if session is not None:
         session.info[_MAIL_DUE] = True
@@ -28,8 +30,10 @@ def on_published(hearing, *, previous_attendee_ids=(), **_: object) -> None:
     _queued(hearing, "published", previous_attendee_ids)
 
 
-def on_changed(hearing, *, previous_attendee_ids=(), **_: object) -> None:
-    _queued(hearing, "updated", previous_attendee_ids)
+def on_changed(hearing, *, previous_attendee_ids=(), before=None, **_: object) -> None:
+    present = {m.person_id for m in hearing.members}
+    note_attendees(hearing.id, set(previous_attendee_ids or ()) - present, present)
+    _queued(hearing, "updated", previous_attendee_ids, before)
 
 
 def on_cancelled(hearing, *, previous_attendee_ids=(), **_: object) -> None:

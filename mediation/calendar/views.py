@@ -60,15 +60,21 @@ def feed(token: str):
     feed = cached_feed(row)
     last_modified = note_content(row, feed.etag)
     db.session.commit()
+    # gzip when the client accepts it (a different representation: its own strong ETag).
+    gzipped = request.accept_encodings["gzip"] > 0
+    etag = f"{feed.etag}-gz" if gzipped else feed.etag
     headers = {
-        "ETag": f'"{feed.etag}"',
+        "ETag": f'"{etag}"',
         "Last-Modified": http_date(last_modified),
         "Cache-Control": "private, no-cache",
+        "Vary": "Accept-Encoding",
     }
-    if _not_modified(feed.etag, last_modified):
+    if _not_modified(etag, last_modified):
         return Response(status=304, headers=headers)
-    response = Response(feed.body, status=200, headers=headers,
+    response = Response(feed.gzipped if gzipped else feed.body, status=200, headers=headers,
                         content_type="text/calendar; charset=utf-8")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
     response.headers["Content-Disposition"] = 'inline; filename="hearings.ics"'
     return response
 

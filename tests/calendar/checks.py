@@ -18,6 +18,18 @@ def unfold(data: bytes) -> list[str]:
     return data.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")[:-1]
 
 
+def escaped(value: str) -> str:
+    """`value` as a TEXT property writes it (RFC 5545 §3.3.11)."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+def location_of(room) -> str:
+    """The LOCATION text of a hearing in `room`: centre, room and street address."""
+    centre = room.centre
+    return ", ".join(p for p in (centre.name, room.name, centre.address) if p)
+
+
 def props(data: bytes, name: str) -> list[str]:
     """Values of every content line named `name` (parameters dropped)."""
     out = []
@@ -48,7 +60,8 @@ def check_bytes(data: bytes) -> None:
     for uid in uids:
         assert re.fullmatch(r"[0-9a-f]{32}@mediation", uid), uid
     for name in ("DTSTAMP", "DTSTART", "DTEND", "CREATED", "LAST-MODIFIED"):
-        assert len(props(data, name)) == len(uids)
+        # CREATED is optional; compact (shared) feeds leave it out.
+        assert len(props(data, name)) in ((0, len(uids)) if name == "CREATED" else (len(uids),))
         for value in props(data, name):
             assert UTC_STAMP.match(value), f"{name} not in UTC: {value}"
     for value in props(data, "SEQUENCE"):

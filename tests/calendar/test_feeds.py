@@ -19,7 +19,7 @@ from mediation.calendar.services import (
 from mediation.planning.models import Hearing, HearingMember, PlanRun
 from tests import factories as f
 from tests.calendar import factories as cf
-from tests.calendar.checks import check_calendar, props, unfold
+from tests.calendar.checks import check_calendar, escaped, location_of, props, unfold
 from tests.calendar.conftest import BASE_URL
 
 
@@ -69,9 +69,10 @@ def test_personal_feed_is_a_valid_calendar_with_everything_rfc5545_asks(db, clie
     # 09:00 in Shanghai is 01:00 UTC.
     assert events[0].decoded("DTSTART") == datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
     assert events[0].decoded("DTEND") == datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
-    centre, room = first.room.centre.name, first.room.name
-    assert str(events[0]["LOCATION"]) == f"{centre}, {room}"
-    assert f"LOCATION:{centre}\\, {room}" in unfold(data)
+    # LOCATION carries the street address, so a map app finds the centre (issue #13).
+    assert first.room.centre.address
+    assert str(events[0]["LOCATION"]) == location_of(first.room)
+    assert f"LOCATION:{escaped(location_of(first.room))}" in unfold(data)
     assert str(events[0]["STATUS"]) == "CONFIRMED" and int(events[0]["SEQUENCE"]) == 0
     # DTSTAMP is the hearing's last change, not the time of the request.
     assert events[0].decoded("DTSTAMP") == first.last_modified_at.replace(microsecond=0)
@@ -297,5 +298,6 @@ def test_chinese_feed_folds_without_splitting_characters(db, client, calendar_co
     db.session.commit()
     data = client.get(_path(_person_feed(db, person))).get_data()
     check_calendar(data)
-    assert props(data, "LOCATION") == [f"{centre.name}\\, 第一调解室"]
+    assert props(data, "LOCATION") == [escaped(location_of(centre.rooms[0]))]
+    assert "第一调解室" in props(data, "LOCATION")[0]
     assert props(data, "UID") == [hearing.uid]

@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from mediation.calendar.invites import queue_invites
 from mediation.calendar.models import OutboxMessage
+from mediation.hearings.lifecycle import seen
 from mediation.planning.models import Hearing
 from tests.calendar import factories as cf
 from tests.calendar.checks import check_calendar, parse_message, parts, props
 
 
 def _calendar_of(message: OutboxMessage):
+    """(mail, text part, calendar bytes), checking the CalConnect iMIP layout: multipart/mixed
+    holding an alternative of text, HTML and `text/calendar; method=…`, then an .ics file."""
     mail = parse_message(message.message)
+    assert mail.get_content_type() == "multipart/mixed"
+    alternative, attachment = mail.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.get_payload()] == \
+        ["text/plain", "text/html", "text/calendar"]
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_filename() == "invite.ics"
     found = parts(mail)
-    assert set(found) == {"text/plain", "text/calendar"}
     ics, part = found["text/calendar"]
     assert part.get_param("method") == message.method
     assert part.get_content_charset() == "utf-8"
+    assert attachment.get_payload(decode=True) == ics
+    html = found["text/html"][0].decode("utf-8")
+    assert hearing_reference(message) in html
     return mail, found["text/plain"][0].decode("utf-8"), ics
+
+
+def hearing_reference(message: OutboxMessage) -> str:
+    return message.hearing.case.reference
 
 
 @pytest.fixture
@@ -51,11 +67,18 @@ def test_publishing_queues_one_request_per_attendee(db, hearing):
         assert str(event["ATTENDEE"]) == f"mailto:{member.person.email}"
         assert event["ATTENDEE"].params["ROLE"] == ("CHAIR" if member.role == "chair"
                                                     else "REQ-PARTICIPANT")
-        assert str(event["STATUS"]) == "CONFIRMED"
+        assert str(event["STATUS"]) == "CONFIRMED" and str(event["TRANSP"]) == "OPAQUE"
+        centre = hearing.room.centre
+        assert str(event["LOCATION"]) == f"{centre.name}, {hearing.room.name}, {centre.address}"
+        (alarm,) = event.walk("VALARM")
+        assert alarm.decoded("TRIGGER") == timedelta(days=-1)
         assert mail["To"] == member.person.email
         assert mail["From"] == "Hearings Office <hearings@mediation.example.org>"
         assert hearing.case.reference in mail["Subject"]
         assert hearing.case.reference in text and "/calendar/hearings/" in text
+        assert centre.address in text
+        # A first invitation replaces nothing (issue #13).
+        assert "replaces earlier versions" not in text and "earlier" not in text
 
 
 def test_queueing_only_adds_to_the_session(db, hearing):
@@ -76,35 +99,60 @@ def test_text_part_is_in_the_attendees_language(db, hearing):
     assert "(chair)" in props(_calendar_of(by_locale["en"][0][0])[2], "SUMMARY")[0]
 
 
-def test_an_update_cancels_for_people_taken_off_and_re_requests_for_the_rest(db, hearing):
+def test_an_update_uninvites_the_removed_invites_the_new_and_tells_only_those_it_changes(
+        db, hearing):
+    """Issue #13: a newcomer got "changed" instead of an invitation, everyone got "Changed"
+    with SEQUENCE + 1 whether or not anything changed for them, and the CANCEL to a removed
+    attendee carried STATUS:CANCELLED, which RFC 5546 §3.2.5 forbids when uninviting."""
     first = {m.person_id: m for m in queue_invites(hearing, kind="published")}
     db.session.commit()
     previous = [m.person_id for m in hearing.members]
-    leaving = hearing.members[1].person
+    before = {**seen(hearing), "sequence": hearing.sequence}
+    chair, leaving, counsellor = (m.person for m in hearing.members)
     newcomer = cf.person(locale="en")
     cf.remove_member(hearing, leaving)
     cf.add_member(hearing, newcomer, "member")
-    cf.move(hearing, days=1)
+    hearing.sequence += 1
+    db.session.flush()
     hearing = db.session.get(Hearing, hearing.id)
-    messages = queue_invites(hearing, kind="updated", previous_attendee_ids=previous)
+    messages = queue_invites(hearing, kind="updated", previous_attendee_ids=previous,
+                             before=before)
     db.session.commit()
     by_person = {m.person_id: m for m in messages}
+    # The chair and the counsellor see the same time, place and role: no mail for them.
+    assert set(by_person) == {leaving.id, newcomer.id}
     assert by_person[leaving.id].method == "CANCEL" and by_person[leaving.id].reason == "removed"
     assert by_person[newcomer.id].method == "REQUEST"
-    assert {pid for pid, m in by_person.items() if m.method == "REQUEST"} == \
-        {m.person_id for m in hearing.members}
-    for pid, message in by_person.items():
-        _mail, _text, ics = _calendar_of(message)
-        ical, _ = check_calendar(ics, method=message.method)
-        event = ical.walk("VEVENT")[0]
-        assert str(event["UID"]) == hearing.uid  # same event, updated in place
+    assert by_person[newcomer.id].reason == "published"
+    _mail, text, ics = _calendar_of(by_person[newcomer.id])
+    assert "invited" in text and "changed" not in text.lower()
+    _mail, text, ics = _calendar_of(by_person[leaving.id])
+    ical, _ = check_calendar(ics, method="CANCEL")
+    event = ical.walk("VEVENT")[0]
+    assert str(event["UID"]) == hearing.uid and int(event["SEQUENCE"]) == 1
+    assert int(event["SEQUENCE"]) > int(check_calendar(
+        _calendar_of(first[leaving.id])[2], method="REQUEST")[0].walk("VEVENT")[0]["SEQUENCE"])
+    assert "STATUS" not in event
+    assert str(event["ATTENDEE"]) == f"mailto:{leaving.email}"
+    assert chair.id in first and counsellor.id in first
+
+
+def test_a_move_tells_every_attendee_with_the_old_time_and_place(db, hearing):
+    previous = [m.person_id for m in hearing.members]
+    before = {**seen(hearing), "sequence": hearing.sequence}
+    cf.move(hearing, days=1)
+    hearing = db.session.get(Hearing, hearing.id)
+    messages = queue_invites(hearing, kind="updated", previous_attendee_ids=previous,
+                             before=before)
+    assert {m.person_id for m in messages} == set(previous)
+    for message in messages:
+        assert message.method == "REQUEST" and message.reason == "updated"
+        _mail, text, ics = _calendar_of(message)
+        if message.person.locale == "en":
+            assert "Tuesday, December 1, 2026" in text and "Previously:" in text
+            assert "Wednesday, December 2, 2026" in text
+        event = check_calendar(ics, method="REQUEST")[0].walk("VEVENT")[0]
         assert int(event["SEQUENCE"]) == 1
-        if pid in first:
-            old_event = check_calendar(_calendar_of(first[pid])[2], method="REQUEST")[0]
-            assert int(event["SEQUENCE"]) > int(old_event.walk("VEVENT")[0]["SEQUENCE"])
-        if message.method == "CANCEL":
-            assert str(event["STATUS"]) == "CANCELLED"
-            assert str(event["ATTENDEE"]) == f"mailto:{leaving.email}"
 
 
 def test_cancelling_sends_cancel_to_every_attendee(db, hearing):
@@ -119,6 +167,8 @@ def test_cancelling_sends_cancel_to_every_attendee(db, hearing):
         ical, _ = check_calendar(ics, method="CANCEL")
         event = ical.walk("VEVENT")[0]
         assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+        assert str(event["TRANSP"]) == "TRANSPARENT"
+        assert not event.walk("VALARM")
         assert str(event["UID"]) == hearing.uid
 
 

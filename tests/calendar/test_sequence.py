@@ -18,7 +18,7 @@ from mediation.hearings import lifecycle
 from mediation.planning import edits
 from mediation.planning.models import Hearing
 from tests.calendar import factories as cf
-from tests.calendar.checks import props
+from tests.calendar.checks import escaped, location_of, parse_message, parts, props
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_renaming_a_room_raises_sequence_and_tells_every_attendee(db, client, pu
     hearing, room = published["hearing"], published["hearing"].room
     before = _feed(client, published["token"])
     assert props(before, "SEQUENCE") == ["0"]
-    assert props(before, "LOCATION") == [f"{room.centre.name}\\, {room.name}"]
+    assert props(before, "LOCATION") == [escaped(location_of(room))]
     modified = props(before, "LAST-MODIFIED")
 
     save_room(room.centre, room, {"code": room.code, "name": "Blue Room",
@@ -64,7 +64,8 @@ def test_renaming_a_room_raises_sequence_and_tells_every_attendee(db, client, pu
     assert sorted((m.person_id, m.reason, m.method, m.sequence) for m in invites) == sorted(
         (p.id, "updated", "REQUEST", 1) for p in (published["chair"], published["member"]))
     after = _feed(client, published["token"])
-    assert props(after, "LOCATION") == [f"{room.centre.name}\\, Blue Room"]
+    assert props(after, "LOCATION") == [escaped(location_of(room))]
+    assert "Blue Room" in props(after, "LOCATION")[0]
     assert props(after, "SEQUENCE") == ["1"]
     assert props(after, "LAST-MODIFIED") != modified
     assert props(after, "DTSTAMP") != props(before, "DTSTAMP")
@@ -131,3 +132,21 @@ def test_a_rename_sends_hearing_changed_with_what_attendees_saw_before(db, publi
                                       "capacity": room.capacity + 1, "active": True})
         db.session.commit()
     assert len(received) == 1 and hearing.sequence == 1
+
+
+def test_replacing_one_member_invites_the_newcomer_uninvites_the_leaver_and_spares_the_rest(
+        db, client, published):
+    """Issue #13 "Done when": the other members get no mail; the new member gets an
+    invitation; the decliner gets a cancellation (RFC 5546 §3.2.5: no STATUS:CANCELLED)."""
+    hearing, chair, member = published["hearing"], published["chair"], published["member"]
+    newcomer = cf.person(locale="en")
+    seat = next(m for m in hearing.members if m.person_id == member.id)
+    assert lifecycle.restaff(hearing, seat, newcomer)
+    db.session.commit()
+    invites = {m.person_id: m for m in _outbox(db)}
+    assert set(invites) == {member.id, newcomer.id}  # nothing for the chair
+    assert (invites[member.id].method, invites[member.id].reason) == ("CANCEL", "removed")
+    assert (invites[newcomer.id].method, invites[newcomer.id].reason) == ("REQUEST", "published")
+    ics = parts(parse_message(invites[member.id].message))["text/calendar"][0]
+    assert props(ics, "METHOD") == ["CANCEL"] and props(ics, "STATUS") == []
+    assert chair.id not in invites

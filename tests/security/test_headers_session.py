@@ -52,6 +52,7 @@ def test_anonymous_pages_have_headers_too(client):
 def test_production_adds_hsts_and_secure_cookie(app, _database_url, make_user, monkeypatch):
     monkeypatch.setenv("MEDIATION_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a production secret key for the test")
+    monkeypatch.setenv("MEDIATION_BASE_URL", "https://localhost")
     prod = create_app({"DATABASE_URL": _database_url, "TESTING": True})
     try:
         user, password = make_user()
