@@ -62,7 +62,8 @@ def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
     """The event for `hearing`. `organizer` is (name, email); `attendee` is (email, role).
     `status` overrides the hearing's ("" leaves STATUS out, as an uninvitation must).
     `compact` (room, centre and coordinator feeds, thousands of events under Google's 1 MB)
-    leaves out DESCRIPTION, which repeats the reference and the URL, and the optional CREATED."""
+    leaves out DESCRIPTION, which repeats the reference and the URL, the optional CREATED, and
+    LAST-MODIFIED, which in a feed equals DTSTAMP."""
     cancelled = hearing.status == "cancelled"
     if status is None:
         status = "CANCELLED" if cancelled else "CONFIRMED"
@@ -84,7 +85,8 @@ def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
     event.add("TRANSP", "TRANSPARENT" if cancelled or status == "CANCELLED" else "OPAQUE")
     if not compact:
         event.add("CREATED", utc(hearing.created_at))
-    event.add("LAST-MODIFIED", utc(last_modified(hearing)))
+    if not compact:  # in a feed DTSTAMP is the same moment
+        event.add("LAST-MODIFIED", utc(last_modified(hearing)))
     if organizer is not None:
         name, email = organizer
         event.add("ORGANIZER", address(email, name))

@@ -60,8 +60,9 @@ def check_bytes(data: bytes) -> None:
     for uid in uids:
         assert re.fullmatch(r"[0-9a-f]{32}@mediation", uid), uid
     for name in ("DTSTAMP", "DTSTART", "DTEND", "CREATED", "LAST-MODIFIED"):
-        # CREATED is optional; compact (shared) feeds leave it out.
-        assert len(props(data, name)) in ((0, len(uids)) if name == "CREATED" else (len(uids),))
+        # CREATED and LAST-MODIFIED are optional; compact (shared) feeds leave them out.
+        optional = name in ("CREATED", "LAST-MODIFIED")
+        assert len(props(data, name)) in ((0, len(uids)) if optional else (len(uids),))
         for value in props(data, name):
             assert UTC_STAMP.match(value), f"{name} not in UTC: {value}"
     for value in props(data, "SEQUENCE"):
