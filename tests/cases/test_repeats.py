@@ -149,3 +149,21 @@ def test_terminated_earlier_case_gives_the_stronger_warning(db, world, client):
     html = client.get(f"/cases/{intake.case.id}").get_data(as_text=True)
     assert "Repeat of a case in the termination register." in html
     assert first.reference in html
+
+
+def test_only_confirmed_repeats_count_against_one_time_resolution(db, world):
+    from mediation.dashboard.services import DashboardFilters, metric_totals
+
+    first = register(world, today=date(2026, 10, 1))
+    first.status, first.closed_on = "resolved", date(2026, 10, 20)
+    case = register(world, respondents=[], today=date(2026, 11, 2))
+    db.session.flush()
+    period = DashboardFilters(start=date(2026, 1, 1), end=date(2026, 12, 1))
+
+    def resolved_once():
+        figure = metric_totals(period, date(2026, 11, 29))["one_time_resolution"]
+        return figure.numerator, figure.denominator
+
+    assert resolved_once() == (1, 1)  # a possible repeat is not (yet) a repeat
+    repeats.decide_possible(case, case.earlier_links[0].id, True, "same claim", world.user)
+    assert resolved_once() == (0, 1)
