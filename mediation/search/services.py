@@ -22,6 +22,7 @@ from mediation.cases.models import Case, Party, case_respondents
 from mediation.cases.repeats import normalise_id_number
 from mediation.extensions import db
 from mediation.hearings.models import Hearing
+from mediation.hearings.queries import is_current_published
 from mediation.roster.models import Organisation, OrganisationAlias, Person
 from mediation.roster.services import normalise_name
 
@@ -119,12 +120,12 @@ def _parse_day(q: str) -> date | None:
 
 
 def hearing_statement(q: str, region_ids: frozenset[int] | None) -> sa.Select:
-    """Hearings of the schedule of record (not cancelled) on the date `q`, or of cases whose
+    """Current published hearings (not proposals, not cancelled) on the date `q`, or of cases whose
     reference contains `q`; only of cases in `region_ids` when given."""
     day = _parse_day(q)
     condition = Hearing.date == day if day else _ilike(Case.reference, q)
     stmt = (sa.select(Hearing).join(Case, Case.id == Hearing.case_id)
-            .where(Hearing.status != "cancelled", condition)
+            .where(is_current_published(), condition)
             .options(selectinload(Hearing.case), selectinload(Hearing.room),
                      selectinload(Hearing.session))
             .order_by(Hearing.date.desc(), Hearing.starts_at, Hearing.id))
