@@ -92,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.calendar.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
+    from mediation.search.views import bp as search_bp
+
+    app.register_blueprint(search_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -42,7 +42,7 @@ LAYERS: list[set[str]] = [
     {"exchange"},
     {"planning"},
     {"calendar"},
-    {"dashboard", "home", "imports", "demo", "admin", "ops"},
+    {"dashboard", "home", "imports", "demo", "admin", "ops", "search"},
 ]
 # Modules directly under mediation/ that form the lowest layer.
 CORE_MODULES = {"db", "extensions", "config", "timeutil", "signals", "worker", "web", "forms",

@@ -202,13 +202,24 @@ class CaseEvent(db.Model):
     user = relationship("User")
 
 
+LINK_STATUSES = ("confirmed", "possible", "dismissed")
+
+
 class CaseLink(db.Model):
-    """Links a repeat petition to an earlier case on the same matter."""
+    """Links a repeat petition to an earlier case of the same person.
+
+    `confirmed`: a repeat (same person, same matter; found at intake or confirmed by a
+    coordinator); `possible`: same person and category without a shared respondent, waiting
+    for a coordinator; `dismissed`: a possible repeat a coordinator ruled out (kept, with the
+    reason, so it is not proposed again). `reason` says how the link arose (repeat: found
+    automatically; manual: linked by a coordinator); `note` is the coordinator's reason.
+    """
 
     __tablename__ = "case_links"
     __table_args__ = (
         sa.UniqueConstraint("case_id", "earlier_case_id"),
         sa.CheckConstraint("case_id <> earlier_case_id", name="not_self"),
+        sa.CheckConstraint(_in("status", LINK_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,6 +228,9 @@ class CaseLink(db.Model):
         sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
     reason: Mapped[str] = mapped_column(sa.String(32), default="repeat")
+    status: Mapped[str] = mapped_column(sa.String(16), default="confirmed",
+                                        server_default="confirmed")
+    note: Mapped[str | None] = mapped_column(sa.Text)
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id], back_populates="earlier_links")
     earlier_case: Mapped[Case] = relationship(foreign_keys=[earlier_case_id])

@@ -7,7 +7,6 @@ state it leads to (None keeps the state). `transition()` refuses anything else w
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,10 +22,16 @@ from mediation.cases.models import (
     OPINIONS,
     Case,
     CaseEvent,
-    CaseLink,
     PanelOpinion,
     Party,
     case_respondents,
+)
+from mediation.cases.repeats import (  # noqa: F401  (re-exported: the repeat rules live there)
+    find_possible_repeats,
+    find_repeats,
+    flag_repeats,
+    normalise_id_number,
+    normalise_phone,
 )
 from mediation.centres.official import OfficialCalendar
 from mediation.db import now_utc
@@ -92,6 +97,11 @@ ACTION_LABELS = {
     "edit": _l("Edit"),
     "checklist": _l("Checklist updated"),
     "repeat_detected": _l("Repeat petition detected"),
+    "possible_repeat": _l("Possible repeat petition"),
+    "repeat_confirmed": _l("Possible repeat confirmed"),
+    "repeat_dismissed": _l("Possible repeat dismissed"),
+    "repeat_linked": _l("Linked as a repeat"),
+    "repeat_unlinked": _l("Repeat link removed"),
 }
 STATUS_LABELS = {
     "registered": _l("registered"),
@@ -288,16 +298,6 @@ def allowed_actions(case: Case) -> list[str]:
 # --- intake and editing ------------------------------------------------------------------------
 
 
-def normalise_id_number(value: str | None) -> str | None:
-    value = re.sub(r"\s+", "", value or "").upper()
-    return value or None
-
-
-def normalise_phone(value: str | None) -> str | None:
-    value = re.sub(r"[^\d+]", "", value or "")
-    return value or None
-
-
 @dataclass
 class PartyData:
     name: str
@@ -420,8 +420,10 @@ class Intake:
         return [c for c in self.repeats if c.in_termination_register]
 
 
-def register_case(data: dict, user, today: date | None = None) -> Intake:
-    """Register a new case (status registered), then check it for repeat petitions."""
+def register_case(data: dict, user, today: date | None = None, note: str | None = None) -> Intake:
+    """Register a new case (status registered), then check it for repeat petitions.
+
+    `note` goes on the "register" history event (an import names its file there)."""
     today = today or local_today()
     reference = (data.get("reference") or "").strip() or next_reference(today.year)
     case = Case(reference=reference, status="registered", registered_on=today,
@@ -429,7 +431,7 @@ def register_case(data: dict, user, today: date | None = None) -> Intake:
                 priority=data.get("priority") or 3, repeat_count=0, escalation_level=0)
     created = _apply_fields(case, data)
     db.session.add(case)
-    _event(case, user, "register", to_status="registered")
+    _event(case, user, "register", to_status="registered", note=note)
     db.session.flush()
     record("case.register", case, summary=case.reference, after=_snapshot(case), user=user)
     repeats = flag_repeats(case, user)
@@ -448,65 +450,6 @@ def update_case(case: Case, data: dict, user) -> list[str]:
     record("case.edit", case, summary=case.reference, before=before, after=after, user=user)
     db.session.flush()
     return created
-
-
-# --- repeat petitions --------------------------------------------------------------------------
-
-
-def find_repeats(case: Case) -> list[Case]:
-    """Earlier cases of the same person (name + ID number, or name + phone) on the same matter
-    (same category and a shared respondent organisation, matched by record)."""
-    org_ids = [o.id for o in case.respondents]
-    person_match = []
-    for p in case.parties:
-        keys = []
-        if p.id_number:
-            keys.append(Party.id_number == p.id_number)
-        if p.phone:
-            keys.append(Party.phone == p.phone)
-        if keys:
-            person_match.append(
-                sa.and_(sa.func.lower(Party.name) == p.name.strip().lower(), sa.or_(*keys))
-            )
-    if not org_ids or not person_match:
-        return []
-    same_party = sa.select(Party.case_id).where(sa.or_(*person_match))
-    same_respondent = sa.select(case_respondents.c.case_id).where(
-        case_respondents.c.organisation_id.in_(org_ids)
-    )
-    stmt = (
-        sa.select(Case)
-        .where(
-            Case.id != case.id,
-            Case.category == case.category,
-            Case.id.in_(same_party),
-            Case.id.in_(same_respondent),
-        )
-        .order_by(Case.registered_on, Case.id)
-    )
-    if case.registered_on is not None:
-        stmt = stmt.where(Case.registered_on <= case.registered_on)
-    return list(db.session.scalars(stmt))
-
-
-def flag_repeats(case: Case, user) -> list[Case]:
-    """Link a new case to the earlier cases it repeats; raise its repeat count and priority."""
-    earlier = find_repeats(case)
-    if not earlier:
-        return []
-    linked = {link.earlier_case_id for link in case.earlier_links}
-    for e in earlier:
-        if e.id not in linked:
-            case.earlier_links.append(CaseLink(earlier_case=e, reason="repeat"))
-    case.repeat_count = 1 + max(e.repeat_count for e in earlier)
-    case.priority = min(5, case.priority + 1)
-    refs = ", ".join(e.reference for e in earlier)
-    _event(case, user, "repeat_detected", note=refs)
-    record("case.repeat_detected", case, summary=refs, user=user,
-           after={"repeat_count": case.repeat_count, "priority": case.priority,
-                  "earlier": [e.id for e in earlier]})
-    db.session.flush()
-    return earlier
 
 
 # --- the workflow ------------------------------------------------------------------------------

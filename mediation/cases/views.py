@@ -262,3 +262,7 @@ def checklist(case_id: int):
     db.session.commit()
     flash(_("Checklist saved."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
+
+
+# Routes on this blueprint kept in their own module (repeat petitions).
+from mediation.cases import repeat_views  # noqa: E402,F401

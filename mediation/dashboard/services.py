@@ -436,7 +436,7 @@ def _metric_parts(metric: str, f: DashboardFilters, today: date):
         later_repeat = (
             sa.select(CaseLink.id)
             .join(repeat, repeat.id == CaseLink.case_id)
-            .where(CaseLink.earlier_case_id == Case.id,
+            .where(CaseLink.earlier_case_id == Case.id, CaseLink.status == "confirmed",
                    repeat.registered_on <= add_months(Case.closed_on, repeat_window_months()))
             .exists()
         )

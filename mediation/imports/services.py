@@ -29,11 +29,15 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from mediation.audit.services import record
+from mediation.cases import services as case_services
+from mediation.cases.clocks import deadline, limits
 from mediation.cases.models import CATEGORIES, Case, Party
+from mediation.cases.repeats import PersonKey, classify, normalise_id_number, normalise_phone
 from mediation.extensions import db
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
 from mediation.roster.services import add_alias, find_organisation, normalise_name
+from mediation.timeutil import local_today
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -97,7 +101,8 @@ COLUMNS: dict[str, list[Column]] = {
                "unpaid_wages"),
         Column("region", True, _l("Region code where the case is heard."), "city.c0"),
         Column("registered_on", True, _l("Date registered, YYYY-MM-DD."), "2026-11-02"),
-        Column("accepted_on", False, _l("Date accepted, YYYY-MM-DD."), ""),
+        Column("accepted_on", False,
+               _l("Date accepted, YYYY-MM-DD (new cases: default the day of the import)."), ""),
         Column("due_by", False, _l("Hearing due by, YYYY-MM-DD."), ""),
         Column("earliest", False, _l("No hearing before, YYYY-MM-DD."), ""),
         Column("priority", False, _l("1 (low) to 5 (high), default 3."), "3"),
@@ -109,6 +114,14 @@ COLUMNS: dict[str, list[Column]] = {
         Column("parties", False, _l("Names of the parties, separated by ; (added, never removed)."),
                "Zhang San"),
         Column("responsible_leader", False, _l("Responsible leader (leader case ownership)."), ""),
+        Column("party_id_numbers", False,
+               _l("ID numbers of the parties, in the order of the parties, separated by ; "
+                  "(used to find repeat petitions; never exported)."), ""),
+        Column("party_phones", False,
+               _l("Phone numbers of the parties, in the order of the parties, separated by ; "
+                  "(never exported)."), ""),
+        Column("late_reason", False,
+               _l("Why the acceptance was decided after its deadline (required then)."), ""),
     ],
 }
 
@@ -573,7 +586,107 @@ def _organisations_row(row: _Row, apply: bool, seen: dict[str, int],
                      changes)
 
 
-def _cases_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | None:
+@dataclass
+class _Context:
+    """Who imports which file: the history and audit of imported cases name both."""
+
+    user: object = None
+    source: str = ""
+
+    @property
+    def note(self) -> str:
+        return f"imported from {self.source}" if self.source else "imported"
+
+
+def _positional(row: _Row, column: str, count: int) -> list[str | None]:
+    """Cells of a list column aligned with the parties (empty entries kept)."""
+    value = row.values.get(column, "").strip()
+    if not value:
+        return [None] * count
+    parts = [p.strip() or None for p in re.split("[;；|\n]", value)]
+    if len(parts) > count:
+        row.error(column, _("has %(n)s entries for %(parties)s parties",
+                            n=len(parts), parties=count))
+    return (parts + [None] * count)[:count]
+
+
+def _acceptance(row: _Row, values: dict) -> tuple[date | None, str | None]:
+    """The acceptance date of a new case (default today) and the reason for a late one."""
+    today = local_today()
+    registered = values.get("registered_on")
+    accepted = values.get("accepted_on") or today
+    late_reason = row.text("late_reason", 1000) if row.has("late_reason") else None
+    if registered is None:
+        return None, late_reason
+    if registered > today:
+        row.error("registered_on", _("must not be in the future"))
+        return None, late_reason
+    if accepted > today:
+        row.error("accepted_on", _("must not be in the future"))
+        return None, late_reason
+    if accepted < registered:
+        return None, late_reason  # reported with the other date checks
+    due = deadline(registered, limits()["accept_days"])
+    if accepted > due and not late_reason:
+        row.error("late_reason", _("is required: the case was accepted on %(accepted)s, after "
+                                   "its acceptance deadline %(due)s",
+                                   accepted=accepted.isoformat(), due=due.isoformat()))
+        return None, late_reason
+    return accepted, late_reason
+
+
+def _terminated_matches(row: _Row, values: dict, people: list[PersonKey]) -> None:
+    """The termination-register check of intake: the same person on the same matter as a
+    terminated case is not accepted again (a row error, unless new facts: register by hand)."""
+    org_ids = [o.id for o in values.get("respondents") or [] if o.id is not None]
+    confirmed, _possible = classify(people, values.get("category") or "", org_ids)
+    terminated = [c for c in confirmed if c.in_termination_register]
+    if terminated:
+        row.error("parties", _("same person and matter as %(refs)s, in the termination register: "
+                               "not accepted again without new facts",
+                               refs=", ".join(c.reference for c in terminated)))
+
+
+def _create_case(row: _Row, reference: str, values: dict, parties: list, accepted: date,
+                 late_reason: str | None, ctx: _Context) -> Case | None:
+    """Register and accept through the case services, exactly as the form and Accept do."""
+    data = {
+        "reference": reference, "title": values["title"], "category": values["category"],
+        "region_id": values["region"].id, "priority": values.get("priority") or 3,
+        "attendees": values.get("attendees", 1),
+        "needs_counsellor": values.get("needs_counsellor", False),
+        "responsible_leader": values.get("responsible_leader"),
+        "earliest": values.get("earliest"),
+        "expertise_ids": [a.id for a in values.get("required_expertise") or []],
+        "respondents": [o.name for o in values.get("respondents") or []],
+        "parties": parties,
+    }
+    intake = case_services.register_case(data, ctx.user, today=values["registered_on"],
+                                         note=ctx.note)
+    case = intake.case
+    if intake.terminated_repeats:  # a repeat of a case terminated earlier in this same file
+        row.error("parties", _("same person and matter as %(refs)s, in the termination register: "
+                               "not accepted again without new facts",
+                               refs=", ".join(c.reference for c in intake.terminated_repeats)))
+        return None
+    note = ctx.note + (f"; late: {late_reason}" if late_reason else "")
+    try:
+        case_services.transition(case, "accept", ctx.user, on=accepted, note=note)
+    except case_services.TransitionError as exc:
+        row.error("accepted_on", str(exc.message))
+        return None
+    if values.get("due_by"):
+        case.due_by = values["due_by"]
+    if values.get("repeat_count"):
+        case.repeat_count = max(case.repeat_count, values["repeat_count"])
+    db.session.flush()
+    record("case.import", case, summary=f"created {reference} ({ctx.note})", user=ctx.user)
+    return case
+
+
+def _cases_row(row: _Row, apply: bool, seen: dict[str, int],
+               ctx: _Context | None = None) -> RowResult | None:
+    ctx = ctx or _Context()
     reference = row.text("reference", 64, required=True)
     _duplicate(row, reference, seen, "reference")
     values: dict = {"title": row.text("title", 300, required=True)}
@@ -612,24 +725,36 @@ def _cases_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | None
     party_names = row.items("parties")
     if any(len(p) > 200 for p in party_names):
         row.error("parties", _("each name must be at most 200 characters"))
+    id_numbers = _positional(row, "party_id_numbers", len(party_names))
+    phones = _positional(row, "party_phones", len(party_names))
+    if any(len(v or "") > 64 for v in id_numbers + phones):
+        row.error("party_id_numbers", _("each entry must be at most 64 characters"))
+    case = db.session.scalar(sa.select(Case).where(Case.reference == reference)) \
+        if reference else None
+    accepted, late_reason = (None, None)
+    if case is None:
+        accepted, late_reason = _acceptance(row, values)
     if row.failed:
         return None
-    case = db.session.scalar(sa.select(Case).where(Case.reference == reference))
     notes: list[str] = []
     if row.has("respondents"):
         respondents = _organisations(row.items("respondents"), apply, notes)
-        if apply:
+        if apply or case is None:
             values["respondents"] = respondents
-        elif case is not None and not notes and \
+        elif not notes and \
                 sorted(o.id for o in case.respondents) != sorted(o.id for o in respondents):
             notes.append("respondents")
     if case is None:
-        if apply:
-            case = Case(reference=reference, **values)
-            case.parties = [Party(name=p) for p in party_names]
-            db.session.add(case)
-            db.session.flush()
-            record("case.import", case, summary=f"created {reference}")
+        parties = [case_services.PartyData(name=n, id_number=i, phone=p)
+                   for n, i, p in zip(party_names, id_numbers, phones, strict=True)]
+        people = [PersonKey(d.name, normalise_id_number(d.id_number), normalise_phone(d.phone))
+                  for d in parties]
+        _terminated_matches(row, values, people)
+        if row.failed:
+            return None
+        if apply and _create_case(row, reference, values, parties, accepted, late_reason,
+                                  ctx) is None:
+            return None
         return RowResult(row.number, reference, "create", notes)
     changes = _diff(case, values, apply)
     if "respondents" in notes:
@@ -647,8 +772,13 @@ def _cases_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | None
     return RowResult(row.number, reference, "update" if changes else "unchanged", changes + notes)
 
 
-def run_import(kind: str, table: Table, apply: bool = False) -> ImportReport:
+def run_import(kind: str, table: Table, apply: bool = False, user=None,
+               source: str = "") -> ImportReport:
     """Validate every row; with `apply` and no errors, write too (flush only).
+
+    A new case is registered and accepted through the case services (`register_case`, the
+    "accept" transition) as `user`, its history noting "imported from `source`"; a row the
+    workflow refuses is a row error, and any row error means nothing is written.
 
     Validation always runs over the whole file first, so a file with any error writes nothing.
     The caller commits when `report.applied` and rolls back otherwise.
@@ -673,7 +803,7 @@ def run_import(kind: str, table: Table, apply: bool = False) -> ImportReport:
                 elif kind == "organisations":
                     result = _organisations_row(row, writing, seen, names_in_file, parents)
                 else:
-                    result = _cases_row(row, writing, seen)
+                    result = _cases_row(row, writing, seen, _Context(user, source))
                 if result is not None:
                     report.rows.append(result)
             _apply_parents(parents, report, writing)
@@ -762,6 +892,7 @@ def export_rows(kind: str) -> tuple[list[str], list[list[object]]]:
                 "yes" if c.needs_counsellor else "no", c.repeat_count,
                 _join(a.code for a in c.required_expertise), _join(o.name for o in c.respondents),
                 _join(p.name for p in c.parties), c.responsible_leader or "",
+                "", "", "",  # ID numbers and phones are private: never exported
             ])
     elif kind == "organisations":
         for o in db.session.scalars(sa.select(Organisation).order_by(Organisation.name)):

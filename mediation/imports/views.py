@@ -143,7 +143,7 @@ def upload():
         table = services.parse_table(data, filename)
     except services.ImportFileError as exc:
         return _index(kind, str(exc), 400)
-    report = services.run_import(kind, table)
+    report = services.run_import(kind, table, user=current_user, source=filename)
     db.session.rollback()  # a preview never writes
     token = _store_upload(data, kind, filename) if report.ok else None
     return render_template("imports/preview.html", report=report, kind=kind, filename=filename,
@@ -161,7 +161,8 @@ def commit():
     except services.ImportFileError as exc:  # pragma: no cover - checked at upload
         _drop_upload(token)
         return _index(meta["kind"], str(exc), 400)
-    report = services.run_import(meta["kind"], table, apply=True)
+    report = services.run_import(meta["kind"], table, apply=True, user=current_user,
+                                 source=meta["filename"])
     if not report.applied:
         db.session.rollback()
         return render_template("imports/preview.html", report=report, kind=meta["kind"],

@@ -142,8 +142,9 @@ def test_organisations_upsert_by_name_or_alias(db):
 def test_cases_import_and_errors(db):
     factories.region("city.c0", level="city")
     db.session.commit()
-    good = ("reference,title,category,region,registered_on,priority,respondents,parties\n"
-            "C-1,Wages,unpaid_wages,city.c0,2026-11-02,4,Acme Ltd,Zhang San;Li Si\n")
+    good = ("reference,title,category,region,registered_on,accepted_on,priority,respondents,"
+            "parties\n"
+            "C-1,Wages,unpaid_wages,city.c0,2026-11-02,2026-11-03,4,Acme Ltd,Zhang San;Li Si\n")
     report = services.run_import("cases", services.parse_table(good.encode(), "c.csv"),
                                  apply=True)
     db.session.commit()

@@ -136,3 +136,45 @@ def test_xlsx_upload_previews(signed_in, db):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "1 created" in html
     assert "unknown column" in html
+
+
+def test_case_import_is_accepted_in_the_users_name_and_page_offers_no_accept(signed_in, db):
+    from datetime import timedelta
+
+    from mediation.cases.models import CaseEvent
+    from mediation.timeutil import local_today
+    from tests import factories
+
+    factories.region("city.c0", level="city")
+    db.session.commit()
+    registered = local_today() - timedelta(days=2)
+    data = ("reference,title,category,region,registered_on,parties,party_id_numbers\n"
+            f"C-1,Wages,unpaid_wages,city.c0,{registered},Wang Fang,360102199001011234\n").encode()
+    response = _upload(signed_in, "/imports/upload", data, "wages.csv", kind="cases")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert _commit(signed_in, response.get_data(as_text=True)).status_code == 302
+    case = db.session.scalar(sa.select(Case))
+    assert (case.status, case.registered_on, case.accepted_on) == (
+        "accepted", registered, local_today())
+    events = list(db.session.scalars(sa.select(CaseEvent).order_by(CaseEvent.id)))
+    assert [(e.action, e.note) for e in events] == [
+        ("register", "imported from wages.csv"), ("accept", "imported from wages.csv")]
+    assert len({e.user_id for e in events}) == 1 and events[0].user_id is not None
+    html = signed_in.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'id="action-accept"' not in html and "imported from wages.csv" in html
+
+
+def test_late_acceptance_error_is_shown_in_chinese(signed_in, db):
+    from mediation.timeutil import local_today
+    from tests import factories
+
+    factories.region("city.c0", level="city")
+    db.session.commit()
+    signed_in.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(signed_in, "/"),
+                                                 "next": "/"})
+    data = ("reference,title,category,region,registered_on,accepted_on\n"
+            f"C-1,Wages,unpaid_wages,city.c0,2026-01-05,{local_today()}\n").encode()
+    response = _upload(signed_in, "/imports/upload", data, "c.csv", kind="cases")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "late_reason" in html and "受理期限" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
