@@ -42,7 +42,7 @@ Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (CANCEL to every
 """)
 
 case_left_planning = _signals.signal("case-left-planning", doc="""\
-A case left planning (transferred, referred, not accepted, terminated).
+A case left planning (transferred, referred, not accepted, resolved, terminated).
 
 Sender: the Case. Payload: ``reason`` (text for people), ``user`` (who did it, or None).
 Emitted by: mediation.cases.services. Subscribers: planning (drops the case's proposals as
