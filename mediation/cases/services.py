@@ -128,7 +128,7 @@ CHECKLIST = (
     ("unlawful_handled", _l("Unlawful conduct dealt with under the law")),
 )
 CHECKLIST_STATE_LABELS = {
-    "open": _l("open"),
+    "open": _l("not yet done"),
     "done": _l("done"),
     "not_applicable": _l("not applicable"),
 }
