@@ -120,3 +120,34 @@ def test_the_database_refuses_not_applicable_without_a_reason(db, world):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_terminate_from_the_case_page(db, world, client, mail_config):
+    from tests.conftest import csrf_token, sign_in
+
+    case, h = _case_with_hearing(world)
+    db.session.commit()
+    sign_in(client, world.user.email, "correct horse battery")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'name="checklist-hardship_relieved-state"' in page
+    assert "Published hearings of this case from today on are cancelled" in page
+    token = csrf_token(client, f"/cases/{case.id}")
+    refused = client.post(f"/cases/{case.id}/actions/terminate",
+                          data={"csrf_token": token, "terminate-reason": "Beyond policy"})
+    assert refused.status_code == 409
+    assert "Hardship relieved" in refused.get_data(as_text=True)
+    data = {"csrf_token": token}
+    for point, _label in services.CHECKLIST:
+        data[f"checklist-{point}-state"] = "done"
+    data["checklist-unlawful_handled-state"] = "not_applicable"
+    data["checklist-unlawful_handled-reason"] = "No unlawful conduct"
+    assert client.post(f"/cases/{case.id}/checklist", data=data).status_code == 302
+    assert client.post(f"/cases/{case.id}/actions/terminate",
+                       data={"csrf_token": token, "terminate-reason": "Beyond policy"}
+                       ).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Hearing, h.id).status == "cancelled"
+    assert len(_cancels(db, h)) == 3
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "No unlawful conduct" in page and "Beyond policy" in page
+    assert "/cases/termination-register/?q=" in page
