@@ -63,9 +63,9 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import calendar, hearings, planning
+    from mediation import calendar, hearings, notices, planning
 
-    for feature in (hearings, planning, calendar):
+    for feature in (hearings, planning, calendar, notices):
         feature.init_app(app)
 
 
@@ -77,10 +77,13 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.dashboard.views import bp as dashboard_bp
     from mediation.home.views import bp as home_bp
     from mediation.imports.views import bp as imports_bp
+    from mediation.notices.views import bp as notices_bp
     from mediation.planning.views import bp as planning_bp
     from mediation.roster.views import bp as roster_bp
+    from mediation.termination.views import bp as termination_bp
 
-    for bp in (auth_bp, home_bp, cases_bp, roster_bp, conflicts_bp, centres_bp, imports_bp, planning_bp):
+    for bp in (auth_bp, home_bp, cases_bp, roster_bp, conflicts_bp, centres_bp, imports_bp, planning_bp,
+               notices_bp, termination_bp):
         app.register_blueprint(bp)
 
     from mediation.admin.views import bp as admin_bp

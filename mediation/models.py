@@ -10,6 +10,7 @@ from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
 from mediation.hearings.models import Hearing, HearingMember
+from mediation.notices.models import Notice
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
 from mediation.roster.models import (
@@ -22,7 +23,7 @@ from mediation.roster.models import (
 
 __all__ = [
     "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee", "Hearing", "HearingMember", "HearingSession", "Organisation",
+    "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee", "Hearing", "HearingMember", "HearingSession", "Notice", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]

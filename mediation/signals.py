@@ -31,18 +31,19 @@ Payload: ``previous_attendee_ids`` (set of person ids who attended before the ch
 ``before`` (the attendee-visible snapshot before: date, session, starts/ends, room, centre,
 address, members with roles, status, sequence; see mediation.hearings.lifecycle.seen).
 Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (REQUEST to attendees, CANCEL
-to people removed).
+to people removed); notices (a new version of the hearing's current notice, if it has one).
 """)
 
 hearing_cancelled = _signals.signal("hearing-cancelled", doc="""\
 A published hearing was cancelled (kept in layer 0 with status cancelled, SEQUENCE raised).
 
 Sender: the Hearing (flushed). Payload: ``previous_attendee_ids``, ``before`` (as above).
-Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (CANCEL to every attendee).
+Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (CANCEL to every attendee);
+notices (a cancellation notice replaces the hearing's current notice, if it has one).
 """)
 
 case_left_planning = _signals.signal("case-left-planning", doc="""\
-A case left planning (transferred, referred, not accepted, terminated).
+A case left planning (transferred, referred, not accepted, resolved, terminated).
 
 Sender: the Case. Payload: ``reason`` (text for people), ``user`` (who did it, or None).
 Emitted by: mediation.cases.services. Subscribers: planning (drops the case's proposals as

@@ -42,11 +42,12 @@ LAYERS: list[set[str]] = [
     {"exchange"},
     {"planning"},
     {"calendar"},
-    {"dashboard", "home", "imports", "demo", "admin", "ops", "search"},
+    {"dashboard", "home", "imports", "demo", "admin", "ops", "search", "notices",
+     "termination"},
 ]
 # Modules directly under mediation/ that form the lowest layer.
 CORE_MODULES = {"db", "extensions", "config", "timeutil", "signals", "worker", "web", "forms",
-                "i18n"}
+                "i18n", "storage"}
 # The composition root: builds the app from every feature (above every layer, not checked).
 ROOT_MODULES = {"__init__", "models", "cli"}
 

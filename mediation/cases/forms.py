@@ -34,8 +34,10 @@ from mediation.cases.models import CATEGORIES, OPINIONS
 from mediation.cases.services import (
     CATEGORY_LABELS,
     CHECKLIST,
+    CHECKLIST_STATE_LABELS,
     OPINION_LABELS,
     PartyData,
+    checklist,
     reference_taken,
 )
 from mediation.forms import choices
@@ -242,20 +244,56 @@ class OpinionForm(FlaskForm):
                               "note": e.form.note.data} for e in self.members.entries]}
 
 
+class ChecklistPointForm(Form):
+    """One point of "three in place, one handled": open, done, or not applicable + reason."""
+
+    state = SelectField(_l("State"), choices=choices(CHECKLIST_STATE_LABELS.items()),
+                        default="open")
+    reason = StringField(_l("Reason if not applicable"),
+                         validators=[Length(max=2000)])
+
+    def validate_reason(self, field) -> None:
+        if self.state.data == "not_applicable" and not (field.data or "").strip():
+            raise ValidationError(_l("Give the reason why this point does not apply."))
+
+
 class ChecklistForm(FlaskForm):
+    """The case page's checklist: one sub-form per point (prefix checklist-<point>-)."""
+
     submit = SubmitField(_l("Save checklist"))
+
+    def fill(self, case) -> ChecklistForm:
+        for p in checklist(case):
+            sub = self[p.point]
+            sub.state.data, sub.reason.data = p.state, p.reason or ""
+        return self
+
+    def to_data(self) -> dict:
+        return {point: {"state": self[point].state.data, "reason": self[point].reason.data}
+                for point, _label in CHECKLIST}
 
 
 for _name, _label in CHECKLIST:
-    setattr(ChecklistForm, _name, BooleanField(_label))
+    setattr(ChecklistForm, _name, FormField(ChecklistPointForm, label=_label))
+
+
+class ClosureForm(FlaskForm):
+    """Resolve or terminate: the reason is required (the termination register shows it)."""
+
+    reason = TextAreaField(_l("Reason for closing"), validators=[DataRequired(),
+                                                                Length(max=5000)])
+    submit = SubmitField()
+
+    def to_data(self) -> dict:
+        return {"reason": self.reason.data}
 
 ACTION_FORMS: dict[str, type[FlaskForm]] = {
     "accept": AcceptForm,
     "not_accept": NotAcceptForm,
     "start_handling": ActionForm,
     "give_opinion": OpinionForm,
-    "resolve": ActionForm,
-    "terminate": ActionForm,
+    "resolve": ClosureForm,
+    "terminate": ClosureForm,
     "transfer": ReferralForm,
     "refer": ReferralForm,
     "extend": ExtendForm,

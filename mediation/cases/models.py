@@ -29,6 +29,11 @@ CASE_STATUSES = (
     "referred",
 )
 OPINIONS = ("support", "explain", "not_support")
+# "Three in place, one handled" (三到位一处理): the four points, each open, done or not
+# applicable (with a reason); columns checklist_<point>_state and checklist_<point>_reason.
+CHECKLIST_POINTS = ("demands_resolved", "unreasonable_explained", "hardship_relieved",
+                    "unlawful_handled")
+CHECKLIST_STATES = ("open", "done", "not_applicable")
 CATEGORIES = (
     "land_compensation",
     "unpaid_wages",
@@ -80,6 +85,10 @@ class Case(TimestampMixin, db.Model):
         sa.CheckConstraint("repeat_count >= 0", name="repeat_count"),
         sa.CheckConstraint("extension_days IS NULL OR extension_days BETWEEN 1 AND 30",
                            name="extension_days"),
+        *(sa.CheckConstraint(
+            f"{_in(f'checklist_{p}_state', CHECKLIST_STATES)} AND "
+            f"(checklist_{p}_state <> 'not_applicable' OR checklist_{p}_reason IS NOT NULL)",
+            name=f"checklist_{p}") for p in CHECKLIST_POINTS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,11 +125,22 @@ class Case(TimestampMixin, db.Model):
     opinion: Mapped[str | None] = mapped_column(sa.String(16))
     not_accepted_redirect: Mapped[str | None] = mapped_column(sa.Text)
     referral_note: Mapped[str | None] = mapped_column(sa.Text)
-    # "Three in place, one handled": every box must be ticked before a case closes as resolved.
-    checklist_demands_resolved: Mapped[bool] = mapped_column(default=False)
-    checklist_unreasonable_explained: Mapped[bool] = mapped_column(default=False)
-    checklist_hardship_relieved: Mapped[bool] = mapped_column(default=False)
-    checklist_unlawful_handled: Mapped[bool] = mapped_column(default=False)
+    # "Three in place, one handled": each point is done, or not applicable with a reason,
+    # before a case closes (resolved or terminated); see CHECKLIST_POINTS.
+    checklist_demands_resolved_state: Mapped[str] = mapped_column(
+        sa.String(16), default="open", server_default="open")
+    checklist_demands_resolved_reason: Mapped[str | None] = mapped_column(sa.Text)
+    checklist_unreasonable_explained_state: Mapped[str] = mapped_column(
+        sa.String(16), default="open", server_default="open")
+    checklist_unreasonable_explained_reason: Mapped[str | None] = mapped_column(sa.Text)
+    checklist_hardship_relieved_state: Mapped[str] = mapped_column(
+        sa.String(16), default="open", server_default="open")
+    checklist_hardship_relieved_reason: Mapped[str | None] = mapped_column(sa.Text)
+    checklist_unlawful_handled_state: Mapped[str] = mapped_column(
+        sa.String(16), default="open", server_default="open")
+    checklist_unlawful_handled_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Why the case was closed (resolved or terminated); the termination register shows it.
+    closure_reason: Mapped[str | None] = mapped_column(sa.Text)
     # Terminated cases are in the termination register that intake checks.
     in_termination_register: Mapped[bool] = mapped_column(default=False)
     # Litigation/petition separation: a case transferred to the political-legal department

@@ -130,12 +130,22 @@ OPINION_LABELS = {
     "explain": _l("explain"),
     "not_support": _l("not support"),
 }
+# The points of "three in place, one handled" (models.CHECKLIST_POINTS) with their labels.
 CHECKLIST = (
-    ("checklist_demands_resolved", _l("Reasonable demands resolved")),
-    ("checklist_unreasonable_explained", _l("Unreasonable demands explained")),
-    ("checklist_hardship_relieved", _l("Hardship relieved")),
-    ("checklist_unlawful_handled", _l("Unlawful conduct dealt with under the law")),
+    ("demands_resolved", _l("Reasonable demands resolved")),
+    ("unreasonable_explained", _l("Unreasonable demands explained")),
+    ("hardship_relieved", _l("Hardship relieved")),
+    ("unlawful_handled", _l("Unlawful conduct dealt with under the law")),
 )
+CHECKLIST_STATE_LABELS = {
+    "open": _l("not yet done"),
+    "done": _l("done"),
+    "not_applicable": _l("not applicable"),
+}
+# Closing actions: they need the complete checklist and a reason, and take the case's
+# published hearings from today on off the schedule (`case_left_planning`).
+CLOSING_ACTIONS = ("resolve", "terminate")
+LEAVING_ACTIONS = ("transfer", "refer", "not_accept", "resolve", "terminate")
 
 
 # --- clocks ------------------------------------------------------------------------------------
@@ -470,21 +480,76 @@ def majority(opinions: list[str]) -> str | None:
     return opinion if n * 2 > len(opinions) else None
 
 
+@dataclass(frozen=True)
+class ChecklistPoint:
+    point: str
+    label: object
+    state: str
+    reason: str | None
+
+    @property
+    def settled(self) -> bool:
+        """Done, or not applicable with a reason."""
+        return self.state == "done" or (self.state == "not_applicable" and bool(self.reason))
+
+
+def checklist(case: Case) -> list[ChecklistPoint]:
+    """The four points of the case's checklist, in order."""
+    return [ChecklistPoint(point, label, getattr(case, f"checklist_{point}_state") or "open",
+                           getattr(case, f"checklist_{point}_reason"))
+            for point, label in CHECKLIST]
+
+
+def checklist_missing(case: Case) -> list[ChecklistPoint]:
+    """The points neither done nor marked not applicable with a reason."""
+    return [p for p in checklist(case) if not p.settled]
+
+
 def checklist_complete(case: Case) -> bool:
-    return all(getattr(case, name) for name, _label in CHECKLIST)
+    return not checklist_missing(case)
 
 
-def update_checklist(case: Case, values: dict[str, bool], user) -> None:
-    before = {name: getattr(case, name) for name, _ in CHECKLIST}
-    for name, _label in CHECKLIST:
-        setattr(case, name, bool(values.get(name)))
-    after = {name: getattr(case, name) for name, _ in CHECKLIST}
+def _checklist_value(value) -> tuple[str, str | None]:
+    """A point's new value: {"state": …, "reason": …}, or a bool (True: done)."""
+    if isinstance(value, dict):
+        return value.get("state") or "open", (value.get("reason") or "").strip() or None
+    return ("done" if value else "open"), None
+
+
+def update_checklist(case: Case, values: dict, user) -> None:
+    """Set every point (`values`: point → {"state", "reason"}; a point left out is open).
+    A point marked not applicable needs a reason: TransitionError names the point."""
+    before = {p.point: [p.state, p.reason] for p in checklist(case)}
+    new: dict[str, tuple[str, str | None]] = {}
+    for point, label in CHECKLIST:
+        state, reason = _checklist_value(values.get(point))
+        if state not in CHECKLIST_STATE_LABELS:
+            raise TransitionError(_l("“%(point)s”: unknown state.", point=label))
+        if state == "not_applicable" and not reason:
+            raise TransitionError(_l("“%(point)s” is marked not applicable: give the reason.",
+                                     point=label))
+        new[point] = (state, reason if state == "not_applicable" else None)
+    for point, (state, reason) in new.items():
+        setattr(case, f"checklist_{point}_state", state)
+        setattr(case, f"checklist_{point}_reason", reason)
+    after = {p.point: [p.state, p.reason] for p in checklist(case)}
     if after != before:
-        done = sum(after.values())
-        _event(case, user, "checklist", note=f"{done}/4")
+        settled = sum(p.settled for p in checklist(case))
+        _event(case, user, "checklist", note=f"{settled}/{len(CHECKLIST)}")
         record("case.checklist", case, summary=case.reference, before=before, after=after,
                user=user)
     db.session.flush()
+
+
+def _check_closure(case: Case, data: dict) -> str:
+    """A closing action needs every checklist point settled and a reason; returns the reason."""
+    missing = checklist_missing(case)
+    if missing:
+        raise TransitionError(_l(
+            "“Three in place, one handled” is not complete: %(points)s. Mark each point done, "
+            "or not applicable with a reason.",
+            points="; ".join(str(p.label) for p in missing)))
+    return _required(data, "reason", _l("Give the reason for closing the case."))
 
 
 def transition(case: Case, action: str, user, today: date | None = None, **data) -> CaseEvent:
@@ -519,13 +584,9 @@ def transition(case: Case, action: str, user, today: date | None = None, **data)
         case.closed_on = today
     elif action == "give_opinion":
         note = _give_opinion(case, data.get("opinions") or [], user) or note
-    elif action == "resolve":
-        if not checklist_complete(case):
-            raise TransitionError(_l("A case closes as resolved only when all four points of "
-                                    "“three in place, one handled” are ticked."))
-        case.closed_on = today
-    elif action == "terminate":
-        case.in_termination_register = True
+    elif action in CLOSING_ACTIONS:
+        case.closure_reason = note = _check_closure(case, data)
+        case.in_termination_register = action == "terminate"
         case.closed_on = today
     elif action in ("transfer", "refer"):
         case.referral_note = _required(data, "note", _l("A referral note is required."))
@@ -557,13 +618,14 @@ def transition(case: Case, action: str, user, today: date | None = None, **data)
     elif action == "reopen":
         note = _required(data, "note", _l("Describe the new facts."))
         case.closed_on = None
+        case.closure_reason = None
         case.opinion = None
         case.in_termination_register = False
         case.in_petition_statistics = True
 
     if target is not None:
         case.status = target
-    if action in ("transfer", "refer", "not_accept"):
+    if action in LEAVING_ACTIONS:
         signals.case_left_planning.send(
             case, reason=f"{ACTION_LABELS[action]}: {note or ''}".strip(": "), user=user)
     event = _event(case, user, action, from_status=from_status,

@@ -200,12 +200,14 @@ def _render_show(case: Case, forms: dict | None = None, checklist: ChecklistForm
     for action in actions:
         forms.setdefault(action, _action_form(action, case, formdata=None))
     if checklist is None:
-        checklist = ChecklistForm(prefix="checklist", obj=case, formdata=None)
+        checklist = ChecklistForm(prefix="checklist", formdata=None).fill(case)
     panel = services.current_panel(case)
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, checklist=checklist,
         action_labels=services.ACTION_LABELS, checklist_items=services.CHECKLIST,
         checklist_complete=services.checklist_complete(case), panel=panel,
+        checklist_points=services.checklist(case),
+        checklist_state_labels=services.CHECKLIST_STATE_LABELS,
         opinion_labels=services.OPINION_LABELS, limits=limits(),
     ), status
 
@@ -255,10 +257,12 @@ def checklist(case_id: int):
     form = ChecklistForm(prefix="checklist")
     if not form.validate_on_submit():
         return _render_show(case, checklist=form, status=400)
-    services.update_checklist(
-        case, {name: getattr(form, name).data for name, _label in services.CHECKLIST},
-        current_user,
-    )
+    try:
+        services.update_checklist(case, form.to_data(), current_user)
+    except services.TransitionError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return _render_show(_case_or_404(case_id), checklist=form, status=400)
     db.session.commit()
     flash(_("Checklist saved."), "success")
     return redirect(url_for("cases.show", case_id=case.id))

@@ -1,7 +1,7 @@
 """case link status and note: possible repeats confirmed or dismissed with a reason
 
 Revision ID: d197628cc8e1
-Revises: e91616df23a4
+Revises: b7d7f64752fc
 Create Date: 2026-11-29 22:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd197628cc8e1'
-down_revision = 'e91616df23a4'
+down_revision = 'b7d7f64752fc'
 branch_labels = None
 depends_on = None
 

@@ -137,7 +137,8 @@ def _audited(db, action: str) -> bool:
 def test_terminated_earlier_case_gives_the_stronger_warning(db, world, client):
     first = register(world)
     first.status = "opinion_given"
-    transition(first, "terminate", world.user)
+    services.update_checklist(first, {p: True for p, _ in services.CHECKLIST}, world.user)
+    transition(first, "terminate", world.user, reason="Demands beyond policy")
     intake = services.register_case(
         intake_data(world),
         world.user)

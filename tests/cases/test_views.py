@@ -150,15 +150,24 @@ def test_checklist_then_resolve(db, world, client):
     db.session.commit()
     _coordinator(client, world)
     token = csrf_token(client, f"/cases/{case.id}")
-    assert client.post(f"/cases/{case.id}/actions/resolve",
-                       data={"csrf_token": token}).status_code == 409
-    data = {"csrf_token": token, "checklist-checklist_demands_resolved": "y",
-            "checklist-checklist_unreasonable_explained": "y",
-            "checklist-checklist_hardship_relieved": "y",
-            "checklist-checklist_unlawful_handled": "y"}
+    refused = client.post(f"/cases/{case.id}/actions/resolve",
+                          data={"csrf_token": token, "resolve-reason": "Wages paid"})
+    assert refused.status_code == 409
+    assert "Unlawful conduct dealt with under the law" in refused.get_data(as_text=True)
+    bad = client.post(f"/cases/{case.id}/checklist", data={
+        "csrf_token": token, "checklist-hardship_relieved-state": "not_applicable"})
+    assert bad.status_code == 400
+    assert 'id="checklist-hardship_relieved-reason-error"' in bad.get_data(as_text=True)
+    data = {"csrf_token": token, "checklist-demands_resolved-state": "done",
+            "checklist-unreasonable_explained-state": "done",
+            "checklist-hardship_relieved-state": "done",
+            "checklist-unlawful_handled-state": "done"}
     assert client.post(f"/cases/{case.id}/checklist", data=data).status_code == 302
     assert client.post(f"/cases/{case.id}/actions/resolve",
-                       data={"csrf_token": token}).status_code == 302
+                       data={"csrf_token": token}).status_code == 400  # no reason
+    assert client.post(f"/cases/{case.id}/actions/resolve",
+                       data={"csrf_token": token, "resolve-reason": "Wages paid"}
+                       ).status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case.id).status == "resolved"
 

@@ -28,6 +28,8 @@ def _at(world, status: str, **kw):
 def _data_for(action: str, db) -> dict:
     if action == "not_accept":
         return {"redirect": "The people's court"}
+    if action in ("resolve", "terminate"):
+        return {"reason": "Demands settled"}
     if action in ("transfer", "refer", "reopen"):
         return {"note": "Referral / new facts"}
     if action == "extend":
@@ -39,9 +41,9 @@ def _data_for(action: str, db) -> dict:
 
 
 def _prepare(case, action: str):
-    if action == "resolve":
-        for name, _label in services.CHECKLIST:
-            setattr(case, name, True)
+    if action in ("resolve", "terminate"):
+        for point, _label in services.CHECKLIST:
+            setattr(case, f"checklist_{point}_state", "done")
 
 
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
@@ -119,17 +121,19 @@ def test_opinion_without_majority_or_with_two_members_is_refused(db, world):
 
 def test_resolve_needs_the_complete_checklist(db, world):
     case = _at(world, "opinion_given")
-    services.update_checklist(case, {"checklist_demands_resolved": True}, world.user)
-    with pytest.raises(TransitionError, match="three in place"):
-        transition(case, "resolve", world.user)
+    services.update_checklist(case, {"demands_resolved": True}, world.user)
+    with pytest.raises(TransitionError, match="Three in place"):
+        transition(case, "resolve", world.user, reason="Paid")
     services.update_checklist(case, {name: True for name, _ in services.CHECKLIST}, world.user)
-    transition(case, "resolve", world.user, today=TODAY)
+    transition(case, "resolve", world.user, today=TODAY, reason="Paid")
     assert case.status == "resolved" and case.closed_on == TODAY
+    assert case.closure_reason == "Paid"
 
 
 def test_terminate_enters_the_register_and_reopen_needs_new_facts(db, world):
     case = _at(world, "opinion_given")
-    transition(case, "terminate", world.user)
+    services.update_checklist(case, {name: True for name, _ in services.CHECKLIST}, world.user)
+    transition(case, "terminate", world.user, reason="Demands beyond policy")
     assert case.in_termination_register
     with pytest.raises(TransitionError):
         transition(case, "reopen", world.user, note="")
