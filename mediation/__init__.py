@@ -63,9 +63,9 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import calendar, hearings, planning
+    from mediation import availability, calendar, hearings, planning
 
-    for feature in (hearings, planning, calendar):
+    for feature in (hearings, availability, planning, calendar):
         feature.init_app(app)
 
 
@@ -92,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.calendar.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
+    from mediation.availability.views import bp as availability_bp
+
+    app.register_blueprint(availability_bp)
 
 
 def _register_cli(app: Flask) -> None:
@@ -111,3 +114,6 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(feeds_cli)
     app.cli.add_command(mail_cli)
+    from mediation.availability.cli import availability_cli
+
+    app.cli.add_command(availability_cli)

@@ -2,6 +2,7 @@
 
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
+from mediation.availability.models import CalendarSource, ImportedBusy
 from mediation.calendar.models import FeedToken, OutboxMessage
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
 from mediation.centres.calendar_days import CalendarDay
@@ -19,8 +20,8 @@ from mediation.roster.models import (
 )
 
 __all__ = [
-    "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "Organisation",
+    "AuditEntry", "CalendarDay", "CalendarSource", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
+    "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "ImportedBusy", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]
