@@ -15,6 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+# The planning tests' small world (seven experts, four cases), for the planner tests here.
+from tests.planning.conftest import planned, world  # noqa: F401
+
 
 @dataclass
 class Route:
