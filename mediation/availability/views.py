@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from mediation.auth.access import can_see
 from mediation.auth.permissions import can_edit, editor_required
 from mediation.availability.services import (
     ERROR_WORDS,
@@ -43,7 +45,8 @@ def person_busy_box(person: Person) -> dict:
         "error": ERROR_WORDS.get(source.error_code, "") if source and source.error_code else "",
         "busy": busy_of(person, today, today + timedelta(days=SHOWN_DAYS)) if source else [],
         "days": SHOWN_DAYS,
-        "clashes": clashes(today, person=person) if source else [],
+        "clashes": [c for c in clashes(today, person=person) if can_see(current_user, c.hearing)]
+        if source else [],
         "editable": can_edit(),
     }
 

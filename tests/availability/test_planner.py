@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from mediation.availability import services
@@ -81,3 +82,17 @@ def test_a_published_hearing_that_now_clashes_needs_attention(
     assert "Needs attention" in home and h.case.reference in home and person.code in home
     page = client.get(f"/roster/{person.id}").get_data(as_text=True)
     assert "Needs attention" in page and h.case.reference in page
+
+
+def test_a_manual_move_into_an_imported_busy_session_is_refused(db, world, planned, ics_server,
+                                                                allow_private):
+    h = db.session.scalars(sa.select(Hearing).where(Hearing.layer == planned.id)
+                           .order_by(Hearing.id)).first()
+    person = next(m.person for m in h.members if m.role == "chair")
+    other = world.pm if h.session_id == world.am.id else world.am
+    _import(db, person, ics_server, "/busy.ics", ics.calendar(ics.event(
+        "busy", f"DTSTART;TZID=Asia/Shanghai:{ics.d(h.date)}T{other.starts_at:%H%M%S}",
+        "DURATION:PT30M")))
+    with pytest.raises(edits.RuleBroken) as info:
+        edits.move(h, h.room, h.date, other, h.version, world.user)
+    assert any(v.rule == 5 and v.person == person.code for v in info.value.violations)

@@ -73,6 +73,14 @@ def test_etag_answers_304_and_keeps_the_import(db, sessions, base, ics_server, a
     assert headers.get("If-None-Match") == '"v1"'
     assert source.status == "ok" and source.checked_at > first_check
     assert _busy(db, person) == before
+    # Last-Modified goes back as If-Modified-Since.
+    stamp = "Wed, 02 Dec 2026 08:00:00 GMT"
+    ics_server.serve("/cal.ics", ics.sample(base), headers={"Last-Modified": stamp})
+    services.sync_source(source, today=local_today() + timedelta(days=2))
+    services.sync_source(source, today=local_today() + timedelta(days=2))
+    db.session.commit()
+    assert source.last_modified == stamp and source.etag is None
+    assert ics_server.requests[-1][1].get("If-Modified-Since") == stamp
     # A new day moves the window: the file is fetched in full again (no conditional headers).
     services.sync_source(source, today=local_today() + timedelta(days=1))
     db.session.commit()
