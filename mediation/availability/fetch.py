@@ -153,7 +153,7 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
                 raise FetchError("timeout", f"no complete answer within {timeout:g} s") from None
             except ssl.SSLError as exc:
                 raise FetchError("unreachable", f"TLS: {exc.reason or exc.__class__.__name__}") from None
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException, ValueError) as exc:
                 raise FetchError("unreachable", exc.__class__.__name__) from None
         finally:
             if response is not None:

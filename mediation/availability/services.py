@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -65,6 +65,8 @@ def normalise_url(raw: str) -> str:
         raise AvailabilityError(_l("Calendar address: at most 2000 characters."))
     if any(c.isspace() for c in url):
         raise AvailabilityError(_l("Calendar address: spaces are not allowed."))
+    # Non-ASCII characters in the path or query are sent percent-encoded.
+    url = quote(url, safe=":/?#[]@!$&'()*+,;=%~")
     try:
         check_scheme(url)
     except FetchError:

@@ -12,6 +12,7 @@ from mediation.availability import fetch as fetch_module
 from mediation.availability import services
 from mediation.availability.fetch import FetchError, fetch, resolve
 from mediation.availability.models import CalendarSource, ImportedBusy
+from mediation.centres.models import HearingSession
 from mediation.timeutil import local_today
 from tests import factories as F
 from tests.availability import ics
@@ -34,7 +35,7 @@ def base():
 def _busy(db, person) -> set:
     rows = db.session.execute(
         sa.select(ImportedBusy.date, ImportedBusy.session_id).where(ImportedBusy.person_id == person.id))
-    codes = {s.id: s.code for s in db.session.scalars(sa.select(services.HearingSession))}
+    codes = {s.id: s.code for s in db.session.scalars(sa.select(HearingSession))}
     return {(day, codes[sid]) for day, sid in rows}
 
 
@@ -201,6 +202,8 @@ def test_a_public_address_is_allowed():
 def test_only_http_and_https(db):
     assert services.normalise_url(" webcal://p59-caldav.icloud.com/published/2/abc ") \
         == "https://p59-caldav.icloud.com/published/2/abc"
+    assert services.normalise_url("https://example.org/日历.ics?a=b&c=%20") \
+        == "https://example.org/%E6%97%A5%E5%8E%86.ics?a=b&c=%20"
     for bad in ("ftp://example.org/cal.ics", "file:///etc/passwd", "javascript:alert(1)",
                 "example.org/cal.ics", "https:///nohost", "https://exa mple.org/x"):
         with pytest.raises(services.AvailabilityError, match="Calendar address"):
