@@ -63,9 +63,9 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import calendar, hearings, notices, planning
+    from mediation import availability, calendar, hearings, notices, planning
 
-    for feature in (hearings, planning, calendar, notices):
+    for feature in (hearings, availability, planning, calendar, notices):
         feature.init_app(app)
 
 
@@ -98,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.search.views import bp as search_bp
 
     app.register_blueprint(search_bp)
+    from mediation.availability.views import bp as availability_bp
+
+    app.register_blueprint(availability_bp)
 
 
 def _register_cli(app: Flask) -> None:
@@ -117,3 +120,6 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(feeds_cli)
     app.cli.add_command(mail_cli)
+    from mediation.availability.cli import availability_cli
+
+    app.cli.add_command(availability_cli)

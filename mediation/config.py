@@ -144,6 +144,12 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Room, centre and coordinator feeds carry many hearings: a shorter past keeps them
         # under the 1 MB at which Google Calendar drops a subscription.
         "MEDIATION_FEED_SHARED_PAST_DAYS": _int("MEDIATION_FEED_SHARED_PAST_DAYS", 14),
+        # Busy times imported from people's own calendars (mediation/availability).
+        "MEDIATION_CALENDAR_ALLOW_PRIVATE": _bool(os.environ.get("MEDIATION_CALENDAR_ALLOW_PRIVATE")),
+        "MEDIATION_CALENDAR_TIMEOUT": _int("MEDIATION_CALENDAR_TIMEOUT", 15),
+        "MEDIATION_CALENDAR_MAX_BYTES": _int("MEDIATION_CALENDAR_MAX_BYTES", 5 * 1024 * 1024),
+        "MEDIATION_CALENDAR_WINDOW_DAYS": _int("MEDIATION_CALENDAR_WINDOW_DAYS", 120),
+        "MEDIATION_CALENDAR_INTERVAL_MINUTES": _int("MEDIATION_CALENDAR_INTERVAL_MINUTES", 60),
     }
     if config["MEDIATION_MAIL_MAX_ATTEMPTS"] < 1:
         raise ConfigError("MEDIATION_MAIL_MAX_ATTEMPTS must be at least 1")
@@ -153,6 +159,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     for name in ("MEDIATION_FEED_PAST_DAYS", "MEDIATION_FEED_SHARED_PAST_DAYS"):
         if config[name] < 0:
             raise ConfigError(f"{name} must be 0 or more")
+    for name in ("MEDIATION_CALENDAR_TIMEOUT", "MEDIATION_CALENDAR_MAX_BYTES",
+                 "MEDIATION_CALENDAR_WINDOW_DAYS", "MEDIATION_CALENDAR_INTERVAL_MINUTES"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
     # The domain allows one extension of at most 30 days (the database enforces it too).
     if not 1 <= config["MEDIATION_MAX_EXTENSION_DAYS"] <= 30:
         raise ConfigError("MEDIATION_MAX_EXTENSION_DAYS must be between 1 and 30")

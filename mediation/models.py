@@ -2,6 +2,7 @@
 
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
+from mediation.availability.models import CalendarSource, ImportedBusy
 from mediation.calendar.models import FeedToken, OutboxMessage
 from mediation.calendar.removals import FormerAttendee
 from mediation.calendar.version import FeedState
@@ -22,8 +23,9 @@ from mediation.roster.models import (
 )
 
 __all__ = [
-    "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee", "Hearing", "HearingMember", "HearingSession", "Notice", "Organisation",
-    "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
-    "UnscheduledCase", "User",
+    "AuditEntry", "CalendarDay", "CalendarSource", "Case", "CaseEvent", "CaseLink", "Centre",
+    "CentreDate", "Conflict", "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee",
+    "Hearing", "HearingMember", "HearingSession", "ImportedBusy", "Notice", "Organisation",
+    "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region",
+    "Room", "Unavailability", "UnscheduledCase", "User",
 ]

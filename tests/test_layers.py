@@ -37,6 +37,7 @@ LAYERS: list[set[str]] = [
     {"audit"},
     {"centres", "roster"},
     {"hearings"},
+    {"availability"},
     {"cases"},
     {"conflicts"},
     {"exchange"},

@@ -29,15 +29,20 @@ from mediation.db import now_utc
 # Not logged row by row: the log itself, throttling counters, the mail outbox (its own status
 # log; link changes are recorded explicitly) and the planner's output (runs are recorded as
 # plan.start / plan.publish, and coordinators' edits of proposals explicitly).
-SKIP_TABLES = frozenset({"audit_log", "login_failures", "outbox_messages", "unscheduled_cases"})
+# Imported busy times are replaced wholesale by each calendar sync (mediation/availability).
+SKIP_TABLES = frozenset({"audit_log", "login_failures", "outbox_messages", "unscheduled_cases",
+                         "imported_busy"})
 # Bookkeeping columns that change on every write, or bulky planner output.
 SKIP_COLUMNS = frozenset({"created_at", "updated_at", "last_login_at", "plan_runs.log",
-                          "plan_runs.progress", "plan_runs.heartbeat_at", "plan_runs.stats"})
+                          "plan_runs.progress", "plan_runs.heartbeat_at", "plan_runs.stats",
+                          "calendar_sources.checked_at", "calendar_sources.last_success_at",
+                          "calendar_sources.etag", "calendar_sources.last_modified",
+                          "calendar_sources.window_start", "calendar_sources.events_count"})
 REDACTED = "[redacted]"
 # Never copied into the log: shown as REDACTED when they change.
 SECRET_COLUMNS = frozenset({
     "users.password_hash", "parties.id_number", "parties.phone", "parties.address",
-    "feed_tokens.seed", "feed_tokens.token_hash",
+    "feed_tokens.seed", "feed_tokens.token_hash", "calendar_sources.url",
 })
 # Rows of a plan run's proposal (layer > 0): written by the planner by the thousand.
 PROPOSAL_TABLES = frozenset({"hearings", "hearing_members"})

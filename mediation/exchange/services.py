@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 import scheduler
+from mediation.availability.services import busy_by_person
 from mediation.cases.models import Case, CaseEvent, Party
 from mediation.cases.services import planning_due
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
@@ -101,6 +102,8 @@ def export_scenario(
     case_list = dict(sorted(case_list.items(), key=lambda kv: kv[1].reference))
 
     people_codes = {p.id: p.code for p in people}
+    # Busy sessions imported from people's own calendars count as unavailability too.
+    imported = busy_by_person(horizon_start, horizon_end)
     return scheduler.Scenario(
         timezone=timezone or current_app.config["MEDIATION_TIMEZONE"],
         horizon_start=horizon_start,
@@ -109,7 +112,7 @@ def export_scenario(
         panel_size=panel_size,
         regions=tuple(scheduler.Region(r.code, r.name, r.parent.code if r.parent else None) for r in regions),
         centres=tuple(_centre_out(c, horizon_start, horizon_end) for c in centres),
-        people=tuple(_person_out(p) for p in people),
+        people=tuple(_person_out(p, imported.get(p.id, ())) for p in people),
         cases=tuple(_case_out(c) for c in case_list.values()),
         conflicts=tuple(_conflicts_out(set(people_codes.values()), case_list)),
         fixed=tuple(_fixed_out(h) for h in fixed_hearings),
@@ -127,7 +130,12 @@ def _centre_out(c: Centre, start: date, end: date) -> scheduler.Centre:
     )
 
 
-def _person_out(p: Person) -> scheduler.Person:
+def _person_out(p: Person, imported: Iterable[tuple[date, str]] = ()) -> scheduler.Person:
+    """A person; `imported`: the (date, session code) pairs their own calendar blocks, added to
+    the hand-entered unavailability (a session of a day already out entirely is not repeated)."""
+    entries = {(u.date, u.session.code if u.session else None) for u in p.unavailability}
+    whole_days = {d for d, s in entries if s is None}
+    entries |= {(d, s) for d, s in imported if d not in whole_days}
     return scheduler.Person(
         id=p.code, name=p.name, email=p.email or "", roles=tuple(p.roles),
         expertise=tuple(a.code for a in p.expertise),
@@ -136,8 +144,7 @@ def _person_out(p: Person) -> scheduler.Person:
         max_hearings=p.max_hearings, max_per_day=p.max_per_day,
         available_weekdays=tuple(sorted(p.available_weekdays)) if p.available_weekdays is not None else None,
         unavailable=tuple(
-            scheduler.Unavailability(u.date, u.session.code if u.session else None)
-            for u in sorted(p.unavailability, key=lambda u: (u.date, u.session.code if u.session else ""))
+            scheduler.Unavailability(d, s) for d, s in sorted(entries, key=lambda e: (e[0], e[1] or ""))
         ),
     )
 
@@ -323,6 +330,7 @@ def _import(scenario: scheduler.Scenario) -> ImportSummary:
             rooms[r.id] = room
 
     people = {}
+    imported = busy_by_person(date.min, date.max)
     for p in scenario.people:
         person, created = up.get(Person, "people", code=p.id)
         up.set(person, "people", created, name=p.name, email=p.email or None,
@@ -334,6 +342,8 @@ def _import(scenario: scheduler.Scenario) -> ImportSummary:
                regions=_sorted(regions[r] for r in (p.regions or ())))
         wanted = {(u.date, u.session) for u in p.unavailable}
         current = {(u.date, u.session.code if u.session else None) for u in person.unavailability}
+        # What the person's own calendar blocks was exported with it: it stays imported.
+        wanted -= imported.get(person.id, set()) - current
         if wanted != current:
             person.unavailability = [Unavailability(date=d, session=sessions[s] if s else None)
                                      for d, s in sorted(wanted, key=lambda x: (x[0], x[1] or ""))]
