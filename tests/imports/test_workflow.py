@@ -159,7 +159,8 @@ def test_matter_in_the_termination_register_is_a_row_error(db, setup):
     assert _import(_csv([_row("C-1")]), "a.csv", user).applied
     first = db.session.scalar(sa.select(Case))
     first.status = "opinion_given"
-    cases.transition(first, "terminate", user)
+    cases.update_checklist(first, {name: {"state": "done"} for name, _ in cases.CHECKLIST}, user)
+    cases.transition(first, "terminate", user, reason="No new facts after the review.")
     db.session.commit()
     report = _import(_csv([_row("C-9"), _row("C-2")]), "b.csv", user)
     db.session.rollback()
