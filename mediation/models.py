@@ -3,11 +3,12 @@
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.calendar.models import FeedToken, OutboxMessage
+from mediation.cases.followups import FollowUp
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
 from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
-from mediation.hearings.models import Hearing, HearingMember
+from mediation.hearings.models import Hearing, HearingMember, HearingOutcome
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
 from mediation.roster.models import (
@@ -20,7 +21,7 @@ from mediation.roster.models import (
 
 __all__ = [
     "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "Organisation",
+    "ExpertiseArea", "FeedToken", "FollowUp", "Hearing", "HearingMember", "HearingOutcome", "HearingSession", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]
