@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.audit.services import record
+from mediation.auth import access, scope
+from mediation.cases.models import Case, case_region_ids
 from mediation.db import TimestampMixin, UTCDateTime, now_utc
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingOutcome
@@ -44,6 +46,12 @@ class FollowUp(TimestampMixin, db.Model):
 
     def is_overdue(self, today: date | None = None) -> bool:
         return self.done_on is None and self.due_on < (today or local_today())
+
+
+# Region scope: a follow-up belongs to its case's region (reads filtered, access checked).
+scope.filter_reads(FollowUp, lambda region_ids: FollowUp.case_id.in_(
+    sa.select(Case.id).where(Case.region_id.in_(region_ids))))
+access.register(FollowUp, lambda f: case_region_ids([f.case_id]))
 
 
 class FollowUpError(Exception):

@@ -236,3 +236,13 @@ def test_person_page_lists_hearings_with_role_and_load(db, world, client):
     assert load.next_30_days == 1
     assert f"{load.this_month} hearings this month, 1 in the next 30 days" in section
     assert h.id
+
+
+def test_home_counts_overdue_follow_ups(db, world, client):
+    case = _case(world, "resolved")
+    schedule(case, due_on=TODAY - timedelta(days=2), visitor="Li Wei", user=world.user)
+    schedule(case, due_on=TODAY + timedelta(days=2), visitor="Li Wei", user=world.user)
+    db.session.commit()
+    _coordinator(client, world)
+    html = client.get("/").get_data(as_text=True)
+    assert "1 follow-up visits overdue" in html
