@@ -394,8 +394,9 @@ HEARING_STORIES = (
     ("adjourned", None, None), ("no_show", None, None), ("postponed", None, None),
     (None, None, None), (None, None, None),
 )
-# Follow-up visits of the first stories' cases: (index, days from today, done?).
-FOLLOW_UPS = ((0, -6, True), (1, 5, False), (2, -3, False), (4, 12, False))
+# Follow-up visits of the first stories' cases: (index, state): done a day or two after the
+# hearing, due in the coming days, or overdue since yesterday.
+FOLLOW_UPS = ((0, "done"), (1, "due"), (2, "overdue"), (4, "due"))
 
 
 def _weekday_before(day: date) -> date:
@@ -449,18 +450,23 @@ def _hearings_held(rng, cases: list[Case], people: list[Person], sessions, admin
             user=admin, now=ended)
         if then is not None:
             _opinion_and_closure(rng, case, panel, agreement, then, day, admin, today)
-    for index, days, done in FOLLOW_UPS:
+    for index, state in FOLLOW_UPS:
         if index >= len(stories):
             continue
         case = stories[index][0]
-        f = FollowUp(case_id=case.id, due_on=today + timedelta(days=days),
+        heard = max(h.date for h in db.session.scalars(
+            sa.select(Hearing).where(Hearing.case_id == case.id)))
+        due = {"done": min(heard + timedelta(days=2), today - timedelta(days=1)),
+               "due": today + timedelta(days=rng.randrange(3, 14)),
+               "overdue": today - timedelta(days=1)}[state]
+        f = FollowUp(case_id=case.id, due_on=due,
                      visitor=rng.choice(["Village committee: " + _person_name(rng, set()),
                                          "Letters and visits officer"]),
                      created_by_id=admin.id)
-        if done:
-            f.done_on, f.satisfied = f.due_on, True
+        if state == "done":
+            f.done_on, f.satisfied = due, True
             f.result = "Visited at home: the compensation was paid; the petitioner is satisfied."
-            f.recorded_at = _at(f.due_on, 16)
+            f.recorded_at = _at(due, 16)
         db.session.add(f)
     db.session.flush()
 
