@@ -11,6 +11,7 @@ from mediation.cases.services import CaseFilters, case_list_statement
 from mediation.extensions import db as _db
 from mediation.planning.publish import diff, publish_run
 from mediation.planning.runs import RunRequest, build_input, run_now, start_run
+from tests.conftest import sign_in
 from tests.hearings.helpers import published_hearing, with_outcome
 from tests.planning.conftest import HORIZON
 
@@ -64,3 +65,12 @@ def test_publishing_the_new_plan_keeps_the_adjourned_hearing_as_it_was(db, world
     assert (old.date, old.room_id, old.sequence, old.status) == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(type(old)).where(
         type(old).case_id == case.id, type(old).status == "published")) == 2
+
+
+def test_the_case_page_lists_a_current_runs_proposal(db, world, planned, client):
+    case = world.cases[0]
+    sign_in(client, world.user.email, "correct horse battery")
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    section = html.split('id="hearings"')[1].split("</section>")[0]
+    assert f"run {planned.id}" in section and "proposed" in section
+    assert "Record the outcome" not in section  # a proposal has no outcome
