@@ -71,6 +71,7 @@ def _init_features(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from mediation.auth.views import bp as auth_bp
+    from mediation.cases.aftercare import bp as aftercare_bp
     from mediation.cases.views import bp as cases_bp
     from mediation.centres.views import bp as centres_bp
     from mediation.conflicts.views import bp as conflicts_bp
@@ -82,8 +83,8 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.roster.views import bp as roster_bp
     from mediation.termination.views import bp as termination_bp
 
-    for bp in (auth_bp, home_bp, cases_bp, roster_bp, conflicts_bp, centres_bp, imports_bp, planning_bp,
-               notices_bp, termination_bp):
+    for bp in (auth_bp, home_bp, cases_bp, aftercare_bp, roster_bp, conflicts_bp, centres_bp, imports_bp,
+               planning_bp, notices_bp, termination_bp):
         app.register_blueprint(bp)
 
     from mediation.admin.views import bp as admin_bp

@@ -6,11 +6,12 @@ from mediation.availability.models import CalendarSource, ImportedBusy
 from mediation.calendar.models import FeedToken, OutboxMessage
 from mediation.calendar.removals import FormerAttendee
 from mediation.calendar.version import FeedState
+from mediation.cases.followups import FollowUp
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
 from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.conflicts.models import Conflict
-from mediation.hearings.models import Hearing, HearingMember
+from mediation.hearings.models import Hearing, HearingMember, HearingOutcome
 from mediation.notices.models import Notice
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
@@ -24,8 +25,8 @@ from mediation.roster.models import (
 
 __all__ = [
     "AuditEntry", "CalendarDay", "CalendarSource", "Case", "CaseEvent", "CaseLink", "Centre",
-    "CentreDate", "Conflict", "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee",
-    "Hearing", "HearingMember", "HearingSession", "ImportedBusy", "Notice", "Organisation",
+    "CentreDate", "Conflict", "ExpertiseArea", "FeedState", "FeedToken", "FollowUp", "FormerAttendee",
+    "Hearing", "HearingMember", "HearingOutcome", "HearingSession", "ImportedBusy", "Notice", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region",
     "Room", "Unavailability", "UnscheduledCase", "User",
 ]

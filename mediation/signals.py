@@ -73,5 +73,14 @@ Sender: the PlanRun. Payload: ``counts`` (dict change kind → number), ``user``
 Emitted by: mediation.planning.publish. Subscribers: none yet.
 """)
 
+person_page_sections = _signals.signal("person-page-sections", doc="""\
+The person page (roster, a lower layer) is being rendered: higher features may add a section.
+
+Sender: the Person. Payload: none. Each subscriber returns an HTML fragment (Markup, rendered
+by its own template) or None; the page shows the fragments in the order returned.
+Emitted by: mediation.roster.views (show). Subscribers: hearings (the person's hearings, role,
+outcome and load).
+""")
+
 __all__ = ["case_left_planning", "hearing_cancelled", "hearing_changed", "hearing_published",
-           "place_changed", "plan_published", "run_finished"]
+           "person_page_sections", "place_changed", "plan_published", "run_finished"]

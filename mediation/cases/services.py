@@ -37,7 +37,12 @@ from mediation.centres.official import OfficialCalendar
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings.models import Hearing
-from mediation.hearings.queries import current_published, is_current_published
+from mediation.hearings.outcomes import latest_held, ordered_members
+from mediation.hearings.queries import (
+    current_published,
+    is_current_published,
+    sent_back_to_planning,
+)
 from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
@@ -269,7 +274,8 @@ def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
     if f.needs_counsellor:
         stmt = stmt.where(Case.needs_counsellor.is_(True))
     if f.unscheduled:
-        active = sa.select(Hearing.id).where(Hearing.case_id == Case.id, is_current_published())
+        active = sa.select(Hearing.id).where(Hearing.case_id == Case.id, is_current_published(),
+                                             ~sent_back_to_planning())
         stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), ~active.exists())
     order = {
         "registered": (Case.registered_on.desc(), Case.id.desc()),
@@ -299,6 +305,15 @@ def current_panel(case: Case) -> list[Person]:
         .limit(1)
     )
     return hearing.panel if hearing is not None else []
+
+
+def opinion_panel(case: Case) -> list[Person]:
+    """The three experts who give the case's opinion: the panel (chair first) of its latest
+    hearing recorded as held; empty while no hearing was held."""
+    hearing = latest_held(case.id)
+    if hearing is None:
+        return []
+    return [m.person for m in ordered_members(hearing) if m.role in ("chair", "member")]
 
 
 def allowed_actions(case: Case) -> list[str]:
@@ -642,13 +657,19 @@ def _iso(d: date | None) -> str | None:
 
 
 def _give_opinion(case: Case, opinions: list[dict], user) -> str:
-    """Record three members' views; the panel's opinion is the majority (2 of 3)."""
-    panel = current_panel(case)
+    """Record the views of the panel of the case's held hearing; the panel's opinion is the
+    majority (at least 2 of 3)."""
+    hearing = latest_held(case.id)
+    if hearing is None:
+        raise TransitionError(_l("The panel gives its opinion after a hearing: record a "
+                                 "hearing of this case as held first."))
+    panel_ids = {p.id for p in hearing.panel}
     person_ids = [o.get("person_id") for o in opinions]
     if len(opinions) != 3 or len(set(person_ids)) != 3 or None in person_ids:
         raise TransitionError(_l("Record the views of three different panel members."))
-    if panel and set(person_ids) != {p.id for p in panel}:
-        raise TransitionError(_l("The members must be the hearing panel of this case."))
+    if set(person_ids) != panel_ids:
+        raise TransitionError(_l("The members must be the panel of the held hearing of "
+                                 "%(day)s.", day=hearing.date.isoformat()))
     people = {p.id: p for p in db.session.scalars(
         sa.select(Person).where(Person.id.in_(person_ids)))}
     if len(people) != 3:

@@ -27,7 +27,7 @@ from mediation.cases.forms import (
 from mediation.cases.models import CASE_STATUSES, CATEGORIES, Case, CaseLink, Party
 from mediation.extensions import db
 from mediation.regions.models import Region
-from mediation.roster.models import ExpertiseArea, Organisation, Person
+from mediation.roster.models import ExpertiseArea, Organisation
 from mediation.timeutil import local_today
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -172,13 +172,6 @@ def edit(case_id: int):
     return _render_form(form, case, 400 if form.errors else 200)
 
 
-def _expert_choices() -> list[tuple[int, str]]:
-    people = db.session.scalars(
-        sa.select(Person).where(Person.is_expert, Person.active).order_by(Person.code)
-    )
-    return [(p.id, f"{p.code} {p.name}") for p in people]
-
-
 def _action_form(action: str, case: Case, formdata=None):
     """The form for `action`, filled from `formdata` (None: a fresh, empty form)."""
     cls = ACTION_FORMS[action]
@@ -187,9 +180,10 @@ def _action_form(action: str, case: Case, formdata=None):
         kwargs["max_days"] = limits()["max_extension_days"]
     form = cls(**kwargs)
     if isinstance(form, OpinionForm):
-        panel = services.current_panel(case)
-        choices = [(p.id, f"{p.code} {p.name}") for p in panel] if panel else _expert_choices()
-        form.set_people(choices, [p.id for p in panel] if panel else None)
+        # Only the panel of the case's held hearing gives the opinion.
+        panel = services.opinion_panel(case)
+        form.set_people([(p.id, f"{p.code} {p.name}") for p in panel],
+                        [p.id for p in panel] or None)
     return form
 
 
@@ -201,7 +195,7 @@ def _render_show(case: Case, forms: dict | None = None, checklist: ChecklistForm
         forms.setdefault(action, _action_form(action, case, formdata=None))
     if checklist is None:
         checklist = ChecklistForm(prefix="checklist", formdata=None).fill(case)
-    panel = services.current_panel(case)
+    panel = services.opinion_panel(case)
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, checklist=checklist,
         action_labels=services.ACTION_LABELS, checklist_items=services.CHECKLIST,

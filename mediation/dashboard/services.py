@@ -34,7 +34,7 @@ from mediation.cases.services import OPEN_STATUSES, clock_condition, due_on_expr
 from mediation.centres.models import Room
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingMember
-from mediation.hearings.queries import is_current_published
+from mediation.hearings.queries import is_current_published, sent_back_to_planning
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions import services as regions
 from mediation.regions.models import Region
@@ -309,11 +309,13 @@ def _held_by_runs_since(first_run_id: int) -> list[tuple[int, set[int]]]:
 def unscheduled_cases(f: DashboardFilters, limit: int | None = LIST_LIMIT
                       ) -> tuple[int, list[UnscheduledCase]]:
     """Open cases that the newest finished run holding them could not schedule, and that have
-    no current published hearing (total, first `limit`), with that run's reasons.
+    no published hearing in force (total, first `limit`), with that run's reasons.
 
     Each case is judged by the newest run whose scenario held it, so a later run over a few
     cases (a one-case re-plan) does not hide what an earlier, wider run left unscheduled."""
-    has_hearing = sa.exists().where(Hearing.case_id == Case.id, is_current_published())
+    # A hearing still holding its case (not adjourned, no-show or postponed: hearings.queries).
+    has_hearing = sa.exists().where(Hearing.case_id == Case.id, is_current_published(),
+                                    ~sent_back_to_planning())
     candidates = db.session.execute(
         sa.select(UnscheduledCase.id, UnscheduledCase.case_id, UnscheduledCase.plan_run_id)
         .join(Case, Case.id == UnscheduledCase.case_id)

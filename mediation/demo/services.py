@@ -17,16 +17,20 @@ import sqlalchemy as sa
 from mediation.auth.models import User
 from mediation.auth.services import create_user, set_password
 from mediation.cases.clocks import deadline, limits
-from mediation.cases.models import Case, CaseEvent, CaseLink, Party
+from mediation.cases.followups import FollowUp
+from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
+from mediation.cases.services import CHECKLIST
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.centres.services import DIGIT_CYCLES, days_by_last_digit, lunar_days
 from mediation.conflicts.models import Conflict
 from mediation.demo import data
 from mediation.extensions import db
+from mediation.hearings import lifecycle, outcomes
+from mediation.hearings.models import Hearing
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person, Unavailability
 from mediation.roster.services import get_or_create_organisation
-from mediation.timeutil import local_zone
+from mediation.timeutil import local_to_utc, local_zone
 
 ADMIN_EMAIL = "admin@example.org"
 COORDINATOR_EMAIL = "coordinator@example.org"
@@ -65,11 +69,14 @@ def load_demo(seed: int = 2026, today: date | None = None) -> DemoResult:
     cases = _cases(rng, regions, areas, orgs, admin, today)
     _conflicts(rng, people, cases, orgs)
     db.session.flush()
+    _hearings_held(rng, cases, people, sessions, admin, today)
     counts = {
         "regions": len(regions), "people": len(people), "cases": len(cases),
         "centres": db.session.scalar(sa.select(sa.func.count()).select_from(Centre)),
         "rooms": db.session.scalar(sa.select(sa.func.count()).select_from(Room)),
         "conflicts": db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)),
+        "hearings": db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)),
+        "follow-ups": db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp)),
     }
     return DemoResult(ADMIN_EMAIL, admin_pw, COORDINATOR_EMAIL, coord_pw, counts)
 
@@ -376,3 +383,123 @@ def _conflicts(rng, people: list[Person], cases: list[Case], orgs) -> None:
         conflicts.append(Conflict(person=rng.choice(experts), party=case.parties[0], kind="hard",
                                   reason="Is a relative of this party"))
     db.session.add_all(conflicts)
+
+
+# What happens to the demo's hearings: (outcome, agreement, what the case does next). The rest of
+# the eligible cases keep a past hearing whose outcome is still to be recorded.
+HEARING_STORIES = (
+    ("held", True, "resolved"), ("held", True, "resolved"), ("held", True, "resolved"),
+    ("held", True, "resolved"), ("held", True, "opinion"), ("held", True, None),
+    ("held", False, "opinion"), ("held", False, None),
+    ("adjourned", None, None), ("no_show", None, None), ("postponed", None, None),
+    (None, None, None), (None, None, None),
+)
+# Follow-up visits of the first stories' cases: (index, state): done a day or two after the
+# hearing, due in the coming days, or overdue since yesterday.
+FOLLOW_UPS = ((0, "done"), (1, "due"), (2, "overdue"), (4, "due"))
+
+
+def _weekday_before(day: date) -> date:
+    while day.isoweekday() > 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _hearings_held(rng, cases: list[Case], people: list[Person], sessions, admin: User,
+                   today: date) -> None:
+    """Past published hearings of cases in handling, with their outcomes: held with and without
+    agreement (some cases then got the panel's opinion and closed as resolved, checklist
+    complete), adjourned, no-show, postponed, and some awaiting their outcome; follow-up visits
+    (one done, some due, one overdue)."""
+    rooms = {c.code: c.rooms for c in db.session.scalars(sa.select(Centre))}
+    experts = [p for p in people if p.is_expert]
+    counsellors = [p for p in people if p.is_counsellor and not p.is_expert]
+    eligible = [c for c in cases if c.status == "in_handling"
+                and c.accepted_on is not None and c.accepted_on <= today - timedelta(days=12)]
+    busy: set[tuple] = set()
+    stories = list(zip(eligible, HEARING_STORIES, strict=False))
+    for case, (result, agreement, then) in stories:
+        county = case.region.code.split(".")[1]
+        while True:
+            day = _weekday_before(today - timedelta(days=rng.randrange(3, 11)))
+            session = rng.choice(sessions)
+            room = rng.choice(rooms[f"{county}-county"])
+            panel = rng.sample(experts, 3)
+            counsellor = rng.choice(counsellors) if case.needs_counsellor else None
+            keys = {(room.id, day, session.id)} | {(p.id, day, session.id)
+                                                   for p in (*panel, counsellor) if p}
+            if day > case.accepted_on and not keys & busy:
+                break
+        busy |= keys
+        members = [(p, "chair" if i == 0 else "member") for i, p in enumerate(panel)]
+        if counsellor is not None:
+            members.append((counsellor, "counsellor"))
+        hearing = lifecycle.record_fixed(case=case, room=room, day=day, session=session,
+                                         members=members)
+        hearing.pinned = False
+        if result is None:
+            continue
+        ended = local_to_utc(day, session.ends_at)
+        present = [p.id for p, _role in members]
+        if result == "held" and rng.random() < 0.3:
+            present = present[:-1]  # one member (or the counsellor) did not come
+        outcomes.record_outcome(
+            hearing, result=result, present_ids=present,
+            petitioner_present=result != "no_show", agreement=agreement,
+            minutes=_MINUTES[result if result != "held" else ("agreed" if agreement else "held")],
+            user=admin, now=ended)
+        if then is not None:
+            _opinion_and_closure(rng, case, panel, agreement, then, day, admin, today)
+    for index, state in FOLLOW_UPS:
+        if index >= len(stories):
+            continue
+        case = stories[index][0]
+        heard = max(h.date for h in db.session.scalars(
+            sa.select(Hearing).where(Hearing.case_id == case.id)))
+        due = {"done": min(heard + timedelta(days=2), today - timedelta(days=1)),
+               "due": today + timedelta(days=rng.randrange(3, 14)),
+               "overdue": today - timedelta(days=1)}[state]
+        f = FollowUp(case_id=case.id, due_on=due,
+                     visitor=rng.choice(["Village committee: " + _person_name(rng, set()),
+                                         "Letters and visits officer"]),
+                     created_by_id=admin.id)
+        if state == "done":
+            f.done_on, f.satisfied = due, True
+            f.result = "Visited at home: the compensation was paid; the petitioner is satisfied."
+            f.recorded_at = _at(due, 16)
+        db.session.add(f)
+    db.session.flush()
+
+
+_MINUTES = {
+    "agreed": "Both sides agreed on the amount and the payment date; agreement signed.",
+    "held": "Positions heard; no agreement. The panel will give its opinion.",
+    "adjourned": "Respondent's representative absent; adjourned to a later date.",
+    "no_show": "The petitioner did not come; no reason given.",
+    "postponed": "Postponed at the petitioner's request (illness).",
+}
+
+
+def _opinion_and_closure(rng, case: Case, panel: list[Person], agreement: bool, then: str,
+                         day: date, admin: User, today: date) -> None:
+    """The panel's opinion (2 of 3 at least) after a held hearing, and for "resolved" the
+    closure with the "three in place, one handled" checklist complete."""
+    majority = "support" if agreement else rng.choice(["explain", "not_support"])
+    views = [majority, majority, rng.choice(["support", "explain", "not_support"])]
+    on = min(day + timedelta(days=1), today)
+    for person, view in zip(panel, views, strict=True):
+        case.panel_opinions.append(PanelOpinion(person_id=person.id, opinion=view,
+                                                recorded_at=_at(on, 15), recorded_by_id=admin.id))
+    case.opinion, case.status = majority, "opinion_given"
+    case.events.append(CaseEvent(at=_at(on, 15), user=admin, action="give_opinion",
+                                 from_status="in_handling", to_status="opinion_given"))
+    if then != "resolved":
+        return
+    closed = min(on + timedelta(days=1), today)
+    for name, _label in CHECKLIST:
+        setattr(case, f"checklist_{name}_state", "done")
+    case.status, case.closed_on = "resolved", closed
+    case.closure_reason = "Agreement carried out; the petitioner confirmed it at the follow-up."
+    case.events.append(CaseEvent(at=_at(closed, 10), user=admin, action="checklist", note="4/4"))
+    case.events.append(CaseEvent(at=_at(closed, 11), user=admin, action="resolve",
+                                 from_status="opinion_given", to_status="resolved"))

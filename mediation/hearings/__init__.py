@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from mediation import signals
-from mediation.hearings import lifecycle
+from mediation.hearings import lifecycle, outcomes
 
 
 def init_app(app: Flask) -> None:
     """Connect the hearings' subscribers (called once per app by the factory; idempotent)."""
     signals.place_changed.connect(lifecycle.place_changed)
+    signals.person_page_sections.connect(outcomes.person_section)

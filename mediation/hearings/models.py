@@ -104,6 +104,8 @@ class Hearing(TimestampMixin, db.Model):
         "Hearing.status == foreign(HearingMember.status))",
         passive_deletes=True,
     )
+    outcome: Mapped[HearingOutcome | None] = relationship(
+        back_populates="hearing", uselist=False, passive_deletes=True)
 
     @property
     def panel(self) -> list[Person]:
@@ -153,3 +155,41 @@ class HearingMember(db.Model):
 
     hearing: Mapped[Hearing] = relationship(back_populates="members")
     person: Mapped[Person] = relationship()
+
+
+# --- what came of a hearing -------------------------------------------------------------------
+
+OUTCOME_RESULTS = ("held", "adjourned", "no_show", "postponed")
+# Outcomes after which the case goes back into planning: the hearing no longer counts as "the
+# case's hearing" (mediation.hearings.queries.in_force).
+REPLAN_RESULTS = ("adjourned", "no_show", "postponed")
+
+
+class HearingOutcome(TimestampMixin, db.Model):
+    """What came of a published hearing, recorded by the coordinator once its time has started:
+    held, adjourned, no-show (the petitioner did not come) or postponed; who was present;
+    whether an agreement was reached; the minutes. One per hearing (recording again replaces
+    it). Attendees' calendars do not change (it is not part of `seen`)."""
+
+    __tablename__ = "hearing_outcomes"
+    __table_args__ = (
+        sa.CheckConstraint("result IN ('held', 'adjourned', 'no_show', 'postponed')",
+                           name="result"),
+        sa.CheckConstraint("result = 'held' OR agreement IS NULL", name="agreement"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("hearings.id", ondelete="CASCADE"), unique=True)
+    result: Mapped[str] = mapped_column(sa.String(16))
+    # Ids of the members (panel, counsellor) who were present.
+    present_person_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    petitioner_present: Mapped[bool] = mapped_column(default=False)
+    # Held hearings only: an agreement was reached (True) or not (False).
+    agreement: Mapped[bool | None] = mapped_column()
+    minutes: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    hearing: Mapped[Hearing] = relationship(back_populates="outcome")

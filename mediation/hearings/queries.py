@@ -12,7 +12,13 @@ from datetime import date
 import sqlalchemy as sa
 
 from mediation.centres.models import Room
-from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
+from mediation.hearings.models import (
+    PUBLISHED_LAYER,
+    REPLAN_RESULTS,
+    Hearing,
+    HearingMember,
+    HearingOutcome,
+)
 
 
 def is_current_published(entity=Hearing) -> sa.ColumnElement[bool]:
@@ -50,9 +56,25 @@ def current_published(*, start: date | None = None, end: date | None = None,
     return stmt
 
 
+def sent_back_to_planning(entity=Hearing) -> sa.ColumnElement[bool]:
+    """The condition "its outcome (adjourned, no-show, postponed) put the case back into
+    planning", for `Hearing` or `HearingMember` (via `hearing_id`)."""
+    column = entity.id if entity is Hearing else entity.hearing_id
+    return column.in_(sa.select(HearingOutcome.hearing_id).where(
+        HearingOutcome.result.in_(REPLAN_RESULTS)))
+
+
+def in_force(**kwargs) -> sa.Select:
+    """SELECT of the current published hearings that still count as their case's hearing: those
+    whose outcome did not send the case back into planning (`current_published` arguments).
+    The planner's input and its publish diff use it, so an adjourned case is planned again."""
+    return current_published(**kwargs).where(~sent_back_to_planning())
+
+
 def proposals_of(run_id: int) -> sa.Select:
     """SELECT of the hearings a run proposes (its layer)."""
     return sa.select(Hearing).where(Hearing.layer == run_id)
 
 
-__all__ = ["current_published", "in_schedule", "is_current_published", "proposals_of"]
+__all__ = ["current_published", "in_force", "in_schedule", "is_current_published", "proposals_of",
+           "sent_back_to_planning"]

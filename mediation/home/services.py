@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from mediation.cases.followups import overdue_condition
 from mediation.cases.models import Case
 from mediation.cases.services import OPEN_STATUSES, clock_condition
 from mediation.centres.models import Centre, Room
@@ -24,6 +25,7 @@ def overview() -> dict[str, int]:
         "counsellors": count(sa.select(sa.func.count()).where(Person.is_counsellor, Person.active)),
         "centres": count(sa.select(sa.func.count()).select_from(Centre)),
         "rooms": count(sa.select(sa.func.count()).select_from(Room)),
+        "overdue_followups": count(sa.select(sa.func.count()).where(overdue_condition(today))),
         "published_hearings": count(
             sa.select(sa.func.count()).where(is_current_published(), Hearing.date >= today)
         ),

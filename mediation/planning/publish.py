@@ -22,7 +22,7 @@ from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import Hearing, HearingMember
-from mediation.hearings.queries import current_published, proposals_of
+from mediation.hearings.queries import in_force, proposals_of
 from mediation.planning.models import PlanRun
 from mediation.planning.runs import PlanningError
 
@@ -64,7 +64,7 @@ def diff(run: PlanRun) -> list[Change]:
     mine = {h.case_id: h for h in proposals(run)}
     planned = set(run.result_cases or []) | set(mine)
     published = {h.case_id: h for h in db.session.scalars(
-        current_published(case_ids=planned)
+        in_force(case_ids=planned)
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case)))}
     out = []

@@ -38,7 +38,7 @@ from mediation.exchange.services import (
 from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import Hearing
-from mediation.hearings.queries import current_published, proposals_of
+from mediation.hearings.queries import in_force, proposals_of
 from mediation.planning.models import ACTIVE_RUN_STATUSES, PlanRun, UnscheduledCase
 from mediation.planning.scope import RunScope
 from mediation.regions.models import Region
@@ -203,7 +203,8 @@ class RunInput:
 
 
 def _published():
-    return (current_published().options(selectinload(Hearing.members))
+    """The published hearings that hold their case (an adjourned one no longer does)."""
+    return (in_force().options(selectinload(Hearing.members))
             .order_by(Hearing.date, Hearing.id))
 
 

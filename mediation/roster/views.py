@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from mediation import signals
 from mediation.auth.permissions import (
     EDITORS,
     editor_required,
@@ -174,8 +175,13 @@ def show(person_id: int):
     return render_template(
         "roster/show.html", person=person, weeks=weeks, first=first, marks=marks,
         prev_month=prev_month, next_month=next_month, form=_unavailability_form(),
-        weekday_names=_weekday_names(),
+        weekday_names=_weekday_names(), page_sections=_page_sections(person),
     )
+
+
+def _page_sections(person: Person) -> list:
+    """Sections higher features add to the person page (`signals.person_page_sections`)."""
+    return [html for _receiver, html in signals.person_page_sections.send(person) if html]
 
 
 def _weekday_names() -> dict[int, str]:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from mediation.audit.models import AuditEntry
 from mediation.cases.models import Case, Party
 from mediation.cases.services import TransitionError, transition
+from mediation.hearings import outcomes
 from mediation.planning.models import Hearing, HearingMember
 from mediation.roster.models import Organisation
 from mediation.timeutil import local_to_utc, local_today
@@ -186,6 +187,9 @@ def test_opinion_from_the_hearing_panel(db, world, client):
     hearing.members = [HearingMember(person=p, role="chair" if i == 0 else "member")
                        for i, p in enumerate(members)]
     db.session.add(hearing)
+    db.session.flush()
+    outcomes.record_outcome(hearing, result="held", present_ids=[p.id for p in members],
+                            petitioner_present=True, agreement=True, minutes=None, user=None)
     db.session.commit()
     _coordinator(client, world)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -274,7 +278,7 @@ def test_list_filters_search_and_sort(db, world, client):
     assert "overdue" in html and "at risk" in html
 
 
-def test_opinion_without_a_hearing_panel_is_chosen_from_experts(db, world, client):
+def test_opinion_without_a_held_hearing_is_refused(db, world, client):
     case = register(world)
     case.status = "in_handling"
     case.accepted_on = date(2026, 11, 3)
@@ -282,7 +286,8 @@ def test_opinion_without_a_hearing_panel_is_chosen_from_experts(db, world, clien
     db.session.commit()
     _coordinator(client, world)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "No hearing panel yet: choose three experts." in html
+    assert "No hearing held yet" in html
+    assert experts[0].name not in html.split('id="action-give_opinion"')[1].split("</details>")[0]
     token = csrf_token(client, f"/cases/{case.id}")
     data = {"csrf_token": token}
     for i in range(3):
@@ -293,11 +298,10 @@ def test_opinion_without_a_hearing_panel_is_chosen_from_experts(db, world, clien
     assert "Choose three members." in response.get_data(as_text=True)
     for i, p in enumerate(experts):
         data[f"give_opinion-members-{i}-person_id"] = str(p.id)
-    data["give_opinion-members-2-opinion"] = "not_support"
     response = client.post(f"/cases/{case.id}/actions/give_opinion", data=data)
-    assert response.status_code == 302
+    assert response.status_code == 400  # not among the choices: the form refuses them
     db.session.expire_all()
-    assert db.session.get(Case, case.id).opinion == "support"
+    assert db.session.get(Case, case.id).opinion is None
 
 
 def test_accept_date_cannot_precede_registration(db, world):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +11,13 @@ from mediation.audit.models import AuditEntry
 from mediation.cases import services
 from mediation.cases.models import CASE_STATUSES, PanelOpinion
 from mediation.cases.services import TRANSITIONS, TransitionError, transition
+from mediation.timeutil import local_today
 from tests import factories
 from tests.cases.conftest import register
+from tests.hearings.helpers import published_hearing, with_outcome
 
 TODAY = date(2026, 11, 2)
+TODAY_LOCAL = local_today()
 
 
 def _at(world, status: str, **kw):
@@ -25,7 +28,7 @@ def _at(world, status: str, **kw):
     return case
 
 
-def _data_for(action: str, db) -> dict:
+def _data_for(action: str, db, case=None) -> dict:
     if action == "not_accept":
         return {"redirect": "The people's court"}
     if action in ("resolve", "terminate"):
@@ -35,8 +38,8 @@ def _data_for(action: str, db) -> dict:
     if action == "extend":
         return {"days": 10, "reason": "Expert report pending"}
     if action == "give_opinion":
-        people = [factories.person() for _ in range(3)]
-        return {"opinions": [{"person_id": p.id, "opinion": "support"} for p in people]}
+        hearing = with_outcome(case, "held")
+        return {"opinions": [{"person_id": p.id, "opinion": "support"} for p in hearing.panel]}
     return {}
 
 
@@ -52,7 +55,7 @@ def test_every_action_allowed_and_refused(db, world, action):
     for status in CASE_STATUSES:
         case = _at(world, status)
         _prepare(case, action)
-        data = _data_for(action, db)
+        data = _data_for(action, db, case)
         if status in sources:
             event = transition(case, action, world.user, today=TODAY, **data)
             assert case.status == (target or status)
@@ -94,6 +97,7 @@ def test_not_accept_needs_a_redirect(db, world):
 def test_opinion_is_the_majority_of_three_and_each_view_is_kept(db, world):
     case = _at(world, "in_handling")
     a, b, c = (factories.person() for _ in range(3))
+    with_outcome(case, "held", people=[a, b, c])
     views = [{"person_id": a.id, "opinion": "support", "note": "fair"},
              {"person_id": b.id, "opinion": "explain"},
              {"person_id": c.id, "opinion": "support"}]
@@ -108,6 +112,7 @@ def test_opinion_is_the_majority_of_three_and_each_view_is_kept(db, world):
 def test_opinion_without_majority_or_with_two_members_is_refused(db, world):
     case = _at(world, "in_handling")
     a, b, c = (factories.person() for _ in range(3))
+    with_outcome(case, "held", people=[a, b, c])
     with pytest.raises(TransitionError, match="majority"):
         transition(case, "give_opinion", world.user, opinions=[
             {"person_id": a.id, "opinion": "support"}, {"person_id": b.id, "opinion": "explain"},
@@ -117,6 +122,41 @@ def test_opinion_without_majority_or_with_two_members_is_refused(db, world):
             {"person_id": a.id, "opinion": "support"}, {"person_id": a.id, "opinion": "support"},
             {"person_id": c.id, "opinion": "support"}])
     assert case.status == "in_handling"
+
+
+def test_opinion_needs_a_held_hearing(db, world):
+    """The defect of issue #12: any three experts could give the opinion with no hearing."""
+    case = _at(world, "in_handling")
+    experts = [factories.person() for _ in range(3)]
+    views = [{"person_id": p.id, "opinion": "support"} for p in experts]
+    with pytest.raises(TransitionError, match="held"):
+        transition(case, "give_opinion", world.user, opinions=views)
+    # A published hearing not (yet) recorded as held is not enough either …
+    published_hearing(case, people=experts)
+    with pytest.raises(TransitionError, match="held"):
+        transition(case, "give_opinion", world.user, opinions=views)
+    # … nor an adjourned one.
+    with_outcome(case, "adjourned", people=[factories.person() for _ in range(3)],
+                 day=TODAY_LOCAL - timedelta(days=5))
+    with pytest.raises(TransitionError, match="held"):
+        transition(case, "give_opinion", world.user, opinions=views)
+    assert case.status == "in_handling" and case.opinion is None
+
+
+def test_opinion_only_from_the_panel_of_the_held_hearing(db, world):
+    case = _at(world, "in_handling")
+    panel = [factories.person() for _ in range(3)]
+    outsider = factories.person()
+    with_outcome(case, "held", people=panel)
+    with pytest.raises(TransitionError, match="panel of the held hearing"):
+        transition(case, "give_opinion", world.user, opinions=[
+            {"person_id": p.id, "opinion": "support"} for p in (*panel[:2], outsider)])
+    assert case.status == "in_handling"
+    assert services.opinion_panel(case) == panel  # chair first: what the form offers
+    transition(case, "give_opinion", world.user, opinions=[
+        {"person_id": p.id, "opinion": v} for p, v in zip(panel, ("explain", "support", "support"),
+                                                           strict=True)])
+    assert case.opinion == "support"
 
 
 def test_resolve_needs_the_complete_checklist(db, world):
