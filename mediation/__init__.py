@@ -63,9 +63,9 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import calendar, hearings, planning
+    from mediation import attachments, calendar, hearings, planning
 
-    for feature in (hearings, planning, calendar):
+    for feature in (hearings, planning, calendar, attachments):
         feature.init_app(app)
 
 
@@ -92,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.calendar.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
+    from mediation.attachments.views import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
 
+from mediation.attachments.models import Attachment
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.calendar.models import FeedToken, OutboxMessage
@@ -12,6 +13,7 @@ from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
 from mediation.roster.models import (
     ExpertiseArea,
+    Leader,
     Organisation,
     OrganisationAlias,
     Person,
@@ -19,8 +21,8 @@ from mediation.roster.models import (
 )
 
 __all__ = [
-    "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "Organisation",
+    "Attachment", "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
+    "ExpertiseArea", "FeedToken", "Hearing", "HearingMember", "HearingSession", "Leader", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]

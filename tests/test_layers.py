@@ -38,7 +38,7 @@ LAYERS: list[set[str]] = [
     {"centres", "roster"},
     {"hearings"},
     {"cases"},
-    {"conflicts"},
+    {"attachments", "conflicts"},
     {"exchange"},
     {"planning"},
     {"calendar"},
@@ -46,7 +46,7 @@ LAYERS: list[set[str]] = [
 ]
 # Modules directly under mediation/ that form the lowest layer.
 CORE_MODULES = {"db", "extensions", "config", "timeutil", "signals", "worker", "web", "forms",
-                "i18n"}
+                "i18n", "storage"}
 # The composition root: builds the app from every feature (above every layer, not checked).
 ROOT_MODULES = {"__init__", "models", "cli"}
 
