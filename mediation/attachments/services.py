@@ -59,7 +59,8 @@ OOXML_MAIN = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*;]')
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*;]')
 
 
 def _(message: str, **values) -> str:
@@ -86,7 +87,9 @@ def sanitise_filename(name: str | None) -> str:
     """A display name: the last path part, NFC, no control or shell/markup characters."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE_NAME.sub("_", name).strip(" .")
+    # Control and bidirectional-override characters go; characters with a meaning in paths,
+    # shells or markup become "_".
+    name = _UNSAFE_NAME.sub("_", _NAME_CONTROL.sub("", name)).strip(" .")
     name = " ".join(name.split())
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
