@@ -134,6 +134,8 @@ def test_upload_pdf_and_png_then_download_by_an_allowed_user(db, _web_app, make_
         assert response.mimetype == row.content_type
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+        assert "no-store" in response.headers["Cache-Control"]
     disposition = viewer.get(f"/attachments/{pdf_row.id}").headers["Content-Disposition"]
     assert f"filename*=UTF-8''{quote('调解协议.pdf')}" in disposition  # RFC 6266 / 5987
     downloads = list(db.session.scalars(sa.select(AuditEntry).where(
