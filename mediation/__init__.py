@@ -63,9 +63,9 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import availability, calendar, hearings, notices, planning
+    from mediation import attachments, availability, calendar, hearings, notices, planning
 
-    for feature in (hearings, availability, planning, calendar, notices):
+    for feature in (hearings, availability, planning, calendar, notices, attachments):
         feature.init_app(app)
 
 
@@ -102,6 +102,9 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.availability.views import bp as availability_bp
 
     app.register_blueprint(availability_bp)
+    from mediation.attachments.views import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -131,6 +131,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_PROXY_HOPS": _int("MEDIATION_PROXY_HOPS", 0),
         # Uploads (imports) larger than this are refused before they are read.
         "MAX_CONTENT_LENGTH": _int("MEDIATION_MAX_UPLOAD_BYTES", 6 * 1024 * 1024),
+        # Case attachments (evidence files): the largest file accepted (its route only).
+        "MEDIATION_MAX_ATTACHMENT_BYTES": _int("MEDIATION_MAX_ATTACHMENT_BYTES",
+                                               20 * 1024 * 1024),
         # Calendars (docs/calendars.md): absolute links, the outbox used without SMTP, retries.
         "MEDIATION_BASE_URL": _base_url(os.environ.get("MEDIATION_BASE_URL")),
         "MEDIATION_OUTBOX_DIR": os.environ.get("MEDIATION_OUTBOX_DIR")

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
 
+from mediation.attachments.models import Attachment
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.availability.models import CalendarSource, ImportedBusy
@@ -17,6 +18,7 @@ from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
 from mediation.roster.models import (
     ExpertiseArea,
+    Leader,
     Organisation,
     OrganisationAlias,
     Person,
@@ -24,9 +26,9 @@ from mediation.roster.models import (
 )
 
 __all__ = [
-    "AuditEntry", "CalendarDay", "CalendarSource", "Case", "CaseEvent", "CaseLink", "Centre",
+    "Attachment", "AuditEntry", "CalendarDay", "CalendarSource", "Case", "CaseEvent", "CaseLink", "Centre",
     "CentreDate", "Conflict", "ExpertiseArea", "FeedState", "FeedToken", "FollowUp", "FormerAttendee",
-    "Hearing", "HearingMember", "HearingOutcome", "HearingSession", "ImportedBusy", "Notice", "Organisation",
+    "Hearing", "HearingMember", "HearingOutcome", "HearingSession", "ImportedBusy", "Leader", "Notice", "Organisation",
     "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region",
     "Room", "Unavailability", "UnscheduledCase", "User",
 ]

@@ -39,7 +39,7 @@ LAYERS: list[set[str]] = [
     {"hearings"},
     {"availability"},
     {"cases"},
-    {"conflicts"},
+    {"attachments", "conflicts"},
     {"exchange"},
     {"planning"},
     {"calendar"},

@@ -11,6 +11,7 @@ from alembic import command
 from flask_migrate import downgrade, upgrade
 
 from mediation import create_app
+from mediation.cases.models import Case
 from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import Hearing
@@ -195,3 +196,66 @@ def test_sqlite_result_cases_upgrade(tmp_path):
 def test_postgresql_result_cases_upgrade():
     with scratch_postgres("mediation_results") as url:
         _result_cases_upgrade(url)
+
+
+def _leaders_upgrade(url: str) -> None:
+    """Issue #12 point 9: the free-text responsible leader moves into leader records, one per
+    distinct name (spacing ignored), each case pointing at its leader; a downgrade puts the
+    names back."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(revision="e91616df23a4")
+        now = "'2026-11-24 00:00:00+00:00'"
+        columns = ("(id, reference, title, category, region_id, status, registered_on,"
+                   " escalation_level, needs_counsellor, attendees, priority, repeat_count,"
+                   " checklist_demands_resolved, checklist_unreasonable_explained,"
+                   " checklist_hardship_relieved, checklist_unlawful_handled,"
+                   " in_termination_register, in_petition_statistics, created_at, updated_at,"
+                   " responsible_leader)")
+        leaders = {1: "'Zhou Lin'", 2: "'Ma  Hui '", 3: "'Ma Hui'", 4: "NULL", 5: "'  '",
+                   6: "'副县长 马辉'"}
+        values = ", ".join(
+            f"({i}, 'K-{i}', 'T', 'land', 1, 'accepted', '2026-11-01', 0, false, 1, 3, 0, false,"
+            f" false, false, false, false, true, {now}, {now}, {name})"
+            for i, name in leaders.items())
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO regions (id, code, name, level) VALUES (1, 'r', 'R', 'county')"))
+            conn.execute(sa.text(f"INSERT INTO cases {columns} VALUES {values}"))
+        upgrade()
+        with db.engine.connect() as conn:
+            made = conn.execute(sa.text(
+                "SELECT code, name, active FROM leaders ORDER BY code")).all()
+            links = dict(conn.execute(sa.text(
+                "SELECT c.id, l.name FROM cases c LEFT JOIN leaders l"
+                " ON l.id = c.responsible_leader_id ORDER BY c.id")).all())
+            created = conn.execute(sa.text("SELECT created_at FROM leaders")).scalars().all()
+        assert [tuple(r) for r in made] == [("L0001", "Ma Hui", True), ("L0002", "Zhou Lin", True),
+                                            ("L0003", "副县长 马辉", True)]
+        assert links == {1: "Zhou Lin", 2: "Ma Hui", 3: "Ma Hui", 4: None, 5: None,
+                         6: "副县长 马辉"}
+        assert all(c is not None for c in created)
+        # The models read what the migration wrote (aware timestamps on both databases).
+        case = db.session.get(Case, 6)
+        assert case.responsible_leader.code == "L0003"
+        assert case.responsible_leader.created_at.tzinfo is not None
+        db.session.remove()
+        downgrade(revision="e91616df23a4")
+        with db.engine.connect() as conn:
+            names = dict(conn.execute(sa.text(
+                "SELECT id, responsible_leader FROM cases ORDER BY id")).all())
+            tables = set(sa.inspect(conn).get_table_names())
+        assert names == {1: "Zhou Lin", 2: "Ma Hui", 3: "Ma Hui", 4: None, 5: None,
+                         6: "副县长 马辉"}
+        assert "leaders" not in tables and "attachments" not in tables
+        db.engine.dispose()
+
+
+def test_sqlite_leaders_upgrade(tmp_path):
+    _leaders_upgrade(f"sqlite:///{tmp_path / 'leaders.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_postgresql_leaders_upgrade():
+    with scratch_postgres("mediation_leaders") as url:
+        _leaders_upgrade(url)

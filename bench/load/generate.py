@@ -29,7 +29,7 @@ from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingMember
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.regions.models import Region
-from mediation.roster.models import Organisation, Person
+from mediation.roster.models import Leader, Organisation, Person
 from mediation.timeutil import local_to_utc, local_today
 
 COUNSELLORS = 60
@@ -85,6 +85,9 @@ def populate(cases: int = 10_000, experts: int = 1_000, users: int = 20, seed: i
         {"name": f"Respondent organisation {i}", "kind": "company" if i % 3 else "government"}
         for i in range(200)])
     orgs = _ids(Organisation)
+    db.session.execute(sa.insert(Leader), [
+        {"code": f"L{i + 1:04d}", "name": f"Leader {i}", "active": True} for i in range(40)])
+    leaders = _ids(Leader)
 
     people = [{"code": f"E{i:04d}", "name": f"Expert {i}", "is_expert": True,
                "is_counsellor": False, "active": True, "locale": "zh_Hans_CN",
@@ -118,7 +121,7 @@ def populate(cases: int = 10_000, experts: int = 1_000, users: int = 20, seed: i
             "closed_on": closed, "priority": rng.randint(1, 5), "attendees": rng.randint(1, 6),
             "needs_counsellor": rng.random() < 0.3, "repeat_count": 1 if i % 10 == 9 else 0,
             "escalation_level": 0, "in_petition_statistics": status != "transferred",
-            "responsible_leader": f"Leader {i % 40}",
+            "responsible_leader_id": leaders[i % 40],
         })
     db.session.execute(sa.insert(Case), rows)
     case_ids = _ids(Case)

@@ -104,8 +104,9 @@ class CaseForm(FlaskForm):
                             validators=[InputRequired(), NumberRange(min=1, max=5)])
     needs_counsellor = BooleanField(_l("Needs a psychological counsellor"))
     expertise_ids = SelectMultipleField(_l("Required expertise"), coerce=int)
-    responsible_leader = StringField(_l("Responsible leader"),
-                                     validators=[Optional(), Length(max=200)])
+    # Choices (the active leaders, by code and name) are set by the view; 0 is "none".
+    responsible_leader_id = SelectField(_l("Responsible leader"), coerce=int, default=0,
+                                        validate_choice=True)
     earliest = DateField(_l("Earliest hearing date"), validators=[Optional()])
     respondents = TextAreaField(
         _l("Respondent organisations"), validators=[Optional(), Length(max=5000)],
@@ -146,7 +147,7 @@ class CaseForm(FlaskForm):
             "priority": self.priority.data,
             "needs_counsellor": bool(self.needs_counsellor.data),
             "expertise_ids": self.expertise_ids.data or [],
-            "responsible_leader": (self.responsible_leader.data or "").strip() or None,
+            "responsible_leader_id": self.responsible_leader_id.data or None,
             "earliest": self.earliest.data,
             "respondents": self.respondent_names(),
             "parties": [e.form.to_data() for e in self.parties.entries if not e.form.is_blank()],

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from mediation.auth import access, scope
 from mediation.db import TimestampMixin, UTCDateTime, now_utc
 from mediation.extensions import db
 from mediation.hearings.models import Hearing
 from mediation.regions.models import Region
-from mediation.roster.models import ExpertiseArea, Organisation
+from mediation.roster.models import ExpertiseArea, Leader, Organisation
+from mediation.roster.services import get_or_create_leader
 
 # The workflow (domain brief): registered → accepted / not accepted → in handling → opinion given →
 # resolved or terminated; side exits: transferred to the political-legal department, referred to
@@ -119,7 +120,11 @@ class Case(TimestampMixin, db.Model):
     attendees: Mapped[int] = mapped_column(default=1)
     priority: Mapped[int] = mapped_column(default=3, index=True)
     repeat_count: Mapped[int] = mapped_column(default=0)
-    responsible_leader: Mapped[str | None] = mapped_column(sa.String(200))
+    # The responsible leader (包案领导): shown on the case and its hearings in the app, never in
+    # feeds or invites.
+    responsible_leader_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("leaders.id", ondelete="SET NULL"), index=True
+    )
 
     # Outcomes and side exits.
     opinion: Mapped[str | None] = mapped_column(sa.String(16))
@@ -148,6 +153,7 @@ class Case(TimestampMixin, db.Model):
     in_petition_statistics: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     region: Mapped[Region] = relationship()
+    responsible_leader: Mapped[Leader | None] = relationship()
     parties: Mapped[list[Party]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Party.id"
     )
@@ -166,6 +172,15 @@ class Case(TimestampMixin, db.Model):
     panel_opinions: Mapped[list[PanelOpinion]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="PanelOpinion.id"
     )
+
+    @validates("responsible_leader")
+    def _leader_by_name(self, _key, value):
+        # Transitional: callers that still pass the leader's name (the demo, older fixtures) get
+        # the leader record of that name, created when there is none.
+        if isinstance(value, str):
+            with db.session.no_autoflush:
+                return get_or_create_leader(value) if value.strip() else None
+        return value
 
     def scope_region_ids(self) -> tuple[int | None]:
         """Region scope (auth.access): a case belongs to its region."""

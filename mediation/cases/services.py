@@ -45,7 +45,7 @@ from mediation.hearings.queries import (
 )
 from mediation.regions import services as regions
 from mediation.regions.models import Region
-from mediation.roster.models import ExpertiseArea, Organisation, Person
+from mediation.roster.models import ExpertiseArea, Leader, Organisation, Person
 from mediation.roster.services import (
     find_organisation,
     get_or_create_organisation,
@@ -236,12 +236,16 @@ class CaseFilters:
     unscheduled: bool = False
     sort: str = "registered"
     extra: dict = field(default_factory=dict)
+    # The responsible leader; "my cases": those whose leader is linked to this user's account.
+    leader_id: int | None = None
+    mine: bool = False
+    user_id: int | None = None
 
     def args(self) -> dict:
         """Query-string arguments that reproduce these filters (for pager and sort links)."""
         out = {"q": self.q, "status": self.status, "category": self.category,
-               "region": self.region_id, "sort": self.sort}
-        for flag in ("overdue", "at_risk", "needs_counsellor", "unscheduled"):
+               "region": self.region_id, "sort": self.sort, "leader": self.leader_id}
+        for flag in ("overdue", "at_risk", "needs_counsellor", "unscheduled", "mine"):
             if getattr(self, flag):
                 out[flag] = "1"
         return {k: v for k, v in out.items() if v not in (None, "")}
@@ -254,7 +258,8 @@ def region_and_below(region_id: int) -> sa.Select:
 
 def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
     today = today or local_today()
-    stmt = sa.select(Case).options(selectinload(Case.region))
+    stmt = sa.select(Case).options(selectinload(Case.region),
+                                   selectinload(Case.responsible_leader))
     if f.q.strip():
         like = f"%{f.q.strip()}%"
         party_match = sa.select(Party.case_id).where(Party.name.ilike(like))
@@ -273,6 +278,11 @@ def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
         stmt = stmt.where(clock_condition("at_risk", today))
     if f.needs_counsellor:
         stmt = stmt.where(Case.needs_counsellor.is_(True))
+    if f.leader_id:
+        stmt = stmt.where(Case.responsible_leader_id == f.leader_id)
+    if f.mine:
+        my_leaders = sa.select(Leader.id).where(Leader.user_id == f.user_id)
+        stmt = stmt.where(Case.responsible_leader_id.in_(my_leaders) if f.user_id else sa.false())
     if f.unscheduled:
         active = sa.select(Hearing.id).where(Hearing.case_id == Case.id, is_current_published(),
                                              ~sent_back_to_planning())
@@ -284,6 +294,12 @@ def case_list_statement(f: CaseFilters, today: date | None = None) -> sa.Select:
         "priority": (Case.priority.desc(), Case.registered_on.asc(), Case.id.asc()),
     }[f.sort if f.sort in SORTS else "registered"]
     return stmt.order_by(*order)
+
+
+def user_has_leader(user_id: int | None) -> bool:
+    """Whether a leader record is linked to this account (the "my cases" filter applies)."""
+    return user_id is not None and db.session.scalar(
+        sa.select(Leader.id).where(Leader.user_id == user_id).limit(1)) is not None
 
 
 def search_cases(query: str = "", status: str | None = None, page: int = 1, filters=None):
@@ -365,9 +381,12 @@ def _apply_fields(case: Case, data: dict) -> list[str]:
 def _apply_fields_now(case: Case, data: dict) -> list[str]:
     created: list[str] = []
     for name in ("title", "category", "description", "attendees", "priority",
-                 "needs_counsellor", "responsible_leader", "earliest"):
+                 "needs_counsellor", "earliest"):
         if name in data:
             setattr(case, name, data[name])
+    if "responsible_leader_id" in data:
+        leader_id = data["responsible_leader_id"]
+        case.responsible_leader = db.session.get(Leader, leader_id) if leader_id else None
     if "region_id" in data:
         case.region = db.session.get(Region, data["region_id"])
     if "expertise_ids" in data:
@@ -420,7 +439,7 @@ def _snapshot(case: Case) -> dict:
         "reference": case.reference, "title": case.title, "category": case.category,
         "status": case.status, "priority": case.priority, "region_id": case.region_id,
         "attendees": case.attendees, "needs_counsellor": case.needs_counsellor,
-        "responsible_leader": case.responsible_leader,
+        "responsible_leader": case.responsible_leader.code if case.responsible_leader else None,
         "earliest": case.earliest.isoformat() if case.earliest else None,
         "respondents": [o.id for o in case.respondents],
         "parties": len(case.parties),

@@ -27,7 +27,9 @@ from mediation.cases.forms import (
 from mediation.cases.models import CASE_STATUSES, CATEGORIES, Case, CaseLink, Party
 from mediation.extensions import db
 from mediation.regions.models import Region
-from mediation.roster.models import ExpertiseArea, Organisation
+from mediation.roster.models import ExpertiseArea, Leader, Organisation
+from mediation.roster.services import leader_choices
+from mediation.roster.services import leaders as all_leaders
 from mediation.timeutil import local_today
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -60,6 +62,7 @@ def index():
     status = args.get("status") or None
     category = args.get("category") or None
     region_id = args.get("region", type=int)
+    leader_id = args.get("leader", type=int)
     filters = services.CaseFilters(
         q=args.get("q", "")[:200],
         status=status if status in CASE_STATUSES else None,
@@ -68,11 +71,15 @@ def index():
         overdue=_flag("overdue"), at_risk=_flag("at_risk"),
         needs_counsellor=_flag("needs_counsellor"), unscheduled=_flag("unscheduled"),
         sort=args.get("sort") if args.get("sort") in services.SORTS else "registered",
+        leader_id=leader_id if leader_id and db.session.get(Leader, leader_id) else None,
+        mine=_flag("mine"), user_id=current_user.id,
     )
     page = services.search_cases(filters=filters, page=max(1, args.get("page", 1, type=int)))
     return render_template(
         "cases/index.html", page=page, f=filters, statuses=CASE_STATUSES, categories=CATEGORIES,
         regions=services.region_choices(), sorts=services.SORTS,
+        leaders=[(leader.id, leader.label) for leader in all_leaders()],
+        has_my_leader=services.user_has_leader(current_user.id),
     )
 
 
@@ -82,18 +89,21 @@ def _case_or_404(case_id: int) -> Case:
             selectinload(Case.parties).selectinload(Party.organisation),
             selectinload(Case.respondents), selectinload(Case.required_expertise),
             selectinload(Case.events), selectinload(Case.region),
+            selectinload(Case.responsible_leader),
             selectinload(Case.earlier_links).selectinload(CaseLink.earlier_case),
         )
     )
     return require_visible(case)  # missing, or another region's case: 404
 
 
-def _prepare_case_form(form: CaseForm) -> CaseForm:
+def _prepare_case_form(form: CaseForm, case: Case | None = None) -> CaseForm:
     form.region_id.choices = choices(
         (rid, label) for rid, label in services.region_choices()
         if can_see_region(current_user, rid))
     areas = db.session.scalars(sa.select(ExpertiseArea).order_by(ExpertiseArea.code))
     form.expertise_ids.choices = choices((a.id, a.name_en) for a in areas)
+    form.responsible_leader_id.choices = [(0, _("— none —"))] + leader_choices(
+        case.responsible_leader_id if case else None)
     return form
 
 
@@ -159,7 +169,7 @@ def edit(case_id: int):
     else:
         form = CaseForm()
     form.case_id = case.id
-    _prepare_case_form(form)
+    _prepare_case_form(form, case)
     if request.method == "POST" and _add_row_requested(form):
         return _render_form(form, case)
     if form.validate_on_submit():

@@ -36,7 +36,7 @@ from mediation.cases.repeats import PersonKey, classify, normalise_id_number, no
 from mediation.extensions import db
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
-from mediation.roster.services import add_alias, find_organisation, normalise_name
+from mediation.roster.services import add_alias, find_leader, find_organisation, normalise_name
 from mediation.timeutil import local_today
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -113,7 +113,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("respondents", False, _l("Organisations complained about, separated by ;"), ""),
         Column("parties", False, _l("Names of the parties, separated by ; (added, never removed)."),
                "Zhang San"),
-        Column("responsible_leader", False, _l("Responsible leader (leader case ownership)."), ""),
+        Column("responsible_leader", False,
+               _l("Responsible leader (leader case ownership): code or name of a leader."), ""),
         Column("party_id_numbers", False,
                _l("ID numbers of the parties, in the order of the parties, separated by ; "
                   "(used to find repeat petitions; never exported)."), ""),
@@ -655,7 +656,7 @@ def _create_case(row: _Row, reference: str, values: dict, parties: list, accepte
         "region_id": values["region"].id, "priority": values.get("priority") or 3,
         "attendees": values.get("attendees", 1),
         "needs_counsellor": values.get("needs_counsellor", False),
-        "responsible_leader": values.get("responsible_leader"),
+        "responsible_leader_id": getattr(values.get("responsible_leader"), "id", None),
         "earliest": values.get("earliest"),
         "expertise_ids": [a.id for a in values.get("required_expertise") or []],
         "respondents": [o.name for o in values.get("respondents") or []],
@@ -714,7 +715,11 @@ def _cases_row(row: _Row, apply: bool, seen: dict[str, int],
     if row.has("needs_counsellor"):
         values["needs_counsellor"] = bool(row.boolean("needs_counsellor"))
     if row.has("responsible_leader"):
-        values["responsible_leader"] = row.text("responsible_leader", 200)
+        leader_text = row.text("responsible_leader", 200)
+        values["responsible_leader"] = find_leader(leader_text) if leader_text else None
+        if leader_text and values["responsible_leader"] is None:
+            row.error("responsible_leader", _("unknown leader %(value)s (give a leader's code "
+                                              "or name from the roster)", value=leader_text))
     if row.has("required_expertise"):
         values["required_expertise"] = _lookup_codes(row, "required_expertise", ExpertiseArea)
     if values.get("accepted_on") and values.get("registered_on") and \
@@ -891,7 +896,8 @@ def export_rows(kind: str) -> tuple[list[str], list[list[object]]]:
                 _iso(c.accepted_on), _iso(c.due_by), _iso(c.earliest), c.priority, c.attendees,
                 "yes" if c.needs_counsellor else "no", c.repeat_count,
                 _join(a.code for a in c.required_expertise), _join(o.name for o in c.respondents),
-                _join(p.name for p in c.parties), c.responsible_leader or "",
+                _join(p.name for p in c.parties),
+                c.responsible_leader.name if c.responsible_leader else "",
                 "", "", "",  # ID numbers and phones are private: never exported
             ])
     elif kind == "organisations":

@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 
 from mediation.forms import MultiCheckboxField, choices
-from mediation.roster.services import code_taken
+from mediation.roster.services import code_taken, leader_code_taken
 
 WEEKDAY_CHOICES = [
     (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
@@ -132,3 +132,34 @@ class ParentForm(FlaskForm):
 class MergeForm(FlaskForm):
     duplicate = StringField(_l("Duplicate to merge into this record"), validators=[
         DataRequired(_l("Name the duplicate organisation.")), Length(max=300)])
+
+
+class LeaderForm(FlaskForm):
+    """A responsible leader (包案领导); the code is given the next free L0001… when left blank."""
+
+    code = StringField(_l("Code"), validators=[
+        Optional(), Length(max=64),
+        Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("A name is required.")),
+                                              Length(max=200)])
+    post = StringField(_l("Post"), validators=[Optional(), Length(max=200)],
+                       description=_l("For example: Deputy County Head."))
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)],
+                        description=_l("Private: shown to coordinators only."))
+    user_id = SelectField(_l("User account"), coerce=int, default=0, validate_choice=True,
+                          description=_l("The account that sees these cases under “My cases”."))
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, leader_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.leader_id = leader_id
+
+    def validate_code(self, field):
+        if field.data and leader_code_taken(field.data, self.leader_id):
+            raise ValidationError(_("Another leader already has this code."))
+
+    def data_for_service(self) -> dict:
+        return {"code": self.code.data, "name": self.name.data, "post": self.post.data,
+                "organisation": self.organisation.data, "phone": self.phone.data,
+                "user_id": self.user_id.data or None, "active": self.active.data}

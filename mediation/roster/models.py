@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.auth.models import User
 from mediation.centres.models import HearingSession
 from mediation.db import JSONType, TimestampMixin
 from mediation.extensions import db
@@ -161,3 +162,38 @@ class Unavailability(db.Model):
 
     person: Mapped[Person] = relationship(back_populates="unavailability")
     session: Mapped[HearingSession | None] = relationship()
+
+
+class Leader(TimestampMixin, db.Model):
+    """A responsible leader (包案领导): the official who owns a case (leader case ownership).
+
+    Not an expert: a leader is never on a panel, in a scenario, a feed or an invite. `user` links
+    the account of the leader (or of the coordinator who works for them), so that person can list
+    "my cases". The phone is private: shown to editors only.
+    """
+
+    __tablename__ = "leaders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    post: Mapped[str | None] = mapped_column(sa.String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str | None] = mapped_column(sa.String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    organisation: Mapped[Organisation | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        """"L0001 Zhou Lin (Deputy County Head)": for choices and lists."""
+        return f"{self.code} {self.name}" + (f" ({self.post})" if self.post else "")
+
+    def __repr__(self) -> str:
+        return f"<Leader {self.code}>"

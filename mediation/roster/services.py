@@ -17,6 +17,7 @@ from mediation.regions import services as regions
 from mediation.regions.models import Region
 from mediation.roster.models import (
     ExpertiseArea,
+    Leader,
     Organisation,
     OrganisationAlias,
     Person,
@@ -432,3 +433,95 @@ def set_reception_team(entry: CentreDate, lead: str | None, units: list[str]) ->
 def later_market_days(entry: CentreDate) -> list[CentreDate]:
     """The venue's market days (openings) after this one."""
     return [d for d in entry.centre.dates if d.kind == "open" and d.date > entry.date]
+
+
+# --- responsible leaders (包案领导) ---------------------------------------------------------------
+
+LEADER_CODE_PREFIX = "L"
+
+
+def next_leader_code() -> str:
+    """The next free code L0001, L0002, … (after the highest numeric one)."""
+    codes = list(db.session.scalars(
+        sa.select(Leader.code).where(Leader.code.like(LEADER_CODE_PREFIX + "%"))))
+    codes += [o.code for o in db.session.new if isinstance(o, Leader) and o.code]
+    numbers = [int(c[len(LEADER_CODE_PREFIX):]) for c in codes
+               if c[len(LEADER_CODE_PREFIX):].isdigit()]
+    return f"{LEADER_CODE_PREFIX}{max(numbers, default=0) + 1:04d}"
+
+
+def leader_code_taken(code: str, exclude_id: int | None = None) -> bool:
+    stmt = sa.select(Leader.id).where(Leader.code == code.strip())
+    if exclude_id is not None:
+        stmt = stmt.where(Leader.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def find_leader(text: str | None) -> Leader | None:
+    """The leader whose code is `text`, else the one whose name is `text` (one match only)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    leader = db.session.scalar(sa.select(Leader).where(Leader.code == text))
+    if leader is not None:
+        return leader
+    matches = list(db.session.scalars(sa.select(Leader).where(Leader.name == text).limit(2)))
+    return matches[0] if len(matches) == 1 else None
+
+
+def leaders(active_only: bool = False) -> list[Leader]:
+    stmt = sa.select(Leader).options(selectinload(Leader.organisation)).order_by(Leader.code)
+    if active_only:
+        stmt = stmt.where(Leader.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def leader_choices(current_id: int | None = None) -> list[tuple[int, str]]:
+    """Active leaders for a case form (plus the case's present leader, even if inactive)."""
+    return [(leader.id, leader.label) for leader in leaders()
+            if leader.active or leader.id == current_id]
+
+
+def leader_snapshot(leader: Leader) -> dict:
+    return {"code": leader.code, "name": leader.name, "post": leader.post,
+            "organisation": leader.organisation.name if leader.organisation else None,
+            # The phone is private: the log says whether there is one, not what it is.
+            "phone": "[redacted]" if leader.phone else None, "active": leader.active,
+            "user_id": leader.user_id}
+
+
+def save_leader(leader: Leader | None, data: dict) -> Leader:
+    """Create (leader=None) or update a leader from validated form data."""
+    creating = leader is None
+    before = None if creating else leader_snapshot(leader)
+    code = (data.get("code") or "").strip() or (leader.code if leader else next_leader_code())
+    if leader_code_taken(code, None if creating else leader.id):
+        raise RosterError(_("Another leader already has the code %(code)s.", code=code))
+    if creating:
+        leader = Leader()
+        db.session.add(leader)
+    leader.code = code
+    leader.name = data["name"].strip()
+    for key in ("post", "phone"):
+        value = (data.get(key) or "").strip()
+        setattr(leader, key, value or None)
+    org_name = (data.get("organisation") or "").strip()
+    leader.organisation = get_or_create_organisation(org_name) if org_name else None
+    leader.user_id = data.get("user_id") or None
+    leader.active = bool(data.get("active", True))
+    db.session.flush()
+    record("leader.create" if creating else "leader.update", leader, before=before,
+           after=leader_snapshot(leader), summary=f"{leader.code} {leader.name}")
+    return leader
+
+
+def get_or_create_leader(name: str) -> Leader:
+    """The leader named `name`, created with the next code when there is none."""
+    name = name.strip()
+    pending = [o for o in db.session.new if isinstance(o, Leader) and o.name == name]
+    leader = pending[0] if pending else db.session.scalar(
+        sa.select(Leader).where(Leader.name == name).order_by(Leader.code).limit(1))
+    if leader is None:
+        leader = Leader(code=next_leader_code(), name=name, active=True)
+        db.session.add(leader)
+    return leader

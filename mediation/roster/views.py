@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from mediation import signals
+from mediation.auth.models import User
 from mediation.auth.permissions import (
     EDITORS,
     editor_required,
@@ -24,6 +25,7 @@ from mediation.roster.forms import (
     WEEKDAY_CHOICES,
     AliasForm,
     ExpertiseAreaForm,
+    LeaderForm,
     MergeForm,
     OrganisationForm,
     ParentForm,
@@ -32,7 +34,7 @@ from mediation.roster.forms import (
     UnavailabilityForm,
     choices,
 )
-from mediation.roster.models import ExpertiseArea, Organisation, Person, Unavailability
+from mediation.roster.models import ExpertiseArea, Leader, Organisation, Person, Unavailability
 from mediation.roster.services import (
     ALL_WEEKDAYS,
     RosterError,
@@ -41,9 +43,11 @@ from mediation.roster.services import (
     filter_people,
     find_organisation,
     later_market_days,
+    leaders,
     merge_organisations,
     remove_unavailability,
     save_expertise_area,
+    save_leader,
     save_person,
     search_organisations,
     set_active,
@@ -429,3 +433,53 @@ def venue_day_team(date_id: int):
     status = 422 if request.method == "POST" else 200
     return render_template("roster/venue_day_team.html", form=form, entry=entry,
                            later=len(later)), status
+
+
+# --- responsible leaders (包案领导) ---------------------------------------------------------------
+
+
+@bp.route("/leaders")
+@signed_in
+def leader_list():
+    return render_template("roster/leaders.html", leaders=leaders())
+
+
+def _leader_form(leader: Leader | None) -> LeaderForm:
+    form = LeaderForm(leader_id=leader.id if leader else None)
+    users = db.session.scalars(sa.select(User).order_by(User.name, User.email))
+    form.user_id.choices = [(0, _("— none —"))] + [
+        (u.id, f"{u.name} <{u.email}>" if u.name else u.email) for u in users]
+    if request.method == "GET" and leader is not None:
+        for key in ("code", "name", "post", "phone", "active"):
+            getattr(form, key).data = getattr(leader, key)
+        form.organisation.data = leader.organisation.name if leader.organisation else ""
+        form.user_id.data = leader.user_id or 0
+    return form
+
+
+@bp.route("/leaders/new", methods=["GET", "POST"])
+@editor_required
+def new_leader():
+    return _edit_leader(None)
+
+
+@bp.route("/leaders/<int:leader_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_leader(leader_id: int):
+    return _edit_leader(db.session.get(Leader, leader_id) or abort(404))
+
+
+def _edit_leader(leader: Leader | None):
+    form = _leader_form(leader)
+    if form.validate_on_submit():
+        try:
+            leader = save_leader(leader, form.data_for_service())
+        except RosterError as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved %(code)s.", code=leader.code), "ok")
+            return redirect(url_for("roster.leader_list"))
+    return render_template("roster/leader_form.html", form=form, leader=leader), (
+        422 if form.errors else 200)

@@ -12,6 +12,7 @@ from mediation.calendar.mail import deliver_pending
 from mediation.calendar.models import OutboxMessage
 from mediation.calendar.services import ensure_token, token_of
 from mediation.planning.models import Hearing
+from mediation.roster.models import Leader
 from tests.calendar import factories as cf
 from tests.calendar.checks import check_calendar, every_byte, parse_message, parts
 
@@ -28,6 +29,11 @@ def test_no_personal_data_in_any_generated_byte(app, db, client, make_user, smtp
     chair, member = cf.person(locale="en"), cf.person(locale="zh_Hans_CN")
     case = cf.private_case()
     assert case.parties[0].phone == cf.SECRET_PHONE  # the data really is there
+    # The responsible leader (issue #12, point 9) is shown in the app only: never in a feed or
+    # an invite (its name and phone are planted: _assert_clean looks for "PLANTED").
+    case.responsible_leader = Leader(code="L9999", name="Deputy County Head Lu LEADER-PLANTED",
+                                     post="副县长", phone=cf.SECRET_PHONE)
+    assert "PLANTED" in case.responsible_leader.name
     h = cf.hearing(day=date(2026, 12, 1), case=case, members=[(chair, "chair"), (member, "member")])
     other = cf.hearing(day=date(2026, 12, 2), members=[(member, "chair")])
     coordinator, _ = make_user("coordinator")

@@ -81,6 +81,15 @@ MATRIX: dict[str, dict[str, object]] = {
     "roster.add_alias": {"POST": EDITORS},
     "roster.merge": {"POST": EDITORS},
     "roster.set_parent": {"POST": EDITORS},
+    # Responsible leaders (issue #12, point 9): the list for everyone, changes for editors.
+    "roster.leader_list": {"GET": ALL},
+    "roster.new_leader": both(EDITORS),
+    "roster.edit_leader": both(EDITORS),
+    # Case attachments (issue #12, point 10): downloads for whoever may see the case (region
+    # scope: 404 otherwise), uploads and deletes for editors.
+    "attachments.upload": {"POST": EDITORS},
+    "attachments.download": {"GET": ALL},
+    "attachments.delete": {"POST": EDITORS},
     "admin.users": {"GET": ADMIN},
     "admin.new_user": both(ADMIN),
     "admin.edit_user": both(ADMIN),
