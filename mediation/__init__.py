@@ -63,9 +63,9 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import attachments, availability, calendar, hearings, notices, planning
+    from mediation import attachments, availability, calendar, cases, hearings, notices, planning
 
-    for feature in (hearings, availability, planning, calendar, notices, attachments):
+    for feature in (hearings, availability, cases, planning, calendar, notices, attachments):
         feature.init_app(app)
 
 

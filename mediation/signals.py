@@ -18,7 +18,8 @@ A proposal entered the schedule of record (layer 0, status published).
 
 Sender: the Hearing (flushed, SEQUENCE and LAST-MODIFIED set).
 Payload: ``previous_attendee_ids`` (empty set), ``before`` (None: attendees saw nothing yet).
-Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (queues REQUEST invites).
+Emitted by: mediation.hearings.lifecycle. Subscribers: calendar (queues REQUEST invites), cases
+(an accepted case goes into handling).
 """)
 
 hearing_changed = _signals.signal("hearing-changed", doc="""\

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.auth import access, scope
 from mediation.db import TimestampMixin, UTCDateTime, now_utc
@@ -13,7 +13,6 @@ from mediation.extensions import db
 from mediation.hearings.models import Hearing
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Leader, Organisation
-from mediation.roster.services import get_or_create_leader
 
 # The workflow (domain brief): registered → accepted / not accepted → in handling → opinion given →
 # resolved or terminated; side exits: transferred to the political-legal department, referred to
@@ -172,15 +171,6 @@ class Case(TimestampMixin, db.Model):
     panel_opinions: Mapped[list[PanelOpinion]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="PanelOpinion.id"
     )
-
-    @validates("responsible_leader")
-    def _leader_by_name(self, _key, value):
-        # Transitional: callers that still pass the leader's name (the demo, older fixtures) get
-        # the leader record of that name, created when there is none.
-        if isinstance(value, str):
-            with db.session.no_autoflush:
-                return get_or_create_leader(value) if value.strip() else None
-        return value
 
     def scope_region_ids(self) -> tuple[int | None]:
         """Region scope (auth.access): a case belongs to its region."""

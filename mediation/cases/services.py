@@ -716,6 +716,14 @@ def _give_opinion(case: Case, opinions: list[dict], user) -> str:
     return ", ".join(f"{people[o['person_id']].name}: {o['opinion']}" for o in opinions)
 
 
+def start_handling_when_a_hearing_is_published(hearing, **_kwargs) -> None:
+    """`hearing_published` subscriber: an accepted case whose first hearing is published is in
+    handling (panel formed, hearing planned: the domain's workflow), dated and in the history."""
+    case = db.session.get(Case, hearing.case_id)
+    if case is not None and case.status == "accepted":
+        transition(case, "start_handling", None, note="hearing published")
+
+
 @organisations_merging.connect
 def _move_organisation_references(keep, drop, **_kwargs) -> None:
     """A duplicate organisation is folded into `keep`: respondents and parties follow."""

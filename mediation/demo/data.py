@@ -85,5 +85,9 @@ SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou
 GIVEN = ["Wei", "Fang", "Min", "Jing", "Lei", "Jun", "Yan", "Hong", "Ping", "Qiang", "Li", "Hua",
          "Xin", "Tao", "Ming", "Chao", "Xia", "Bo", "Lan", "Gang", "Yun", "Ning", "Hui", "Jie"]
 
-LEADERS = ["Deputy Mayor Zhou Lin", "County Head Wu Gang", "Deputy County Head Ma Hui",
-           "Party Secretary Lin Tao", "Bureau Director Guo Ping"]
+# Responsible leaders (包案领导): name, post. The third is linked to the demo coordinator's account,
+# so "My cases" on the case list shows something.
+LEADERS = [("Zhou Lin", "Deputy Mayor"), ("Wu Gang", "County Head"),
+           ("Ma Hui", "Deputy County Head"), ("Lin Tao", "Town Party Secretary"),
+           ("Guo Ping", "Director, Petition Bureau")]
+COORDINATOR_LEADER = 2

@@ -28,7 +28,7 @@ from mediation.extensions import db
 from mediation.hearings import lifecycle, outcomes
 from mediation.hearings.models import Hearing
 from mediation.regions.models import Region
-from mediation.roster.models import ExpertiseArea, Organisation, Person, Unavailability
+from mediation.roster.models import ExpertiseArea, Leader, Organisation, Person, Unavailability
 from mediation.roster.services import get_or_create_organisation
 from mediation.timeutil import local_to_utc, local_zone
 
@@ -65,8 +65,10 @@ def load_demo(seed: int = 2026, today: date | None = None) -> DemoResult:
     people = _people(rng, regions, areas, orgs, sessions, today)
     admin_pw, coord_pw = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     admin = create_user(ADMIN_EMAIL, admin_pw, role="admin", name="Demo Administrator")
-    create_user(COORDINATOR_EMAIL, coord_pw, role="coordinator", name="Demo Coordinator")
-    cases = _cases(rng, regions, areas, orgs, admin, today)
+    coordinator = create_user(COORDINATOR_EMAIL, coord_pw, role="coordinator",
+                              name="Demo Coordinator")
+    leaders = _leaders(coordinator)
+    cases = _cases(rng, regions, areas, orgs, admin, today, leaders)
     _conflicts(rng, people, cases, orgs)
     db.session.flush()
     _hearings_held(rng, cases, people, sessions, admin, today)
@@ -141,6 +143,11 @@ def _organisations() -> dict[str, Organisation]:
     return orgs
 
 
+def _zh(name: str) -> str:
+    """The Chinese name in "Baiyun County (白云县)"."""
+    return name.rsplit("(", 1)[-1].rstrip(")")
+
+
 def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> None:
     weekdays = [1, 2, 3, 4, 5]
     # Holidays come from the official calendar (centres follow it by default), not typed closures.
@@ -148,7 +155,7 @@ def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> Non
         county = regions[f"qs.{c_code}"]
         centre = Centre(code=f"{c_code}-county", name=f"{c_name.split(' (')[0]} Mediation Centre",
                         level="county", region=county, open_weekdays=weekdays,
-                        address=f"1 Renmin Road, {c_name.split(' (')[0]}")
+                        address=f"{_zh(c_name)}人民路1号")
         rooms = [("R1", "Room 1", 12), ("R2", "Room 2", 10), ("R3", "Room 3", 8)]
         if c_code == "dh":  # the main county centre: more rooms and a hall for group cases
             rooms += [("R4", "Room 4", 8), ("HALL", "Hall", 60)]
@@ -160,7 +167,7 @@ def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> Non
             town = regions[f"{county.code}.{t_code}"]
             tc = Centre(code=f"{c_code}-{t_code}", name=f"{t_name.split(' (')[0]} Mediation Centre",
                         level="town", region=town, open_weekdays=[1, 2, 3, 4, 5],
-                        address=f"Town hall, {t_name.split(' (')[0]}")
+                        address=f"{_zh(c_name)}{_zh(t_name)}人民政府大院")
             tc.rooms = [Room(code=f"{tc.code}-R1", name="Room 1", capacity=rng.choice([8, 10]))]
             if rng.random() < 0.5:
                 tc.rooms.append(Room(code=f"{tc.code}-R2", name="Room 2", capacity=6))
@@ -168,7 +175,7 @@ def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> Non
     # A tour-reception venue that opens only on market days (every 5th day).
     town = regions["qs.lq.bs"]
     venue = Centre(code="lq-bs-market", name="Baisha Market-Day Reception Point", level="venue",
-                   region=town, open_weekdays=[], address="Baisha market square")
+                   region=town, open_weekdays=[], address="龙泉县白沙镇集贸市场")
     venue.rooms = [Room(code="lq-bs-market-R1", name="Reception tent", capacity=10)]
     first = today + timedelta(days=(5 - today.toordinal() % 5) % 5)
     venue.dates = [CentreDate(date=first + timedelta(days=5 * k), kind="open", note="Market day")
@@ -198,9 +205,9 @@ def _market_day_venues(regions: dict[str, Region], orgs: dict[str, Organisation]
     Xiashi's on the lunar 1st, 11th and 21st (农历初一、十一、廿一), with their reception teams."""
     end = today + timedelta(days=90)
     venues = [
-        ("by-ml-market", "Meiling Market-Day Reception Point", "qs.by.ml", "Meiling market street",
+        ("by-ml-market", "Meiling Market-Day Reception Point", "qs.by.ml", "白云县梅岭镇老街",
          days_by_last_digit(today, end, DIGIT_CYCLES["147"]), "Market day (1/4/7)"),
-        ("fx-xs-market", "Xiashi Market-Day Reception Point", "qs.fx.xs", "Xiashi old market",
+        ("fx-xs-market", "Xiashi Market-Day Reception Point", "qs.fx.xs", "丰溪县下市镇农贸市场",
          lunar_days(today, end, (1, 11, 21)), "Market day (lunar 1/11/21)"),
     ]
     for code, name, region, address, days, note in venues:
@@ -278,7 +285,17 @@ def _unavailability(rng, person: Person, sessions, today: date) -> None:
             )
 
 
-def _cases(rng, regions, areas, orgs, admin: User, today: date) -> list[Case]:
+def _leaders(coordinator: User) -> list[Leader]:
+    leaders = [Leader(code=f"L{i + 1:04d}", name=name, post=post)
+               for i, (name, post) in enumerate(data.LEADERS)]
+    leaders[data.COORDINATOR_LEADER].user = coordinator
+    db.session.add_all(leaders)
+    db.session.flush()
+    return leaders
+
+
+def _cases(rng, regions, areas, orgs, admin: User, today: date,
+           leaders: list[Leader]) -> list[Case]:
     lim = limits()
     towns_and_villages = [r for r in regions.values() if r.level in ("town", "village")]
     respondents_by_category: dict[str, list[Organisation]] = {}
@@ -304,8 +321,11 @@ def _cases(rng, regions, areas, orgs, admin: User, today: date) -> list[Case]:
             needs_counsellor=rng.random() < 0.4,
             attendees=rng.randrange(20, 46) if group else rng.choice([1, 1, 2, 2, 3, 4, 6]),
             priority=rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 4, 3, 2])[0],
-            responsible_leader=rng.choice(data.LEADERS) if rng.random() < 0.3 else None,
+            responsible_leader=rng.choice(leaders) if rng.random() < 0.3 else None,
         )
+        # Major cases (priority 4-5, group cases) always have a responsible leader.
+        if case.responsible_leader is None and (group or case.priority >= 4):
+            case.responsible_leader = leaders[i % len(leaders)]
         needed = data.CATEGORY_EXPERTISE[category]
         case.required_expertise = [areas[c] for c in sorted(set(rng.sample(needed, rng.choice([1, 2]))))]
         case.respondents = rng.sample(respondents_by_category[category], 1)

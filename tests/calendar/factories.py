@@ -33,8 +33,10 @@ def session_block() -> HearingSession:
 def private_case(**kw):
     """A case full of recognisable personal data that must never leave the app."""
     from mediation.cases.models import Party
+    from mediation.roster.services import get_or_create_leader
 
-    case = f.case(title=SECRET_TITLE, description=SECRET_DETAIL, responsible_leader=SECRET_NAME,
+    case = f.case(title=SECRET_TITLE, description=SECRET_DETAIL,
+                  responsible_leader=get_or_create_leader(SECRET_NAME),
                   parties=[Party(name=SECRET_NAME, id_number=SECRET_ID, phone=SECRET_PHONE,
                                  address=SECRET_ADDRESS),
                            Party(name=SECRET_NAME_ZH)], **kw)

@@ -3,6 +3,7 @@ cancellation, and downloads only within the user's regions (audited)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from datetime import timedelta
@@ -95,6 +96,8 @@ def test_the_hearing_notice_is_a_pdf_with_the_place_and_the_panel_but_not_their_
     assert notice.kind == "hearing_notice" and notice.version == 1 and not notice.superseded
     assert notice.size == len(data)
     independent = pdf_text(data)
+    # scripts/test installs poppler-utils: in CI the stored file is always read back.
+    assert independent is not None or not os.environ.get("CI"), "no PDF reader (pdftotext)"
     if independent is not None:
         _check_text(independent, CENTRE, ADDRESS, "李明", "张伟")
 

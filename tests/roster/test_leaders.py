@@ -142,10 +142,10 @@ def test_import_by_code_or_name_and_export_writes_the_name(db):
     leader = _leader("L0001", "Ma Hui")
     _leader("L0002", "Zhou Lin")
     db.session.commit()
-    csv = ("reference,title,category,region,registered_on,responsible_leader\n"
-           "C-1,Wages,unpaid_wages,city.c0,2026-11-02,L0001\n"
-           "C-2,Land,land_compensation,city.c0,2026-11-02,Zhou Lin\n"
-           "C-3,Other,other,city.c0,2026-11-02,\n")
+    csv = ("reference,title,category,region,registered_on,accepted_on,responsible_leader\n"
+           "C-1,Wages,unpaid_wages,city.c0,2026-11-02,2026-11-03,L0001\n"
+           "C-2,Land,land_compensation,city.c0,2026-11-02,2026-11-03,Zhou Lin\n"
+           "C-3,Other,other,city.c0,2026-11-02,2026-11-03,\n")
     report = imports.run_import("cases", imports.parse_table(csv.encode(), "c.csv"), apply=True)
     db.session.commit()
     assert report.applied and report.created == 3
@@ -160,8 +160,8 @@ def test_import_by_code_or_name_and_export_writes_the_name(db):
     again = imports.run_import("cases", imports.parse_table(
         imports.to_csv(header, rows), "c.csv"), apply=True)
     assert again.ok and (again.created, again.updated) == (0, 0)
-    bad = ("reference,title,category,region,registered_on,responsible_leader\n"
-           "C-9,X,other,city.c0,2026-11-02,Nobody Known\n")
+    bad = ("reference,title,category,region,registered_on,accepted_on,responsible_leader\n"
+           "C-9,X,other,city.c0,2026-11-02,2026-11-03,Nobody Known\n")
     report = imports.run_import("cases", imports.parse_table(bad.encode(), "c.csv"), apply=True)
     assert not report.ok and [e.column for e in report.errors] == ["responsible_leader"]
     assert "Nobody Known" in report.errors[0].message
