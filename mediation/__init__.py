@@ -63,9 +63,9 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import calendar, hearings, notices, planning
+    from mediation import attendance, calendar, hearings, notices, planning
 
-    for feature in (hearings, planning, calendar, notices):
+    for feature in (hearings, planning, attendance, calendar, notices):
         feature.init_app(app)
 
 
@@ -92,7 +92,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(dashboard_bp)
+    from mediation.attendance.views import bp as attendance_bp
     from mediation.calendar.views import bp as calendar_bp
+
+    app.register_blueprint(attendance_bp)
 
     app.register_blueprint(calendar_bp)
     from mediation.search.views import bp as search_bp
@@ -117,3 +120,6 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(feeds_cli)
     app.cli.add_command(mail_cli)
+    from mediation.attendance.cli import people_cli
+
+    app.cli.add_command(people_cli)

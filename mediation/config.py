@@ -144,6 +144,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Room, centre and coordinator feeds carry many hearings: a shorter past keeps them
         # under the 1 MB at which Google Calendar drops a subscription.
         "MEDIATION_FEED_SHARED_PAST_DAYS": _int("MEDIATION_FEED_SHARED_PAST_DAYS", 14),
+        # The expert's page (docs/calendars.md): the office phone it shows, and whether a
+        # decline's repair proposal is published without a coordinator's review.
+        "MEDIATION_OFFICE_PHONE": os.environ.get("MEDIATION_OFFICE_PHONE", ""),
+        "MEDIATION_AUTO_PUBLISH_REPAIRS": _bool(os.environ.get("MEDIATION_AUTO_PUBLISH_REPAIRS")),
     }
     if config["MEDIATION_MAIL_MAX_ATTEMPTS"] < 1:
         raise ConfigError("MEDIATION_MAIL_MAX_ATTEMPTS must be at least 1")

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
 
+from mediation.attendance.models import HearingResponse, PersonLink
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.calendar.models import FeedToken, OutboxMessage
@@ -23,7 +24,7 @@ from mediation.roster.models import (
 
 __all__ = [
     "AuditEntry", "CalendarDay", "Case", "CaseEvent", "CaseLink", "Centre", "CentreDate", "Conflict",
-    "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee", "Hearing", "HearingMember", "HearingSession", "Notice", "Organisation",
-    "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region", "Room", "Unavailability",
+    "ExpertiseArea", "FeedState", "FeedToken", "FormerAttendee", "Hearing", "HearingResponse", "HearingMember", "HearingSession", "Notice", "Organisation",
+    "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PersonLink", "PlanRun", "Region", "Room", "Unavailability",
     "UnscheduledCase", "User",
 ]

@@ -73,5 +73,15 @@ Sender: the PlanRun. Payload: ``counts`` (dict change kind → number), ``user``
 Emitted by: mediation.planning.publish. Subscribers: none yet.
 """)
 
-__all__ = ["case_left_planning", "hearing_cancelled", "hearing_changed", "hearing_published",
+hearing_declined = _signals.signal("hearing-declined", doc="""\
+Someone on a published hearing declined it (recorded as a declared hard conflict with the case).
+
+Sender: the Hearing. Payload: ``person`` (the Person), ``reason`` (text, may be empty),
+``channel`` ("page", "email" or "coordinator"), ``user`` (the coordinator, or None).
+Emitted by: mediation.planning.edits.decline. Subscribers: attendance (keeps the answer);
+calendar (emails the case's coordinators unless a coordinator recorded it).
+""")
+
+__all__ = ["case_left_planning", "hearing_cancelled", "hearing_changed", "hearing_declined",
+           "hearing_published",
            "place_changed", "plan_published", "run_finished"]

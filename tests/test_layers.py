@@ -41,6 +41,7 @@ LAYERS: list[set[str]] = [
     {"conflicts"},
     {"exchange"},
     {"planning"},
+    {"attendance"},
     {"calendar"},
     {"dashboard", "home", "imports", "demo", "admin", "ops", "search", "notices",
      "termination"},
