@@ -99,8 +99,7 @@ def cached_feed(row: FeedToken) -> Feed:
     locale = feed_locale(row)
     with force_locale(locale):
         name = calendar_name(row)
-    key = (row.token_hash, locale, name, public_base_url(), current_version(), feed_day(),
-           page_url_of(row))
+    key = (row.token_hash, locale, name, public_base_url(), current_version(), feed_day())
     with _cache_lock:
         feed = _cache.get(key)
         if feed is not None:

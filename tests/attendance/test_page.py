@@ -162,3 +162,27 @@ def test_people_link_command_prints_the_link(db, runner, panel):
     assert url == f"{BASE_URL}/p/{services.current_link_token(panel['chair'])}"
     assert runner.invoke(args=["people", "link", "NOPE"]).exit_code != 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HearingResponse)) == 0
+
+
+def test_the_personal_feed_follows_the_page_link_at_once(db, client, panel):
+    from mediation.calendar.services import ensure_token
+    from mediation.calendar.services import token_of as feed_token_of
+
+    member = panel["member"]
+    feed = feed_token_of(ensure_token("person", member))
+    db.session.commit()
+
+    def body() -> str:
+        return client.get(f"/feeds/{feed}.ics").get_data(as_text=True).replace("\r\n ", "")
+
+    assert "/calendar/hearings/" in body()  # no page link yet: the sign-in link
+    token = _token(db, member)
+    assert f"{BASE_URL}/p/{token}" in body()
+    new = services.token_of(services.rotate_link(member))
+    db.session.commit()
+    assert f"{BASE_URL}/p/{new}" in body() and token not in body()
+    # Shared feeds keep the sign-in link.
+    room_feed = feed_token_of(ensure_token("room", panel["hearing"].room))
+    db.session.commit()
+    room = client.get(f"/feeds/{room_feed}.ics").get_data(as_text=True).replace("\r\n ", "")
+    assert "/p/" not in room and "/calendar/hearings/" in room

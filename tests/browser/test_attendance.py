@@ -31,7 +31,7 @@ def _invite_link(db, hearing: Hearing, person) -> str:
 
 
 def test_expert_declines_on_a_phone_and_the_repair_keeps_slot_and_others(
-        page, browser, live_server, app, _web_app, db, world, planned, monkeypatch):
+        page, browser, live_server, app, _web_app, db, world, planned, monkeypatch):  # noqa: F811
     for target in (app, _web_app):
         monkeypatch.setitem(target.config, "MEDIATION_BASE_URL", live_server)
     publish_run(planned, world.user)
