@@ -167,7 +167,7 @@ class PageHearing:
     hearing: Hearing
     role: str
     chair: Person | None
-    others: list[Person]
+    others: list[Person]  # the other members (not the chair, not this person)
     answer: HearingResponse | None
     upcoming: bool
     begun: bool
@@ -192,7 +192,8 @@ def page_hearings(person: Person, now: datetime | None = None) -> list[PageHeari
     out = []
     for hearing, role in rows:
         chair = next((m.person for m in hearing.members if m.role == "chair"), None)
-        others = [m.person for m in hearing.members if m.person_id != person.id]
+        others = [m.person for m in hearing.members
+                  if m.person_id != person.id and m.role != "chair"]
         out.append(PageHearing(hearing, role, chair, others,
                                answers.get((hearing.id, person.id)), hearing.ends_at >= now,
                                hearing.starts_at <= now))
