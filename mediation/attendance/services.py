@@ -33,7 +33,7 @@ from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
 from mediation.hearings.queries import in_schedule
 from mediation.planning import edits
 from mediation.planning.models import PlanRun
-from mediation.planning.publish import publish_run
+from mediation.planning.publish import diff, publish_run, summary
 from mediation.planning.runs import PlanningError
 from mediation.roster.models import Person
 
@@ -295,8 +295,11 @@ def start_repair(answer: HearingResponse, user=None, now: datetime | None = None
 
 
 def auto_publish(run: PlanRun, user=None) -> bool:
-    """Publish a decline's repair proposal when the setting says so and it is ready."""
+    """Publish a decline's repair proposal when the setting says so and it is ready. A proposal
+    that would cancel a hearing (nobody could be found) always waits for a coordinator."""
     if not current_app.config.get("MEDIATION_AUTO_PUBLISH_REPAIRS") or run.status != "succeeded":
+        return False
+    if summary(diff(run))["cancelled"]:
         return False
     publish_run(run, user)
     return True

@@ -235,3 +235,43 @@ def test_the_coordinator_button_records_channel_coordinator(db, client, world, p
     # The coordinator knows already: no email to coordinators.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.reason == "declined")) == 0
+
+
+def test_auto_publish_of_repair_runs_finishing_in_the_background(db, app, world, planned,
+                                                                 monkeypatch):
+    from mediation import signals
+    from mediation.conflicts.services import declare_conflict
+    from mediation.planning.runs import execute_run
+
+    monkeypatch.setitem(app.config, "MEDIATION_AUTO_PUBLISH_REPAIRS", True)
+    h = _published(db, world, planned)
+    leaving = next(m.person for m in h.members if m.role == "member")
+    edits.decline(h, leaving, "ill", world.user, channel="email")
+    answer = db.session.scalar(sa.select(HearingResponse))
+    assert answer.channel == "email"
+    # A ready proposal linked to a decline is published when its run reports success.
+    ready = edits.fill_seats(h, world.user)
+    answer.repair_run_id = ready.id
+    db.session.commit()
+    signals.run_finished.send(ready, status="succeeded")
+    db.session.refresh(ready)
+    db.session.refresh(h)
+    assert ready.status == "published" and leaving.id not in {m.person_id for m in h.members}
+
+    # A repair that finds nobody would cancel the hearing: it always waits for a coordinator.
+    other = db.session.scalars(sa.select(Hearing).where(Hearing.layer == 0, Hearing.id != h.id)
+                               .order_by(Hearing.id)).first()
+    gone = next(m.person for m in other.members if m.role == "member")
+    for expert in world.experts:
+        if expert.id not in {m.person_id for m in other.members}:
+            declare_conflict(expert, "hard", "works for the respondent", case=other.case)
+    edits.decline(other, gone, "ill", world.user)
+    run = edits.replan_around([other], world.user, background=False)
+    latest = services.latest_answers([other.id])[(other.id, gone.id)]
+    latest.repair_run_id = run.id
+    db.session.commit()
+    run = execute_run(run.id)
+    db.session.refresh(run)
+    assert run.unscheduled_count == 1 and run.status == "succeeded"
+    db.session.refresh(other)
+    assert other.status == "published" and gone.id in {m.person_id for m in other.members}
