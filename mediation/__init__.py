@@ -63,9 +63,19 @@ def _configure_engine(engine: sa.Engine) -> None:
 def _init_features(app: Flask) -> None:
     """Each feature registers its background tasks and signal subscribers (mediation.signals)
     here, once per app; nothing is connected as an import side effect."""
-    from mediation import attachments, availability, calendar, cases, hearings, notices, planning
+    from mediation import (
+        attachments,
+        attendance,
+        availability,
+        calendar,
+        cases,
+        hearings,
+        notices,
+        planning,
+    )
 
-    for feature in (hearings, availability, cases, planning, calendar, notices, attachments):
+    for feature in (hearings, availability, cases, planning, attendance, calendar, notices,
+                    attachments):
         feature.init_app(app)
 
 
@@ -93,7 +103,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(dashboard_bp)
+    from mediation.attendance.views import bp as attendance_bp
     from mediation.calendar.views import bp as calendar_bp
+
+    app.register_blueprint(attendance_bp)
 
     app.register_blueprint(calendar_bp)
     from mediation.search.views import bp as search_bp
@@ -127,3 +140,6 @@ def _register_cli(app: Flask) -> None:
     from mediation.availability.cli import availability_cli
 
     app.cli.add_command(availability_cli)
+    from mediation.attendance.cli import people_cli
+
+    app.cli.add_command(people_cli)

@@ -153,6 +153,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_CALENDAR_MAX_BYTES": _int("MEDIATION_CALENDAR_MAX_BYTES", 5 * 1024 * 1024),
         "MEDIATION_CALENDAR_WINDOW_DAYS": _int("MEDIATION_CALENDAR_WINDOW_DAYS", 120),
         "MEDIATION_CALENDAR_INTERVAL_MINUTES": _int("MEDIATION_CALENDAR_INTERVAL_MINUTES", 60),
+        # The expert's page (docs/calendars.md): the office phone it shows, and whether a
+        # decline's repair proposal is published without a coordinator's review.
+        "MEDIATION_OFFICE_PHONE": os.environ.get("MEDIATION_OFFICE_PHONE", ""),
+        "MEDIATION_AUTO_PUBLISH_REPAIRS": _bool(os.environ.get("MEDIATION_AUTO_PUBLISH_REPAIRS")),
     }
     if config["MEDIATION_MAIL_MAX_ATTEMPTS"] < 1:
         raise ConfigError("MEDIATION_MAIL_MAX_ATTEMPTS must be at least 1")

@@ -1,6 +1,7 @@
 """Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
 
 from mediation.attachments.models import Attachment
+from mediation.attendance.models import HearingResponse, PersonLink
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.availability.models import CalendarSource, ImportedBusy
@@ -28,7 +29,7 @@ from mediation.roster.models import (
 __all__ = [
     "Attachment", "AuditEntry", "CalendarDay", "CalendarSource", "Case", "CaseEvent", "CaseLink", "Centre",
     "CentreDate", "Conflict", "ExpertiseArea", "FeedState", "FeedToken", "FollowUp", "FormerAttendee",
-    "Hearing", "HearingMember", "HearingOutcome", "HearingSession", "ImportedBusy", "Leader", "Notice", "Organisation",
-    "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PlanRun", "Region",
+    "Hearing", "HearingMember", "HearingOutcome", "HearingResponse", "HearingSession", "ImportedBusy", "Leader", "Notice", "Organisation",
+    "OrganisationAlias", "OutboxMessage", "PanelOpinion", "Party", "Person", "PersonLink", "PlanRun", "Region",
     "Room", "Unavailability", "UnscheduledCase", "User",
 ]

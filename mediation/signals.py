@@ -83,5 +83,15 @@ Emitted by: mediation.roster.views (show). Subscribers: hearings (the person's h
 outcome and load).
 """)
 
-__all__ = ["case_left_planning", "hearing_cancelled", "hearing_changed", "hearing_published",
-           "person_page_sections", "place_changed", "plan_published", "run_finished"]
+hearing_declined = _signals.signal("hearing-declined", doc="""\
+Someone on a published hearing declined it (recorded as a declared hard conflict with the case).
+
+Sender: the Hearing. Payload: ``person`` (the Person), ``reason`` (text, may be empty),
+``channel`` ("page", "email" or "coordinator"), ``user`` (the coordinator, or None).
+Emitted by: mediation.planning.edits.decline. Subscribers: attendance (keeps the answer);
+calendar (emails the case's coordinators unless a coordinator recorded it).
+""")
+
+__all__ = ["case_left_planning", "hearing_cancelled", "hearing_changed", "hearing_declined",
+           "hearing_published", "person_page_sections", "place_changed", "plan_published",
+           "run_finished"]

@@ -42,6 +42,7 @@ LAYERS: list[set[str]] = [
     {"attachments", "conflicts"},
     {"exchange"},
     {"planning"},
+    {"attendance"},
     {"calendar"},
     {"dashboard", "home", "imports", "demo", "admin", "ops", "search", "notices",
      "termination"},

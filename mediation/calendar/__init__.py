@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     signals.hearing_published.connect(subscribers.on_published)
     signals.hearing_changed.connect(subscribers.on_changed)
     signals.hearing_cancelled.connect(subscribers.on_cancelled)
+    signals.hearing_declined.connect(subscribers.on_declined)
     if not sa.event.contains(Session, "before_flush", version.before_flush):
         sa.event.listen(Session, "before_flush", version.before_flush)
         sa.event.listen(Session, "after_flush", version.after_flush)

@@ -37,7 +37,8 @@ def location(hearing: Hearing) -> str:
     return ", ".join(parts)
 
 
-def description(hearing: Hearing, role: str | None = None, *, removed: bool = False) -> str:
+def description(hearing: Hearing, role: str | None = None, *, removed: bool = False,
+                page_url: str | None = None) -> str:
     lines = [_("Hearing %(reference)s", reference=hearing.case.reference)]
     if role:
         lines.append(_("Your role: %(role)s", role=role_label(role)))
@@ -45,7 +46,10 @@ def description(hearing: Hearing, role: str | None = None, *, removed: bool = Fa
         lines.append(_("This hearing is cancelled."))
     elif removed:
         lines.append(_("You no longer attend this hearing."))
-    lines.append(_("Details (sign-in required): %(url)s", url=hearing_url(hearing.uid)))
+    if page_url:
+        lines.append(_("Details, confirm or decline: %(url)s", url=page_url))
+    else:
+        lines.append(_("Details (sign-in required): %(url)s", url=hearing_url(hearing.uid)))
     return "\n".join(lines)
 
 
@@ -58,12 +62,14 @@ def last_modified(hearing: Hearing) -> datetime:
 def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
            organizer: tuple[str, str] | None = None,
            attendee: tuple[str, str] | None = None,
-           status: str | None = None, compact: bool = False) -> icalendar.Event:
+           status: str | None = None, compact: bool = False,
+           page_url: str | None = None) -> icalendar.Event:
     """The event for `hearing`. `organizer` is (name, email); `attendee` is (email, role).
     `status` overrides the hearing's ("" leaves STATUS out, as an uninvitation must).
     `compact` (room, centre and coordinator feeds, thousands of events under Google's 1 MB)
     leaves out DESCRIPTION, which repeats the reference and the URL, the optional CREATED, and
-    LAST-MODIFIED, which in a feed equals DTSTAMP."""
+    LAST-MODIFIED, which in a feed equals DTSTAMP. `page_url`: the attendee's own page
+    (person feeds and invites link there instead of the sign-in page)."""
     cancelled = hearing.status == "cancelled"
     if status is None:
         status = "CANCELLED" if cancelled else "CONFIRMED"
@@ -77,8 +83,9 @@ def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
     event.add("LOCATION", location(hearing))
     if not compact:
         event.add("DESCRIPTION", description(hearing, role,
-                                             removed=status == "CANCELLED" and not cancelled))
-    event.add("URL", hearing_url(hearing.uid), parameters={"VALUE": "URI"})
+                                             removed=status == "CANCELLED" and not cancelled,
+                                             page_url=page_url))
+    event.add("URL", page_url or hearing_url(hearing.uid), parameters={"VALUE": "URI"})
     if status:
         event.add("STATUS", status)
     # A cancelled hearing no longer makes anyone busy.

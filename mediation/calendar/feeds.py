@@ -18,10 +18,11 @@ from flask import current_app
 from flask_babel import force_locale
 from icalendar import vText
 
+from mediation.attendance.services import current_link_token
 from mediation.calendar.events import last_modified, vevent
 from mediation.calendar.ical import new_calendar, to_bytes
 from mediation.calendar.kinds import KINDS, REMOVED
-from mediation.calendar.links import public_base_url
+from mediation.calendar.links import person_page_url, public_base_url
 from mediation.calendar.models import FeedToken
 from mediation.calendar.services import feed_day, feed_hearings
 from mediation.calendar.version import current_version
@@ -47,7 +48,16 @@ def calendar_name(row: FeedToken) -> str:
     return KINDS[row.kind].calendar_name(row)
 
 
+def page_url_of(row: FeedToken) -> str | None:
+    """A personal feed's events link to the person's own page (when they have a live link)."""
+    if row.kind != "person" or row.person is None:
+        return None
+    token = current_link_token(row.person)
+    return person_page_url(token) if token else None
+
+
 def render_feed(row: FeedToken, now: datetime | None = None) -> Feed:
+    page_url = page_url_of(row)
     with force_locale(feed_locale(row)):
         calendar = new_calendar()
         name = calendar_name(row)
@@ -63,10 +73,10 @@ def render_feed(row: FeedToken, now: datetime | None = None) -> Feed:
             elif role == REMOVED:
                 # Taken off this hearing: cancelled for this reader, whatever it is for others.
                 calendar.add_component(vevent(hearing, dtstamp=last_modified(hearing),
-                                              status="CANCELLED"))
+                                              status="CANCELLED", page_url=page_url))
             else:
                 calendar.add_component(vevent(hearing, dtstamp=last_modified(hearing),
-                                              role=role))
+                                              role=role, page_url=page_url))
         body = to_bytes(calendar)
     # mtime=0: the compressed bytes, like the plain ones, depend on nothing but the data.
     return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:40],

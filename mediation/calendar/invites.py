@@ -21,9 +21,10 @@ from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from markupsafe import escape
 
+from mediation.attendance.services import link_for_messages
 from mediation.calendar.events import location, role_label, summary, vevent
 from mediation.calendar.ical import new_calendar, to_bytes
-from mediation.calendar.links import hearing_url
+from mediation.calendar.links import hearing_url, person_page_url
 from mediation.calendar.models import OutboxMessage
 from mediation.db import now_utc
 from mediation.extensions import db
@@ -139,7 +140,7 @@ def invite_calendar(hearing: Hearing, person: Person, role: str | None, method: 
     status = "" if reason == "removed" else None
     event = vevent(hearing, dtstamp=now, role=role, organizer=(org_name, org_address),
                    attendee=(person.email or "", ICAL_ROLES.get(role or "", "REQ-PARTICIPANT")),
-                   status=status)
+                   status=status, page_url=page_url_of(person))
     if method == "REQUEST":
         alarm = icalendar.Alarm()
         alarm.add("ACTION", "DISPLAY")
@@ -171,7 +172,7 @@ def build_message(hearing: Hearing, person: Person, role: str | None, method: st
     }[reason]
     org_name, org_address = organizer()
     ics = invite_calendar(hearing, person, role, method, reason, now)
-    lines = _lines(hearing, role, reason, before)
+    lines = _lines(hearing, role, reason, before, page_url=page_url_of(person))
 
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((org_name, org_address))
@@ -217,7 +218,14 @@ def _previously(before: dict | None) -> str | None:
     return _("Previously: %(when)s, %(place)s", when=span, place=place)
 
 
-def _lines(hearing: Hearing, role: str | None, reason: str, before: dict | None) -> list[str]:
+def page_url_of(person: Person) -> str | None:
+    """The person's own page (made if they never had a link), else None (link revoked)."""
+    token = link_for_messages(person)
+    return person_page_url(token) if token else None
+
+
+def _lines(hearing: Hearing, role: str | None, reason: str, before: dict | None,
+           page_url: str | None = None) -> list[str]:
     reference = hearing.case.reference
     role_name = role_label(role)
     opening = {
@@ -239,6 +247,7 @@ def _lines(hearing: Hearing, role: str | None, reason: str, before: dict | None)
         if old:
             lines.append(old)
     lines += [
+        _("Details, confirm or decline: %(url)s", url=page_url) if page_url else
         _("Details (sign-in required): %(url)s", url=hearing_url(hearing.uid)),
         "",
         _("Open the attached invitation to add the hearing to your calendar app.")

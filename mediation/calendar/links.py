@@ -53,6 +53,11 @@ def webcal_url(token: str) -> str:
     return "webcal://" + feed_url(token).split("://", 1)[1]
 
 
+def person_page_url(token: str) -> str:
+    """A person's own page (mediation.attendance): their hearings, no sign-in."""
+    return absolute("attendance.page", public=True, token=token)
+
+
 def hearing_url(uid: str) -> str:
     """A sign-in-protected page for the hearing; the UID is in the feed anyway."""
     return absolute("calendar.hearing", public=True, uid=uid)

@@ -22,9 +22,10 @@ from mediation.extensions import db
 FEED_KINDS = tuple(KINDS)
 FEED_TARGET_COLUMNS = {name: kind.column for name, kind in KINDS.items()}
 MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
-MESSAGE_METHODS = ("REQUEST", "CANCEL")
+# NOTICE: a plain email (no calendar part), such as a coordinator told of a decline.
+MESSAGE_METHODS = ("REQUEST", "CANCEL", "NOTICE")
 # Why a message was queued: the publish service's kind, or an attendee taken off a hearing.
-MESSAGE_REASONS = ("published", "updated", "cancelled", "removed")
+MESSAGE_REASONS = ("published", "updated", "cancelled", "removed", "declined")
 
 LIVE = sa.text("revoked_at IS NULL")
 

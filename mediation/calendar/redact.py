@@ -9,12 +9,15 @@ import re
 
 FEED_PATH = re.compile(r"(/feeds/)[^/\s\"?]+?(\.ics)")
 REDACTED = r"\1[redacted]\2"
+# A person's own page and what hangs below it (mediation.attendance): /p/<token>[/…].
+PAGE_PATH = re.compile(r"(/p/)[^/\s\"?#]+")
+PAGE_REDACTED = r"\1[redacted]"
 # Loggers that may print a request line or URL: the dev server, Flask's exception log, gunicorn.
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 def redact(text: str) -> str:
-    return FEED_PATH.sub(REDACTED, text)
+    return PAGE_PATH.sub(PAGE_REDACTED, FEED_PATH.sub(REDACTED, text))
 
 
 def _clean(value):

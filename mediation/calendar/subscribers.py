@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mediation import worker
+from mediation.calendar.declines import queue_decline_notices
 from mediation.calendar.invites import queue_invites
 from mediation.calendar.mail import deliver_pending
 from mediation.calendar.removals import note_attendees
@@ -38,6 +39,17 @@ def on_changed(hearing, *, previous_attendee_ids=(), before=None, **_: object) -
 
 def on_cancelled(hearing, *, previous_attendee_ids=(), **_: object) -> None:
     _queued(hearing, "cancelled", previous_attendee_ids)
+
+
+def on_declined(hearing, *, person, reason="", channel="coordinator", **_: object) -> None:
+    """Someone declined on their page or by email: tell the coordinators (a coordinator who
+    recorded it knows already)."""
+    if channel == "coordinator":
+        return
+    queue_decline_notices(hearing, person, reason)
+    session = sa.inspect(hearing).session
+    if session is not None:
+        session.info[_MAIL_DUE] = True
 
 
 def after_commit(session: Session) -> None:

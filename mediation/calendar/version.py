@@ -3,7 +3,7 @@
 
 Any flush that changes what a feed can show (a hearing of the schedule of record or one of its
 members, a person taken off a hearing, the name or address of a room or centre, a case's
-reference or region, a coordinator's regions, the region tree) raises the number in the same
+reference or region, a coordinator's regions, the region tree, a person's page link) raises the number in the same
 transaction, so readers see the new number exactly when they can see the new data. Bulk
 `UPDATE` statements that bypass the ORM do not: none of the app's code changes these rows so.
 """
@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from mediation.attendance.models import PersonLink
 from mediation.auth.models import User
 from mediation.calendar.removals import FormerAttendee
 from mediation.cases.models import Case
@@ -42,6 +43,8 @@ WATCHED: dict[type, tuple[str, ...] | None] = {
     Room: ("name", "centre_id"), Centre: ("name", "address"),
     Case: ("reference", "region_id"), User: ("role", "active", "regions"),
     Region: ("parent_id",),
+    # A person's page link is in their feed's events (made, replaced or revoked).
+    PersonLink: None,
 }
 
 

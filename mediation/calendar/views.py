@@ -14,17 +14,21 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.http import http_date
 
+from mediation.attendance.services import person_by_token, person_hearing
 from mediation.auth.access import can_see_region
 from mediation.auth.permissions import can_edit, editor_required, region_scope, signed_in
 from mediation.calendar import redact
+from mediation.calendar.events import vevent
 from mediation.calendar.feeds import cached_feed
+from mediation.calendar.ical import new_calendar, to_bytes
 from mediation.calendar.kinds import KINDS
-from mediation.calendar.links import feed_url, webcal_url
+from mediation.calendar.links import feed_url, person_page_url, webcal_url
 from mediation.calendar.mail import outbox_dir, outbox_summary, retry_now
 from mediation.calendar.models import MESSAGE_STATUSES, OutboxMessage
 from mediation.calendar.services import (
@@ -96,6 +100,29 @@ def hearing(uid: str):
     if found is None:
         abort(404)
     return redirect(url_for("planning.show_hearing", hearing_id=found.id))
+
+
+@bp.route("/p/<token>/hearings/<int:hearing_id>.ics")
+@public
+def person_hearing_ics(token: str, hearing_id: int):
+    """One hearing of a person's own page (mediation.attendance) as an .ics download; the page
+    link's token is the credential (same 404 for unknown, revoked, malformed, not theirs)."""
+    person = person_by_token(token)
+    hearing = person_hearing(person, hearing_id) if person is not None else None
+    if hearing is None:
+        abort(404)
+    role = next(m.role for m in hearing.members if m.person_id == person.id)
+    with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        calendar = new_calendar()
+        calendar.add_component(vevent(hearing, dtstamp=hearing.last_modified_at
+                                      or hearing.updated_at, role=role,
+                                      page_url=person_page_url(token)))
+        body = to_bytes(calendar)
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="hearing-{hearing.id}.ics"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- managing links -------------------------------------------------------------------------

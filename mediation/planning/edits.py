@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -23,9 +23,11 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 import scheduler
+from mediation import signals
 from mediation.audit.services import record
 from mediation.centres.models import HearingSession, Room
 from mediation.conflicts.services import declare_conflict
+from mediation.db import now_utc
 from mediation.exchange.services import export_scenario, hearing_out
 from mediation.extensions import db
 from mediation.hearings import lifecycle
@@ -34,8 +36,9 @@ from mediation.hearings.queries import current_published
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.publish import supersede_runs_touching
 from mediation.planning.runs import PlanningError, RunRequest, start_run
+from mediation.planning.scope import RunScope
 from mediation.roster.models import Person
-from mediation.timeutil import local_today
+from mediation.timeutil import local_to_utc, local_today, to_local
 from scheduler.model import COUNSELLOR, EXPERT
 from scheduler.repair import with_person
 
@@ -247,9 +250,11 @@ def remove(hearing: Hearing, expected_version: int | None, user=None, reason: st
 # --- declines and re-planning ------------------------------------------------------------------
 
 
-def decline(hearing: Hearing, person: Person, reason: str, user=None) -> None:
+def decline(hearing: Hearing, person: Person, reason: str, user=None,
+            channel: str = "coordinator") -> None:
     """Record that `person` declined this hearing: a declared hard conflict with the case, so
-    no plan puts them on it again. The hearing itself changes only by re-planning."""
+    no plan puts them on it again, and `signals.hearing_declined` (the attendance feature keeps
+    the answer, the calendar tells the coordinators). The hearing changes only by re-planning."""
     if person.id not in {m.person_id for m in hearing.members}:
         raise PlanningError(_l("%(name)s does not attend this hearing.", name=person.name))
     text = f"declined the hearing of {hearing.date} {hearing.session.code}"
@@ -257,21 +262,110 @@ def decline(hearing: Hearing, person: Person, reason: str, user=None) -> None:
         text = f"{text}: {reason.strip()}"
     declare_conflict(person, "hard", text, case=hearing.case, user=user)
     db.session.flush()
+    signals.hearing_declined.send(hearing, person=person, reason=reason.strip(), channel=channel,
+                                  user=user)
+
+
+def has_begun(hearing: Hearing, now: datetime | None = None) -> bool:
+    return hearing.starts_at <= (now or now_utc())
+
+
+def first_open_day(now: datetime | None = None) -> date:
+    """The first local day on which no session has begun yet: a repair run's horizon starts
+    there, so the planner never offers a session that is already under way or over."""
+    now = now or now_utc()
+    today = to_local(now).date()
+    first = db.session.scalar(sa.select(sa.func.min(HearingSession.starts_at)))
+    if first is None or local_to_utc(today, first) > now:
+        return today
+    return today + timedelta(days=1)
+
+
+def _seat_changes(hearing: Hearing) -> dict[str, str] | None:
+    """Fill only the seats whose person now breaks a rule (declined, unavailable…), each with
+    the best candidate that fits (the candidates list's ranking, live rule checks). Returns
+    {leaving person code: new person code}, or None when the slot itself is broken or some seat
+    finds nobody."""
+    ctx = context(hearing)
+    broken = violations_of(ctx, ctx.current)
+    codes = {m.person.code: m for m in hearing.members}
+    if not broken or any(v.person not in codes for v in broken):
+        return None  # nothing to fill, or the room or time no longer works
+    trial, changes = ctx.current, {}
+    for code in sorted({v.person for v in broken}):
+        kind = COUNSELLOR if codes[code].role == "counsellor" else EXPERT
+        ranked = scheduler.candidates(ctx.ix, trial, kind, code, ctx.usage)
+        pick = next((c for c in ranked if c.fits and c.person not in changes.values()), None)
+        if pick is None:
+            return None
+        trial = with_person(trial, code, pick.person, kind)
+        changes[code] = pick.person
+    return changes if not violations_of(ctx, trial) else None
+
+
+def fill_seats(hearing: Hearing, user=None, now: datetime | None = None) -> PlanRun | None:
+    """A proposal (a succeeded repair run, ready for review and publishing) that keeps the
+    hearing's time, room and other members and replaces only the people who no longer fit;
+    None when no replacement fits (then a repair run must move the hearing)."""
+    if has_begun(hearing, now):
+        return None
+    changes = _seat_changes(hearing)
+    if not changes:
+        return None
+    people = {p.code: p for p in db.session.scalars(
+        sa.select(Person).where(Person.code.in_(list(changes.values()))))}
+    members = [(people[changes[m.person.code]] if m.person.code in changes else m.person, m.role)
+               for m in hearing.members]
+    today = to_local(now or now_utc()).date()
+    scope = RunScope("repair", horizon_start=min(today, hearing.date), horizon_end=hearing.date,
+                     case_ids=(hearing.case_id,), release_ids=(hearing.id,))
+    at = now_utc()
+    run = PlanRun(created_by_id=getattr(user, "id", None), status="succeeded",
+                  horizon_start=scope.horizon_start, horizon_end=scope.horizon_end,
+                  time_limit_seconds=1.0, scope=scope.to_json(), scope_key=scope.key,
+                  started_at=at, finished_at=at, heartbeat_at=at, worker="seat-fill",
+                  solver_status="SEAT_FILL", scheduled_count=1, unscheduled_count=0,
+                  result_cases=[hearing.case_id],
+                  stats={"repair": {hearing.case.reference: "same slot, replaced "
+                                    + ", ".join(f"{old} by {new}" for old, new in
+                                                sorted(changes.items()))}},
+                  progress={"elapsed": 0, "objective": None, "bound": None, "scheduled": 1})
+    db.session.add(run)
+    db.session.flush()
+    lifecycle.new_proposal(case=hearing.case, room=hearing.room, day=hearing.date,
+                           session=hearing.session, run=run, members=members,
+                           pinned=hearing.pinned)
+    record("plan.seat_fill", run, user=user, after={"hearing": hearing.id, "changes": changes},
+           summary=f"{hearing.case.reference}: " + ", ".join(
+               f"{old} → {new}" for old, new in sorted(changes.items())))
+    db.session.flush()
+    return run
 
 
 def replan_around(hearings: list[Hearing], user=None, time_limit: float = 30.0,
-                  background: bool = True) -> PlanRun:
+                  background: bool = True, now: datetime | None = None) -> PlanRun:
     """Re-plan these published hearings (after a decline or new unavailability), keeping every
-    other published hearing fixed and changing as little as possible."""
+    other published hearing fixed and changing as little as possible.
+
+    One hearing whose only trouble is some of its people: a proposal that fills just those
+    seats (same time, room and other members), made at once. Otherwise, or when nobody fits, a
+    repair run whose horizon starts on the first day with no session begun yet."""
     if not hearings:
         raise PlanningError(_l("Nothing to re-plan."))
     if any(not is_published(h) for h in hearings):
         raise PlanningError(_l("Only published hearings can be re-planned."))
+    if all(has_begun(h, now) for h in hearings):
+        raise PlanningError(_l("This hearing has already begun: there is nothing to re-plan."))
+    hearings = [h for h in hearings if not has_begun(h, now)]
+    if len(hearings) == 1:
+        run = fill_seats(hearings[0], user, now)
+        if run is not None:
+            return run
     cases = [h.case for h in hearings]
-    start = min(local_today(), *(h.date for h in hearings))
+    start = first_open_day(now)
     end = max([h.date for h in hearings] + [c.due_by for c in cases if c.due_by])
     ids = sorted(h.id for h in hearings)
-    return start_run(RunRequest(start, end, scope="repair", time_limit=time_limit,
+    return start_run(RunRequest(start, max(start, end), scope="repair", time_limit=time_limit,
                                 case_ids=sorted(c.id for c in cases), release_ids=ids),
                      user, background=background)
 

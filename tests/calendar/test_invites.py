@@ -13,6 +13,7 @@ from mediation.hearings.lifecycle import seen
 from mediation.planning.models import Hearing
 from tests.calendar import factories as cf
 from tests.calendar.checks import check_calendar, parse_message, parts, props
+from tests.calendar.conftest import BASE_URL
 
 
 def _calendar_of(message: OutboxMessage):
@@ -75,7 +76,9 @@ def test_publishing_queues_one_request_per_attendee(db, hearing):
         assert mail["To"] == member.person.email
         assert mail["From"] == "Hearings Office <hearings@mediation.example.org>"
         assert hearing.case.reference in mail["Subject"]
-        assert hearing.case.reference in text and "/calendar/hearings/" in text
+        # Experts have no account: the link opens their own page (issue #13).
+        assert hearing.case.reference in text and f"{BASE_URL}/p/" in text
+        assert "sign-in required" not in text
         assert centre.address in text
         # A first invitation replaces nothing (issue #13).
         assert "replaces earlier versions" not in text and "earlier" not in text

@@ -104,6 +104,12 @@ MATRIX: dict[str, dict[str, object]] = {
     "calendar.retry": {"POST": EDITORS},
     "calendar.revoke": {"POST": EDITORS},
     "calendar.rotate": {"POST": EDITORS},
+    # The expert's page (issue #13): by secret link, no account; its link for editors.
+    "attendance.page": {"GET": PUBLIC},
+    "attendance.answer": {"POST": PUBLIC},
+    "attendance.rotate": {"POST": EDITORS},
+    "attendance.revoke": {"POST": EDITORS},
+    "calendar.person_hearing_ics": {"GET": PUBLIC},
 }
 
 # String arguments that lead somewhere real.
