@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import email
+import fcntl
 import imaplib
 import logging
+import os
 import re
 import ssl
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
@@ -55,13 +58,14 @@ class Outcome:
 @dataclass
 class FetchResult:
     configured: bool = True
+    busy: bool = False
     messages: int = 0
     applied: Counter = field(default_factory=Counter)
     ignored: Counter = field(default_factory=Counter)
     errors: int = 0
 
     def as_dict(self) -> dict:
-        return {"configured": self.configured, "messages": self.messages,
+        return {"configured": self.configured, "busy": self.busy, "messages": self.messages,
                 "applied": sum(self.applied.values()), "applied_by_answer": dict(self.applied),
                 "ignored": sum(self.ignored.values()), "ignored_by_reason": dict(self.ignored),
                 "errors": self.errors}
@@ -252,15 +256,60 @@ def _mark_handled(conn: imaplib.IMAP4, uid: bytes, done: str) -> None:
         conn.expunge()
 
 
+# pg_try_advisory_lock key of the reply fetch ("mediation.calendar.replies").
+LOCK_KEY = 0x6D656469_7265706C
+
+
+@contextlib.contextmanager
+def fetch_lock() -> Iterator[bool]:
+    """One reader of the reply mailbox at a time across processes (every web process's ticker,
+    workers, the command): a PostgreSQL advisory lock, or with SQLite a lock file in the
+    instance folder. Yields False when another process holds it."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            got = bool(conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"),
+                                   {"key": LOCK_KEY}))
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                conn.rollback()
+        return
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    path = os.path.join(current_app.instance_path, "imap-replies.lock")
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def fetch_replies(limit: int = 200) -> FetchResult:
     """Read unseen messages in IMAP_MAILBOX and apply the calendar replies among them. Without
-    IMAP_HOST nothing is read (result.configured is False)."""
+    IMAP_HOST nothing is read (result.configured is False); while another process reads the
+    mailbox, nothing is read either (result.busy)."""
     config = current_app.config
     result = FetchResult()
     if not config.get("IMAP_HOST"):
         log.info("replies: IMAP_HOST is not set; no mailbox to read")
         result.configured = False
         return result
+    with fetch_lock() as got:
+        if not got:
+            log.info("replies: another process is reading the mailbox")
+            result.busy = True
+            return result
+        _fetch(config, result, limit)
+    return result
+
+
+def _fetch(config, result: FetchResult, limit: int) -> None:
     conn = _connect(config)
     try:
         done = config.get("IMAP_DONE_MAILBOX") or ""
@@ -294,7 +343,6 @@ def fetch_replies(limit: int = 200) -> FetchResult:
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             conn.logout()
-    return result
 
 
 _last_fetch: dict[str, float] = {}

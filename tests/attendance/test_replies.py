@@ -274,3 +274,17 @@ def test_imap_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("IMAP_STARTTLS", "0")
     with pytest.raises(ConfigError, match="MEDIATION_REPLY_ADDRESS"):
         load_config(tmp_path, {"SECRET_KEY": "t"})
+
+
+def test_one_reader_at_a_time(db, world, planned, imap):
+    """Every web process's ticker, the worker and the command may try at once: a second reader
+    while one holds the lock reads nothing (so a decline is never applied twice)."""
+    h = _published(db, world, planned)
+    imap.append(reply(h.uid, _members(h)[0].email, "DECLINED", h.sequence, comment="ill"))
+    with replies.fetch_lock() as got:
+        assert got
+        busy = replies.fetch_replies().as_dict()
+    assert busy["busy"] is True and busy["messages"] == 0
+    assert len(imap.mailbox("INBOX")) == 1
+    done = replies.fetch_replies().as_dict()
+    assert done["busy"] is False and done["applied"] == 1
