@@ -102,7 +102,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "IMAP_USERNAME": os.environ.get("IMAP_USERNAME") or None,
         "IMAP_PASSWORD": os.environ.get("IMAP_PASSWORD") or None,
         "IMAP_MAILBOX": os.environ.get("IMAP_MAILBOX") or "INBOX",
-        # Where handled replies go ("" leaves them in IMAP_MAILBOX, marked seen).
+        # Where applied replies go ("" leaves them in IMAP_MAILBOX; all handled mail is seen).
         "IMAP_DONE_MAILBOX": os.environ.get("IMAP_DONE_MAILBOX", "Processed"),
         "IMAP_TIMEOUT": _int("IMAP_TIMEOUT", 30),
         "IMAP_INTERVAL_SECONDS": _int("IMAP_INTERVAL_SECONDS", 60),

@@ -7,8 +7,8 @@ channel "email").
 A reply is applied only when its UID is a published hearing, its attendee (or, failing that, its
 sender) is a member of that hearing, and its SEQUENCE is the hearing's current one; anything else
 is ignored and logged with the reason, never applied. Every message read is marked handled
-(\\Seen, and moved to IMAP_DONE_MAILBOX when one is set) so it is not read twice; malformed mail
-never stops the fetch. One transaction per reply.
+(\\Seen; applied ones are moved to IMAP_DONE_MAILBOX when one is set, ignored ones stay) so it is
+not read twice; malformed mail never stops the fetch. One transaction per reply.
 """
 
 from __future__ import annotations
@@ -339,7 +339,9 @@ def _fetch(config, result: FetchResult, limit: int) -> None:
                     log.warning("reply ignored: %s (%s)", outcome.reason, outcome.detail)
             if any(o.reason == "error" for o in outcomes):
                 continue  # left unseen: read again next time (the database may be back)
-            _mark_handled(conn, uid, done)
+            # Applied: out of the way, in the done mailbox. Ignored: left where a person reading
+            # the mailbox finds it (a question written to the reply address), marked seen.
+            _mark_handled(conn, uid, done if any(o.applied for o in outcomes) else "")
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             conn.logout()

@@ -117,6 +117,8 @@ def test_declining_in_a_calendar_app_does_what_the_page_does(db, world, planned,
     # Even put back unseen, the same answer is not applied twice.
     imap.append(reply(h.uid, leaving.email, "DECLINED", h.sequence, comment="again"))
     assert replies.fetch_replies().as_dict()["ignored_by_reason"] == {"already-answered": 1}
+    [(flags, _body)] = imap.mailbox("INBOX")
+    assert "\\Seen" in flags and len(imap.mailbox("Processed")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HearingResponse)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)) == 1
 
@@ -180,9 +182,10 @@ def test_replies_that_do_not_fit_are_ignored_logged_and_never_applied(db, world,
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HearingResponse)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)) == 0
-    # All handled, none read again.
-    assert imap.mailbox("INBOX") == []
-    assert all("\\Seen" in flags for flags, _body in imap.mailbox("Processed"))
+    # All handled, none read again: left in the mailbox (a person may want to read them), seen.
+    left = imap.mailbox("INBOX")
+    assert len(left) == 9 and all("\\Seen" in flags for flags, _body in left)
+    assert imap.mailbox("Processed") == []
     assert replies.fetch_replies().as_dict()["messages"] == 0
 
 
