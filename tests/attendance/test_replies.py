@@ -291,3 +291,23 @@ def test_one_reader_at_a_time(db, world, planned, imap):
     assert len(imap.mailbox("INBOX")) == 1
     done = replies.fetch_replies().as_dict()
     assert done["busy"] is False and done["applied"] == 1
+
+
+def test_a_reply_that_fails_unexpectedly_is_read_again(db, world, planned, imap, monkeypatch):
+    """The database gone for a moment: nothing half-written, the message stays unseen and is
+    applied on the next fetch."""
+    h = _published(db, world, planned)
+    imap.append(reply(h.uid, _members(h)[0].email, "DECLINED", h.sequence, comment="ill"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("connection lost")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(replies, "respond", broken)
+        failed = replies.fetch_replies().as_dict()
+    assert failed["errors"] == 1 and failed["applied"] == 0
+    [(flags, _body)] = imap.mailbox("INBOX")
+    assert "\\Seen" not in flags
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)) == 0
+    assert replies.fetch_replies().as_dict()["applied"] == 1
+    assert imap.mailbox("INBOX") == []
