@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import imaplib
 import json
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from mediation.calendar.links import feed_url, webcal_url
@@ -91,7 +93,12 @@ def send_command(limit: int) -> None:
 @with_appcontext
 def fetch_replies_command(limit: int) -> None:
     """Read the reply mailbox (IMAP_HOST…) and apply calendar apps' answers to invites."""
-    result = fetch_replies(limit=limit)
+    try:
+        result = fetch_replies(limit=limit)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        config = current_app.config
+        raise click.ClickException(
+            f"IMAP {config['IMAP_HOST']}:{config['IMAP_PORT']}: {exc}") from None
     if not result.configured:
         click.echo("IMAP_HOST is not set: no reply mailbox to read.", err=True)
     click.echo(json.dumps(result.as_dict(), sort_keys=True))

@@ -227,8 +227,16 @@ def _connect(config) -> imaplib.IMAP4:
     else:
         conn = imaplib.IMAP4(host, port, timeout=timeout)
         if config["IMAP_STARTTLS"]:
-            conn.starttls(ssl.create_default_context())
-    conn.login(config["IMAP_USERNAME"], config["IMAP_PASSWORD"])
+            try:
+                conn.starttls(ssl.create_default_context())
+            except BaseException:
+                conn.shutdown()
+                raise
+    try:
+        conn.login(config["IMAP_USERNAME"], config["IMAP_PASSWORD"])
+    except BaseException:
+        conn.shutdown()
+        raise
     return conn
 
 

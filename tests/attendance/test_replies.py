@@ -311,3 +311,13 @@ def test_a_reply_that_fails_unexpectedly_is_read_again(db, world, planned, imap,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)) == 0
     assert replies.fetch_replies().as_dict()["applied"] == 1
     assert imap.mailbox("INBOX") == []
+
+
+def test_an_unreachable_or_refusing_server_is_a_clear_command_error(db, imap, app, runner,
+                                                                    monkeypatch):
+    monkeypatch.setitem(app.config, "IMAP_PASSWORD", "wrong")
+    result = runner.invoke(args=["mail", "fetch-replies"])
+    assert result.exit_code == 1 and f"IMAP 127.0.0.1:{imap.port}" in result.output
+    monkeypatch.setitem(app.config, "IMAP_PORT", 1)
+    result = runner.invoke(args=["mail", "fetch-replies"])
+    assert result.exit_code == 1 and "IMAP 127.0.0.1:1:" in result.output
