@@ -93,6 +93,19 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _bool(os.environ.get("SMTP_STARTTLS")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "mediation@localhost"),
+        # Replies from calendar apps (docs/calendars.md): invites ask for them at this address
+        # (default: MAIL_FROM's); `mediation mail fetch-replies` reads that mailbox over IMAP.
+        "MEDIATION_REPLY_ADDRESS": os.environ.get("MEDIATION_REPLY_ADDRESS") or None,
+        "IMAP_HOST": os.environ.get("IMAP_HOST") or None,
+        "IMAP_SSL": _bool(os.environ.get("IMAP_SSL"), default=True),
+        "IMAP_STARTTLS": _bool(os.environ.get("IMAP_STARTTLS")),
+        "IMAP_USERNAME": os.environ.get("IMAP_USERNAME") or None,
+        "IMAP_PASSWORD": os.environ.get("IMAP_PASSWORD") or None,
+        "IMAP_MAILBOX": os.environ.get("IMAP_MAILBOX") or "INBOX",
+        # Where applied replies go ("" leaves them in IMAP_MAILBOX; all handled mail is seen).
+        "IMAP_DONE_MAILBOX": os.environ.get("IMAP_DONE_MAILBOX", "Processed"),
+        "IMAP_TIMEOUT": _int("IMAP_TIMEOUT", 30),
+        "IMAP_INTERVAL_SECONDS": _int("IMAP_INTERVAL_SECONDS", 60),
         "BABEL_DEFAULT_LOCALE": os.environ.get("MEDIATION_DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": tz,
         "LANGUAGES": ["zh_Hans_CN", "en"],
@@ -158,6 +171,16 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_OFFICE_PHONE": os.environ.get("MEDIATION_OFFICE_PHONE", ""),
         "MEDIATION_AUTO_PUBLISH_REPAIRS": _bool(os.environ.get("MEDIATION_AUTO_PUBLISH_REPAIRS")),
     }
+    # IMAP: 993 (TLS from the start) unless IMAP_SSL=0, then 143 (STARTTLS with IMAP_STARTTLS=1).
+    config["IMAP_PORT"] = _int("IMAP_PORT", 993 if config["IMAP_SSL"] else 143)
+    if config["IMAP_SSL"] and config["IMAP_STARTTLS"]:
+        raise ConfigError("IMAP_STARTTLS=1 needs IMAP_SSL=0 (the connection is either TLS from "
+                          "the start or upgraded with STARTTLS)")
+    if config["IMAP_HOST"] and not (config["IMAP_USERNAME"] and config["IMAP_PASSWORD"]):
+        raise ConfigError("IMAP_USERNAME and IMAP_PASSWORD must be set with IMAP_HOST")
+    if config["MEDIATION_REPLY_ADDRESS"] and "@" not in config["MEDIATION_REPLY_ADDRESS"]:
+        raise ConfigError("MEDIATION_REPLY_ADDRESS must be an email address such as "
+                          f"hearings@example.org, got {config['MEDIATION_REPLY_ADDRESS']!r}")
     if config["MEDIATION_MAIL_MAX_ATTEMPTS"] < 1:
         raise ConfigError("MEDIATION_MAIL_MAX_ATTEMPTS must be at least 1")
     # Calendar clients must see a cancellation before it leaves the feed (issue #6: >= 30 days).

@@ -54,6 +54,9 @@ def test_unknown_tasks_are_refused(registry, app):
 
 def test_the_app_factory_registers_every_feature_task(registry, tmp_path):
     create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "t"})
-    assert set(registry.TASKS) == {"plan.run", "plan.reap", "mail.deliver", "availability.sync"}
-    assert set(registry.PERIODIC) == {"plan.reap", "mail.deliver", "availability.sync"}
+    assert set(registry.TASKS) == {"plan.run", "plan.reap", "mail.deliver", "availability.sync",
+                                   "mail.fetch_replies"}
+    assert set(registry.PERIODIC) == {"plan.reap", "mail.deliver", "availability.sync",
+                                      "mail.fetch_replies"}
+    assert registry.TASKS["mail.fetch_replies"].__module__ == "mediation.calendar.replies"
     assert registry.TASKS["mail.deliver"].__module__ == "mediation.calendar.subscribers"

@@ -7,12 +7,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from mediation import signals, worker
-from mediation.calendar import subscribers, version
+from mediation.calendar import replies, subscribers, version
 
 
 def init_app(app: Flask) -> None:
-    """Register the mail task and the calendar's subscribers (called by the app factory)."""
+    """Register the mail tasks and the calendar's subscribers (called by the app factory)."""
     worker.register_periodic("mail.deliver", subscribers.deliver_task)
+    worker.register_periodic("mail.fetch_replies", replies.fetch_task)
     signals.hearing_published.connect(subscribers.on_published)
     signals.hearing_changed.connect(subscribers.on_changed)
     signals.hearing_cancelled.connect(subscribers.on_cancelled)

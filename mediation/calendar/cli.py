@@ -1,14 +1,18 @@
-"""`mediation feeds …` (feed links) and `mediation mail send` (deliver the outbox)."""
+"""`mediation feeds …` (feed links), `mediation mail send` (deliver the outbox) and
+`mediation mail fetch-replies` (answers from calendar apps, over IMAP)."""
 
 from __future__ import annotations
 
+import imaplib
 import json
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from mediation.calendar.links import feed_url, webcal_url
 from mediation.calendar.mail import deliver_pending, outbox_summary
+from mediation.calendar.replies import fetch_replies
 from mediation.calendar.services import ensure_token, revoke_token, rotate_token, token_of
 from mediation.extensions import db
 from mediation.roster.models import Person
@@ -70,7 +74,7 @@ def revoke_command(person: str) -> None:
 
 @click.group("mail")
 def mail_cli() -> None:
-    """Email invites: the outbox."""
+    """Email invites: the outbox, and replies from calendar apps."""
 
 
 @mail_cli.command("send")
@@ -81,3 +85,20 @@ def send_command(limit: int) -> None:
     """Send due invites over SMTP (or write them to the outbox folder without SMTP_HOST)."""
     counts = deliver_pending(limit=limit)
     click.echo(json.dumps({"delivered": counts, "outbox": outbox_summary()}, sort_keys=True))
+
+
+@mail_cli.command("fetch-replies")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,
+              help="At most this many messages in this run.")
+@with_appcontext
+def fetch_replies_command(limit: int) -> None:
+    """Read the reply mailbox (IMAP_HOST…) and apply calendar apps' answers to invites."""
+    try:
+        result = fetch_replies(limit=limit)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        config = current_app.config
+        raise click.ClickException(
+            f"IMAP {config['IMAP_HOST']}:{config['IMAP_PORT']}: {exc}") from None
+    if not result.configured:
+        click.echo("IMAP_HOST is not set: no reply mailbox to read.", err=True)
+    click.echo(json.dumps(result.as_dict(), sort_keys=True))

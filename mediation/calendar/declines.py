@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from mediation.auth.access import can_see_region
 from mediation.auth.models import User
-from mediation.calendar.invites import _span, _when, organizer
+from mediation.calendar.invites import _span, _when, sender
 from mediation.calendar.links import absolute
 from mediation.calendar.models import OutboxMessage
 from mediation.db import now_utc
@@ -62,7 +62,7 @@ def _message(hearing: Hearing, person: Person, reason: str, user: User, now) -> 
         _("A repair proposal was started: review and publish it from the hearing's page: "
           "%(url)s", url=page),
     ]
-    org_name, org_address = organizer()
+    org_name, org_address = sender()
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((org_name, org_address))
     msg["To"] = user.email

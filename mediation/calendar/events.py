@@ -63,13 +63,14 @@ def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
            organizer: tuple[str, str] | None = None,
            attendee: tuple[str, str] | None = None,
            status: str | None = None, compact: bool = False,
-           page_url: str | None = None) -> icalendar.Event:
+           page_url: str | None = None, rsvp: bool = False) -> icalendar.Event:
     """The event for `hearing`. `organizer` is (name, email); `attendee` is (email, role).
     `status` overrides the hearing's ("" leaves STATUS out, as an uninvitation must).
     `compact` (room, centre and coordinator feeds, thousands of events under Google's 1 MB)
     leaves out DESCRIPTION, which repeats the reference and the URL, the optional CREATED, and
     LAST-MODIFIED, which in a feed equals DTSTAMP. `page_url`: the attendee's own page
-    (person feeds and invites link there instead of the sign-in page)."""
+    (person feeds and invites link there instead of the sign-in page). `rsvp`: the attendee is
+    asked to answer (RSVP=TRUE: calendar apps mail an iMIP REPLY to the ORGANIZER)."""
     cancelled = hearing.status == "cancelled"
     if status is None:
         status = "CANCELLED" if cancelled else "CONFIRMED"
@@ -100,5 +101,6 @@ def vevent(hearing: Hearing, *, dtstamp: datetime, role: str | None = None,
     if attendee is not None:
         email, ical_role = attendee
         event.add("ATTENDEE", address(email, cutype="INDIVIDUAL", role=ical_role,
-                                      partstat="NEEDS-ACTION", rsvp="FALSE"))
+                                      partstat="NEEDS-ACTION",
+                                      rsvp="TRUE" if rsvp else "FALSE"))
     return event

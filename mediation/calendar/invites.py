@@ -127,6 +127,22 @@ def _queue(hearing: Hearing, person: Person, role: str | None, method: str, reas
 
 
 def organizer() -> tuple[str, str]:
+    """(name, address) of the ORGANIZER: MAIL_FROM's name, and the reply address (calendar apps
+    send the attendee's iMIP REPLY there; `mediation mail fetch-replies` reads it)."""
+    name, address = parseaddr(current_app.config["MAIL_FROM"])
+    return name or _("Mediation scheduling"), reply_address()
+
+
+def reply_address() -> str:
+    """MEDIATION_REPLY_ADDRESS, else MAIL_FROM's address."""
+    configured = current_app.config.get("MEDIATION_REPLY_ADDRESS")
+    if configured:
+        return parseaddr(configured)[1] or configured
+    return parseaddr(current_app.config["MAIL_FROM"])[1]
+
+
+def sender() -> tuple[str, str]:
+    """(name, address) of the From header: MAIL_FROM."""
     name, address = parseaddr(current_app.config["MAIL_FROM"])
     return name or _("Mediation scheduling"), address
 
@@ -140,7 +156,7 @@ def invite_calendar(hearing: Hearing, person: Person, role: str | None, method: 
     status = "" if reason == "removed" else None
     event = vevent(hearing, dtstamp=now, role=role, organizer=(org_name, org_address),
                    attendee=(person.email or "", ICAL_ROLES.get(role or "", "REQ-PARTICIPANT")),
-                   status=status, page_url=page_url_of(person))
+                   status=status, page_url=page_url_of(person), rsvp=method == "REQUEST")
     if method == "REQUEST":
         alarm = icalendar.Alarm()
         alarm.add("ACTION", "DISPLAY")
@@ -170,13 +186,16 @@ def build_message(hearing: Hearing, person: Person, role: str | None, method: st
         "removed": _("No longer attending: hearing %(reference)s on %(when)s",
                      reference=reference, when=when),
     }[reason]
-    org_name, org_address = organizer()
+    org_name, org_address = sender()
     ics = invite_calendar(hearing, person, role, method, reason, now)
     lines = _lines(hearing, role, reason, before, page_url=page_url_of(person))
 
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((org_name, org_address))
     msg["To"] = person.email or "undisclosed-recipients:;"
+    if method == "REQUEST":
+        # Answers (and the calendar app's REPLY) go to the mailbox the app reads.
+        msg["Reply-To"] = formataddr((org_name, reply_address()))
     msg["Subject"] = subject
     msg["Date"] = rfc2822_date(now)
     msg["Message-ID"] = make_msgid(domain=org_address.rpartition("@")[2] or "mediation")

@@ -66,6 +66,11 @@ def test_publishing_queues_one_request_per_attendee(db, hearing):
         assert str(event["ORGANIZER"]) == "mailto:hearings@mediation.example.org"
         assert event["ORGANIZER"].params["CN"] == "Hearings Office"
         assert str(event["ATTENDEE"]) == f"mailto:{member.person.email}"
+        # Issue #13 point 3, the named defect "Invites say RSVP=FALSE": calendar apps only
+        # offer Yes/No/Maybe and mail a REPLY when the invite asks for one.
+        assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+        assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+        assert mail["Reply-To"] == "Hearings Office <hearings@mediation.example.org>"
         assert event["ATTENDEE"].params["ROLE"] == ("CHAIR" if member.role == "chair"
                                                     else "REQ-PARTICIPANT")
         assert str(event["STATUS"]) == "CONFIRMED" and str(event["TRANSP"]) == "OPAQUE"
@@ -189,3 +194,25 @@ def test_an_attendee_without_address_is_visible_not_skipped(db, calendar_config)
     db.session.commit()
     assert message.status == "failed" and message.recipient is None
     assert nobody.code in message.last_error
+
+
+def test_the_reply_address_is_the_organizer_and_the_reply_to(db, hearing, app, monkeypatch):
+    """MEDIATION_REPLY_ADDRESS: calendar apps mail their REPLY to the ORGANIZER; mail programs
+    answer to Reply-To. The From header stays MAIL_FROM."""
+    monkeypatch.setitem(app.config, "MEDIATION_REPLY_ADDRESS", "replies@mediation.example.org")
+    [message, *_rest] = queue_invites(hearing, kind="published")
+    mail, _text, ics = _calendar_of(message)
+    ical, _vcal = check_calendar(ics, method="REQUEST")
+    event = ical.walk("VEVENT")[0]
+    assert str(event["ORGANIZER"]) == "mailto:replies@mediation.example.org"
+    assert event["ORGANIZER"].params["CN"] == "Hearings Office"
+    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert mail["From"] == "Hearings Office <hearings@mediation.example.org>"
+    assert mail["Reply-To"] == "Hearings Office <replies@mediation.example.org>"
+    # A cancellation asks for no answer.
+    hearing.status = "cancelled"
+    db.session.flush()
+    [cancel, *_rest] = queue_invites(hearing, kind="cancelled")
+    mail, _text, ics = _calendar_of(cancel)
+    event = check_calendar(ics, method="CANCEL")[0].walk("VEVENT")[0]
+    assert event["ATTENDEE"].params["RSVP"] == "FALSE" and mail["Reply-To"] is None
