@@ -27,3 +27,7 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"Configuration error: {exc}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":  # python -m mediation.cli, the same as the `mediation` command
+    main()
