@@ -47,9 +47,13 @@ def _snapshot(h: Hearing) -> tuple:
 
 
 def _published(db) -> dict[int, Hearing]:
+    """The published hearings from tomorrow on: the plan's horizon (the demo's past hearings,
+    held or not, are not the plan's business)."""
     db.session.expire_all()
+    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
     return {h.id: h for h in db.session.scalars(
-        sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published"))}
+        sa.select(Hearing).where(Hearing.layer == PUBLISHED_LAYER, Hearing.status == "published",
+                                 Hearing.date >= tomorrow))}
 
 
 def _declinable(db, exclude: set[int]):
