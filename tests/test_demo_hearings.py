@@ -30,6 +30,10 @@ def test_demo_has_hearings_outcomes_follow_ups_and_closed_cases(db):
     for case in resolved:
         assert checklist_complete(case) and case.closed_on and case.closed_on <= TODAY
         assert majority([po.opinion for po in case.panel_opinions]) == case.opinion
+    # A terminated case fills the termination register (its checklist settled, with a reason).
+    terminated = db.session.scalars(sa.select(Case).where(Case.status == "terminated")).all()
+    assert terminated and all(c.in_termination_register and checklist_complete(c)
+                              and c.closure_reason for c in terminated)
     visits = db.session.scalars(sa.select(FollowUp)).all()
     assert sum(f.done_on is not None for f in visits) == 1
     assert sum(f.is_overdue(TODAY) for f in visits) == 1

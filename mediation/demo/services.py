@@ -410,7 +410,7 @@ def _conflicts(rng, people: list[Person], cases: list[Case], orgs) -> None:
 HEARING_STORIES = (
     ("held", True, "resolved"), ("held", True, "resolved"), ("held", True, "resolved"),
     ("held", True, "resolved"), ("held", True, "opinion"), ("held", True, None),
-    ("held", False, "opinion"), ("held", False, None),
+    ("held", False, "terminated"), ("held", False, None),
     ("adjourned", None, None), ("no_show", None, None), ("postponed", None, None),
     (None, None, None), (None, None, None),
 )
@@ -500,10 +500,24 @@ _MINUTES = {
 }
 
 
+def _terminate(case: Case, closed: date, admin: User) -> None:
+    for name, _label in CHECKLIST:
+        setattr(case, f"checklist_{name}_state", "done")
+    case.checklist_demands_resolved_state = "not_applicable"
+    case.checklist_demands_resolved_reason = "The panel found no demand within policy."
+    case.status, case.closed_on, case.in_termination_register = "terminated", closed, True
+    case.closure_reason = "Demands beyond policy, explained at the hearing; no new facts."
+    case.events.append(CaseEvent(at=_at(closed, 10), user=admin, action="checklist", note="4/4"))
+    case.events.append(CaseEvent(at=_at(closed, 11), user=admin, action="terminate",
+                                 from_status="opinion_given", to_status="terminated",
+                                 note=case.closure_reason))
+
+
 def _opinion_and_closure(rng, case: Case, panel: list[Person], agreement: bool, then: str,
                          day: date, admin: User, today: date) -> None:
-    """The panel's opinion (2 of 3 at least) after a held hearing, and for "resolved" the
-    closure with the "three in place, one handled" checklist complete."""
+    """The panel's opinion (2 of 3 at least) after a held hearing; for "resolved" the closure
+    with the "three in place, one handled" checklist complete; for "terminated" (no agreement)
+    the termination, its reasonable-demands point not applicable, into the termination register."""
     majority = "support" if agreement else rng.choice(["explain", "not_support"])
     views = [majority, majority, rng.choice(["support", "explain", "not_support"])]
     on = min(day + timedelta(days=1), today)
@@ -513,6 +527,9 @@ def _opinion_and_closure(rng, case: Case, panel: list[Person], agreement: bool, 
     case.opinion, case.status = majority, "opinion_given"
     case.events.append(CaseEvent(at=_at(on, 15), user=admin, action="give_opinion",
                                  from_status="in_handling", to_status="opinion_given"))
+    if then == "terminated":
+        _terminate(case, min(on + timedelta(days=1), today), admin)
+        return
     if then != "resolved":
         return
     closed = min(on + timedelta(days=1), today)
