@@ -8,6 +8,12 @@
 
 A restore refuses a database that has rows unless forced: restoring is the one operation here
 that destroys data. Stop the web and worker processes first (a restore waits for their locks).
+
+Stored files (attachments, PDF notices: `MEDIATION_FILES_DIR`, mediation/storage.py) go into a
+companion archive next to the database backup, `<file>.files.tar`, written after the database
+copy (a file deleted in between is missing from it; one added in between is an orphan, never
+served). A restore puts them back when the archive is there, refusing any member that would land
+outside the folder.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import os
 import shutil
 import sqlite3
 import subprocess  # noqa: S404  (pg_dump / pg_restore with argument lists, no shell)
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +44,7 @@ class BackupResult:
     path: Path
     kind: str
     counts: dict[str, int]
+    files: int = 0  # stored files written to, or restored from, the companion archive
 
     @property
     def rows(self) -> int:
@@ -107,6 +115,68 @@ def restore_backup(engine: sa.Engine, path: str | Path, force: bool = False) -> 
     result = _sqlite_restore(engine, path) if kind == "sqlite" else _pg_restore(engine, path)
     engine.dispose()
     return result
+
+
+# --- stored files ------------------------------------------------------------------------------
+
+
+def files_archive(path: str | Path) -> Path:
+    """The companion archive of the stored files for the database backup `path`."""
+    path = Path(path)
+    return path.with_name(path.name + ".files.tar")
+
+
+def backup_files(files_dir: str | Path, path: str | Path) -> int:
+    """Write every stored file under `files_dir` to the companion archive of `path` (atomically);
+    returns how many. No folder or no file: no archive (and an old one is removed)."""
+    root, target = Path(files_dir), files_archive(path)
+    stored = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".part")) \
+        if root.is_dir() else []
+    if not stored:
+        target.unlink(missing_ok=True)
+        return 0
+    fd, tmp_name = tempfile.mkstemp(prefix=".backup-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with tarfile.open(tmp, "w") as tar:
+            for file in stored:
+                tar.add(file, arcname=file.relative_to(root).as_posix(), recursive=False)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(stored)
+
+
+def check_files(path: str | Path) -> None:
+    """Refuse a companion archive with a member that is not a plain file or folder inside the
+    files folder (absolute paths, "..", links, devices); call it before restoring anything."""
+    source = files_archive(path)
+    if not source.is_file():
+        return
+    try:
+        with tarfile.open(source, "r") as tar:
+            members = tar.getmembers()
+    except tarfile.TarError as exc:
+        raise BackupError(f"{source} is not a readable archive: {exc}") from None
+    for m in members:
+        name = Path(m.name)
+        if not (m.isfile() or m.isdir()) or name.is_absolute() or ".." in name.parts:
+            raise BackupError(f"{source}: refusing the archive member {m.name!r}")
+
+
+def restore_files(files_dir: str | Path, path: str | Path) -> int:
+    """Put back the stored files of the backup `path` (if it has a companion archive) under
+    `files_dir`; returns how many."""
+    source = files_archive(path)
+    if not source.is_file():
+        return 0
+    check_files(path)
+    root = Path(files_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(source, "r") as tar:
+        tar.extractall(root, filter="data")
+        return sum(1 for m in tar.getmembers() if m.isfile())
 
 
 # --- SQLite ------------------------------------------------------------------------------------

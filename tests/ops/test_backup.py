@@ -98,3 +98,51 @@ def test_restore_refuses_a_file_that_is_not_a_backup_of_this_database(app, runne
 def test_create_refuses_a_folder(app, runner, tmp_path):
     result = runner.invoke(args=["backup", "create", str(tmp_path)])
     assert result.exit_code != 0
+
+
+def test_stored_files_travel_with_the_backup(app, db, runner, tmp_path, fresh_database,
+                                            monkeypatch):
+    """Attachments and PDF notices live outside the database (MEDIATION_FILES_DIR): a backup
+    that left them behind restored cases whose files were gone."""
+    from mediation import storage
+
+    source_files = tmp_path / "files"
+    monkeypatch.setitem(app.config, "MEDIATION_FILES_DIR", str(source_files))
+    keys = [storage.save(b"%PDF-1.7 evidence", folder="attachments"),
+            storage.save("评议会通知书".encode(), folder="notices")]
+    (source_files / "attachments" / "half.part").write_bytes(b"being written")  # not a file yet
+    archive = tmp_path / "mediation.backup"
+    result = runner.invoke(args=["backup", "create", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "2 stored files" in result.output
+    assert (tmp_path / "mediation.backup.files.tar").is_file()
+
+    restored_files = tmp_path / "restored-files"
+    target = create_app({"DATABASE_URL": fresh_database, **TEST_CONFIG,
+                         "MEDIATION_FILES_DIR": str(restored_files)})
+    with target.app_context():
+        try:
+            result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+            assert result.exit_code == 0, result.output
+            assert "2 stored files" in result.output
+            assert storage.read(keys[0]) == b"%PDF-1.7 evidence"
+            assert storage.read(keys[1]).decode() == "评议会通知书"
+            assert not list(restored_files.rglob("*.part"))
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def test_a_files_archive_reaching_outside_its_folder_refuses_the_restore(app, runner, tmp_path):
+    import io
+    import tarfile
+
+    archive = tmp_path / "mediation.backup"
+    assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    with tarfile.open(tmp_path / "mediation.backup.files.tar", "w") as tar:
+        evil = tarfile.TarInfo("../../escaped.txt")
+        evil.size = 3
+        tar.addfile(evil, io.BytesIO(b"bad"))
+    result = runner.invoke(args=["backup", "restore", str(archive), "--force"])
+    assert result.exit_code != 0 and "refusing the archive member" in result.output
+    assert not (tmp_path.parent / "escaped.txt").exists()
