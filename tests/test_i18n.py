@@ -48,6 +48,26 @@ def test_every_marked_string_has_a_chinese_translation():
         assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source)), source
 
 
+# What `%` may introduce in a message: a named placeholder, or "%%" for a literal per cent sign.
+_FORMAT = re.compile(r"%(?:\((?P<name>[^)]+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%)")
+
+
+def test_every_translation_formats_like_its_message():
+    """Jinja and gettext apply `%` to every message: a stray per cent sign in a translation
+    ("各月比率（%）") raised ValueError and made the Chinese dashboard a 500."""
+    bad = []
+    for m in _po():
+        if not m.id or not m.string or "fuzzy" in m.flags:
+            continue
+        msgid = m.id if isinstance(m.id, str) else m.id[0]
+        msgstr = m.string if isinstance(m.string, str) else m.string[0]
+        names = {x.group("name") for x in _FORMAT.finditer(msgid)} - {None}
+        used = {x.group("name") for x in _FORMAT.finditer(msgstr)} - {None}
+        if "%" in _FORMAT.sub("", msgstr) or not used <= names:
+            bad.append((msgid, msgstr))
+    assert bad == [], bad
+
+
 def test_compiled_catalogue_matches_the_source():
     with open(CATALOGUE / "messages.mo", "rb") as handle:
         compiled = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_mo(handle) if m.id}

@@ -18,7 +18,7 @@ from mediation.planning.models import Hearing, HearingMember
 from mediation.roster.models import Person
 from mediation.timeutil import local_to_utc, local_today
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 from tests.dashboard import factories as dash
 
 
@@ -32,6 +32,17 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get("/dashboard/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert client.get("/dashboard/export/backlog.csv").status_code == 302
+
+
+def test_the_dashboard_in_chinese_with_its_charts(city, client, make_user, db):
+    """A stray "%" in a translation ("各月比率（%）") made the Chinese dashboard a 500."""
+    db.session.commit()
+    _viewer(client, make_user)
+    client.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(client, "/"), "next": "/"})
+    response = client.get("/dashboard/?from=2026-01&to=2026-11")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "一次性化解率" in html and "<svg" in html and "各月比率" in html
 
 
 def test_a_viewer_reads_the_dashboard_with_definitions_and_svg_charts(city, client, make_user,
