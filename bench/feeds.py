@@ -27,6 +27,17 @@ from datetime import time as dtime
 
 import sqlalchemy as sa
 
+from mediation import create_app
+from mediation.calendar import feeds
+from mediation.calendar.services import ensure_token, token_of
+from mediation.cases.models import Case
+from mediation.centres.models import Centre, HearingSession, Room
+from mediation.extensions import db
+from mediation.hearings.models import Hearing, HearingMember
+from mediation.regions.models import Region
+from mediation.roster.models import Person
+from mediation.timeutil import local_to_utc
+
 
 def _recreate(server: str, name: str) -> str:
     engine = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
@@ -38,13 +49,6 @@ def _recreate(server: str, name: str) -> str:
 
 
 def _fill(db, hearings: int, person_share: int) -> dict:
-    from mediation.calendar.services import ensure_token, token_of
-    from mediation.cases.models import Case
-    from mediation.centres.models import Centre, HearingSession, Room
-    from mediation.hearings.models import Hearing, HearingMember
-    from mediation.regions.models import Region
-    from mediation.roster.models import Person
-    from mediation.timeutil import local_to_utc
 
     region = Region(code="bench", name="宁安县", level="county")
     centre = Centre(code="BC1", name="宁安县矛盾纠纷调处化解中心", level="county", region=region,
@@ -109,9 +113,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
 
-    from mediation import create_app
-    from mediation.calendar import feeds
-    from mediation.extensions import db
 
     url = _recreate(args.pg, args.db)
     app = create_app({"DATABASE_URL": url, "MEDIATION_BASE_URL": "https://mediation.example.org",

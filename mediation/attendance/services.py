@@ -10,12 +10,7 @@ the declined seat alone when someone fits). Everything flushes; the view or comm
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from mediation import secret_links
 from mediation.attendance.models import CHANNELS, RESPONSES, HearingResponse, PersonLink
 from mediation.audit.services import record
 from mediation.centres.models import Room
@@ -39,8 +35,9 @@ from mediation.roster.models import Person
 
 log = logging.getLogger(__name__)
 
-# 32 bytes in unpadded URL-safe base64 (as feed tokens).
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# Page links follow the secret-link scheme (mediation.secret_links) in their own domain.
+DOMAIN = b"mediation.attendance.person-page.v1"
+hash_token = secret_links.hash_token
 # How far back the page lists past hearings.
 RECENT_DAYS = 30
 
@@ -50,21 +47,6 @@ class AttendanceError(ValueError):
 
 
 # --- links ----------------------------------------------------------------------------------
-
-
-def _server_key() -> bytes:
-    # Domain-separated from feed tokens, sessions and CSRF.
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, b"mediation.attendance.person-page.v1", hashlib.sha256).digest()
-
-
-def _derive(seed_hex: str) -> str:
-    digest = hmac.new(_server_key(), bytes.fromhex(seed_hex), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def live_link(person: Person) -> PersonLink | None:
@@ -77,13 +59,12 @@ def token_of(row: PersonLink | None) -> str | None:
     one the app can show)."""
     if row is None or not row.live:
         return None
-    token = _derive(row.seed)
-    return token if hmac.compare_digest(hash_token(token), row.token_hash) else None
+    return secret_links.token_of(DOMAIN, row.seed, row.token_hash)
 
 
 def _new_link(person: Person, by) -> PersonLink:
-    seed = secrets.token_hex(32)
-    row = PersonLink(person_id=person.id, seed=seed, token_hash=hash_token(_derive(seed)),
+    seed, token_hash = secret_links.new_seed(DOMAIN)
+    row = PersonLink(person_id=person.id, seed=seed, token_hash=token_hash,
                      created_at=now_utc(), created_by_id=getattr(by, "id", None))
     db.session.add(row)
     db.session.flush()
@@ -150,7 +131,7 @@ def current_link_token(person: Person) -> str | None:
 def person_by_token(token: str) -> Person | None:
     """The person of a live link, or None (unknown, revoked, malformed, inactive person): the
     page answers all of them with the same 404."""
-    if not TOKEN_RE.match(token or ""):
+    if not secret_links.well_formed(token):
         return None
     row = db.session.scalar(sa.select(PersonLink).where(
         PersonLink.token_hash == hash_token(token), PersonLink.revoked_at.is_(None)))

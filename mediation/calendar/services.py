@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
-import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from mediation import secret_links
 from mediation.audit.services import record
 from mediation.auth.models import User
 from mediation.calendar.kinds import KINDS
@@ -24,8 +20,9 @@ from mediation.extensions import db
 from mediation.hearings.models import Hearing
 from mediation.hearings.queries import in_schedule
 
-# 32 bytes in unpadded URL-safe base64.
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# Feed tokens follow the secret-link scheme (mediation.secret_links) in their own domain.
+DOMAIN = b"mediation.calendar.feed-token.v1"
+hash_token = secret_links.hash_token
 # The model of each kind's target (mediation.calendar.kinds).
 TARGET_MODELS = {name: kind.model for name, kind in KINDS.items()}
 
@@ -37,28 +34,12 @@ class FeedError(ValueError):
 # --- tokens ---------------------------------------------------------------------------------
 
 
-def _server_key() -> bytes:
-    # Domain-separated from every other use of SECRET_KEY (sessions, CSRF).
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, b"mediation.calendar.feed-token.v1", hashlib.sha256).digest()
-
-
-def _derive(seed_hex: str) -> str:
-    digest = hmac.new(_server_key(), bytes.fromhex(seed_hex), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
 def token_of(row: FeedToken) -> str | None:
     """The link's token, or None when it can no longer be shown (SECRET_KEY changed since it was
     made: the old link still works, but only a rotation gives one the app can show)."""
     if not row.live:
         return None
-    token = _derive(row.seed)
-    return token if hmac.compare_digest(hash_token(token), row.token_hash) else None
+    return secret_links.token_of(DOMAIN, row.seed, row.token_hash)
 
 
 def _check_target(kind: str, target) -> None:
@@ -76,8 +57,8 @@ def live_token(kind: str, target) -> FeedToken | None:
 
 
 def _new_token(kind: str, target, by: User | None) -> FeedToken:
-    seed = secrets.token_hex(32)
-    row = FeedToken(kind=kind, seed=seed, token_hash=hash_token(_derive(seed)),
+    seed, token_hash = secret_links.new_seed(DOMAIN)
+    row = FeedToken(kind=kind, seed=seed, token_hash=token_hash,
                     created_at=now_utc(), created_by_id=getattr(by, "id", None),
                     **{FEED_TARGET_COLUMNS[kind]: target.id})
     db.session.add(row)
@@ -137,7 +118,7 @@ def _revoke(row: FeedToken, by: User | None) -> None:
 def find_by_token(token: str) -> FeedToken | None:
     """The live link for a presented token, or None (unknown, revoked, malformed, or its target
     can no longer have a feed)."""
-    if not TOKEN_RE.match(token or ""):
+    if not secret_links.well_formed(token):
         return None
     row = db.session.scalar(sa.select(FeedToken).where(
         FeedToken.token_hash == hash_token(token), FeedToken.revoked_at.is_(None)))

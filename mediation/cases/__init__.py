@@ -6,12 +6,9 @@ from __future__ import annotations
 from flask import Flask
 
 from mediation import signals
+from mediation.cases import services
 
 
 def init_app(app: Flask) -> None:
-    """Connect the cases' subscribers (called once per app by the factory). The services module
-    is imported here, not at the top: importing a model of this package must not load every
-    service (and with them most features) first."""
-    from mediation.cases import services
-
+    """Connect the cases' subscribers (called once per app by the factory)."""
     signals.hearing_published.connect(services.start_handling_when_a_hearing_is_published)

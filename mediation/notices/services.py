@@ -9,8 +9,9 @@ phone number, an email or an address of theirs.
 Regeneration: when a hearing that has a current notice moves or changes (`hearing_changed`) a new
 version is generated and the older one marked superseded; when it is cancelled
 (`hearing_cancelled`) a cancellation notice (kind `hearing_cancelled`) replaces it. One PDF takes
-about 0.1-0.25 s here (WeasyPrint 70, fonts subset), so it runs inside the changing transaction:
-a rolled-back change leaves no row (the file it wrote is an orphan, never served).
+about half a second (`python -m bench.notices`; docs/closure-and-notices.md) and runs inside the
+changing transaction: a rolled-back change leaves no row (the file it wrote is an orphan, never
+served).
 """
 
 from __future__ import annotations
