@@ -40,11 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from mediation.audit.listener import install as install_audit
     from mediation.auth.enforce import install as install_access
+    from mediation.planner_words import init_app as install_planner_words
     from mediation.web import install as install_web
 
     install_access(app)  # first: the access check runs before any other request hook
     install_audit()
     install_web(app)
+    install_planner_words(app)
     return app
 
 
