@@ -19,6 +19,7 @@ from flask import (
     g,
     render_template,
     request,
+    send_from_directory,
     session,
 )
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
@@ -182,6 +183,13 @@ def _error_page(code: int, message: str | None = None, headers: dict | None = No
     return render_template("errors/error.html", code=code, message=message), code, headers or {}
 
 
+@public
+def _favicon():
+    """Browsers ask for /favicon.ico whatever the page links; the same mark as favicon.svg."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
+
+
 def check_declarations(app: Flask) -> None:
     """Refuse to serve in production with a view that declares nobody (tests catch it earlier)."""
     missing = undeclared_endpoints(app)
@@ -200,6 +208,7 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["localdt"] = _format_local_datetime
     _install_gettext(app)
     app.jinja_env.filters["day"] = _format_date
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
     @app.context_processor
     def _globals():

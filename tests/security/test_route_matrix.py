@@ -28,6 +28,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "auth.login": both(PUBLIC),
     "auth.set_language": {"POST": PUBLIC},
     "auth.logout": {"POST": ALL},
+    "favicon": {"GET": PUBLIC},  # browsers ask for it before anyone signs in
     "home.index": {"GET": ALL},
     "cases.index": {"GET": ALL},
     "cases.show": {"GET": ALL},
