@@ -19,7 +19,6 @@ from flask import (
     g,
     render_template,
     request,
-    send_from_directory,
     session,
 )
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
@@ -183,11 +182,20 @@ def _error_page(code: int, message: str | None = None, headers: dict | None = No
     return render_template("errors/error.html", code=code, message=message), code, headers or {}
 
 
+@lru_cache(maxsize=1)
+def _favicon_bytes(static_folder: str) -> bytes:
+    with open(f"{static_folder}/favicon.ico", "rb") as icon:
+        return icon.read()
+
+
 @public
 def _favicon():
-    """Browsers ask for /favicon.ico whatever the page links; the same mark as favicon.svg."""
-    return send_from_directory(current_app.static_folder, "favicon.ico",
-                               mimetype="image/vnd.microsoft.icon", max_age=86400)
+    """Browsers ask for /favicon.ico whatever the page links; the same mark as favicon.svg.
+    Served from memory (3 KB): no file handle left to a client that never reads the body."""
+    response = current_app.response_class(_favicon_bytes(current_app.static_folder),
+                                          mimetype="image/vnd.microsoft.icon")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def check_declarations(app: Flask) -> None:
