@@ -56,3 +56,52 @@ def test_flash_messages_are_bootstrap_alerts(client, make_user):
     assert response.status_code == 401
     assert re.search(r'<div class="alert alert-danger flash error[^"]*" role="status">'
                      r"Wrong email or password\.</div>", html)
+
+
+def _macros(app, name):
+    return app.jinja_env.get_template(name).make_module({})
+
+
+def test_field_macro_marks_errors_and_hints_the_bootstrap_way(app, _web_app):
+    from wtforms import BooleanField, Form, SelectField, StringField
+
+    from mediation.forms import choices
+
+    class Sample(Form):
+        name = StringField("Name")
+        kind = SelectField("Kind", choices=choices([("a", "A")]))
+        urgent = BooleanField("Urgent")
+
+    form = Sample()
+    form.name.errors = ["Required."]
+    with _web_app.test_request_context():
+        field = _macros(_web_app, "_forms.html").field
+        name = str(field(form.name, hint="Your full name", placeholder="e.g. Li"))
+        kind = str(field(form.kind))
+        urgent = str(field(form.urgent))
+    assert '<label class="form-label" for="name">Name</label>' in name
+    assert re.search(r'<input[^>]*class="form-control is-invalid"', name)
+    assert 'aria-invalid="true"' in name and 'aria-describedby="name-hint name-error"' in name
+    assert 'placeholder="e.g. Li"' in name
+    assert '<div class="form-text hint" id="name-hint">Your full name</div>' in name
+    assert '<div class="invalid-feedback d-block error" id="name-error">Required.</div>' in name
+    assert re.search(r'<select[^>]*class="form-select"', kind) and "aria-invalid" not in kind
+    assert 'class="field form-check' in urgent
+    assert re.search(r'<input[^>]*class="form-check-input"[^>]*type="checkbox"', urgent)
+    assert '<label class="form-check-label" for="urgent">Urgent</label>' in urgent
+
+
+def test_pager_is_a_bootstrap_pagination_keeping_the_filters(app, _web_app):
+    class Page:
+        page, pages, has_prev, has_next, prev_num, next_num = 2, 3, True, True, 1, 3
+
+        def iter_pages(self, **_):
+            return [1, 2, 3]
+
+    with _web_app.test_request_context():
+        html = str(_macros(_web_app, "_macros.html").pager(Page(), "cases.index", q="wages"))
+    assert '<ul class="pagination' in html
+    assert '<li class="page-item active" aria-current="page"><span class="page-link">2</span>' in html
+    assert 'href="/cases/?page=1&amp;q=wages" rel="prev"' in html
+    assert 'href="/cases/?page=3&amp;q=wages" rel="next"' in html
+    assert "Page 2 of 3" in html
