@@ -276,7 +276,10 @@ class Wording:
         return words(self, params)
 
     def violation(self, v: Any) -> str:
-        return self.text(*_split(v))
+        code, params = _split(v)
+        if code not in WORDS and getattr(v, "message", None):
+            return str(v.message)  # a violation the app made up itself, already worded
+        return self.text(code, params)
 
     def reasons_of(self, unscheduled: Any) -> list[str]:
         """An unscheduled case's reasons: worded from its details, or its stored (English or
@@ -779,19 +782,29 @@ def wording() -> Wording:
     return found
 
 
-def prefetch(items: Iterable[Any]) -> None:
-    """Add a page's findings (violations, reasons, {code, params} dicts, or unscheduled cases
-    with `details`) to the request's wording, so their names come in one query."""
-    flat: list[Any] = []
+def _findings(items: Iterable[Any]) -> Iterable[Any]:
+    """The findings in a page's data: violations, reasons, {code, params} dicts, unscheduled
+    cases (their `details`), candidates (their violations and the areas they bring), and lists
+    or tuples of these (e.g. (hearing, violations) pairs); anything else is skipped."""
     for item in items:
-        details = getattr(item, "details", None)
-        if isinstance(details, list):
-            flat.extend(details)
-        elif isinstance(item, list | tuple):
-            flat.extend(item)
-        else:
-            flat.append(item)
-    wording().add(flat)
+        if isinstance(item, list | tuple):
+            yield from _findings(item)
+        elif isinstance(item, dict):
+            if "code" in item:
+                yield item
+        elif hasattr(item, "code") and hasattr(item, "params"):
+            yield item
+        elif isinstance(getattr(item, "details", None), list):
+            yield from item.details
+        elif hasattr(item, "violations") and hasattr(item, "covers"):
+            yield from item.violations
+            yield {"code": "", "params": {"areas": list(item.covers)}}
+
+
+def prefetch(items: Iterable[Any]) -> None:
+    """Add a page's findings (see `_findings`) to the request's wording, so the names of
+    everything they mention come in one query, before the template words them one by one."""
+    wording().add(_findings(items))
 
 
 def reason_text(code: str, params: dict[str, Any]) -> str:
@@ -804,13 +817,64 @@ def violation_text(violation: Any) -> str:
     return wording().violation(violation)
 
 
+def violation_texts(violations: Iterable[Any]) -> list[str]:
+    """Several violations in the user's words, their names looked up together."""
+    violations = list(violations)
+    w = wording().add(violations)
+    return [w.violation(v) for v in violations]
+
+
 def unscheduled_reasons(unscheduled: Any) -> list[str]:
     """An unscheduled case's reasons in the user's words (stored English ones for old runs)."""
     return wording().reasons_of(unscheduled)
+
+
+def areas_text(codes: Iterable[str]) -> str:
+    """Expertise areas by their labels, joined for the reader ("法律、土地征收补偿")."""
+    return wording().areas(codes or [])
+
+
+ROLE_LABELS = {"chair": _l("chair"), "member": _l("panel member"),
+               "counsellor": _l("psychological counsellor")}
+
+
+def hearing_text(h: Any) -> str:
+    """A hearing's date, session and place in words ("12月8日上午，宁安镇调解中心第一会议室")."""
+    w = wording()
+    return _("%(when)s, %(room)s", when=w.when(h.date, h.session.code),
+             room=_("%(room)s at %(centre)s", room=h.room.name, centre=h.room.centre.name))
+
+
+def change_text(change: Any) -> str:
+    """One line of a proposal's changes against the published schedule (a
+    `planning.publish.Change`: kind, before, after), in words."""
+    before, after = change.before, change.after
+    parts = []
+    if before is not None and after is not None:
+        if (before.room_id, before.date, before.session_id) != \
+                (after.room_id, after.date, after.session_id):
+            parts.append(_("%(before)s → %(after)s", before=hearing_text(before),
+                           after=hearing_text(after)))
+        old = {m.person_id: m for m in before.members}
+        new = {m.person_id: m for m in after.members}
+        people = [_("%(name)s leaves", name=old[p].person.name) for p in old if p not in new]
+        people += [_("%(name)s joins as %(role)s", name=new[p].person.name,
+                     role=ROLE_LABELS.get(new[p].role, new[p].role))
+                   for p in new if p not in old]
+        people += [_("%(name)s: now %(role)s", name=new[p].person.name,
+                     role=ROLE_LABELS.get(new[p].role, new[p].role))
+                   for p in new if p in old and old[p].role != new[p].role]
+        if people:
+            parts.append(_list_sep().join(str(t) for t in people))
+    elif after is not None or before is not None:
+        parts.append(hearing_text(after if after is not None else before))
+    return _("; ").join(parts)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["reason_text"] = lambda d: reason_text(*_split(d))
     app.jinja_env.filters["violation_text"] = violation_text
     app.jinja_env.filters["unscheduled_reasons"] = unscheduled_reasons
+    app.jinja_env.filters["areas_text"] = areas_text
+    app.jinja_env.filters["change_text"] = change_text
     app.jinja_env.globals["planner_prefetch"] = lambda *items: prefetch(items) or ""

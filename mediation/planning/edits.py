@@ -189,9 +189,7 @@ def move(hearing: Hearing, room: Room, day: date, session: HearingSession,
     broken = violations_of(ctx, trial)
     if day < local_today() and day != hearing.date:
         # The rules only know the case's own window; nobody can attend a hearing held yesterday.
-        broken.insert(0, scheduler.Violation(10, "past", str(_l(
-            "%(ref)s: %(day)s is in the past.", ref=hearing.case.reference, day=day.isoformat())),
-            hearing.case.reference, date=day))
+        broken[:0] = scheduler.past_violations(hearing.case.reference, day, local_today())
     if broken:
         raise RuleBroken(broken)
     before = snapshot(hearing)

@@ -32,6 +32,8 @@ from scheduler import (
     solve,
 )
 from scheduler.messages import REASONS, TEMPLATES, VIOLATIONS
+from tests import factories as F
+from tests.conftest import sign_in
 from tests.planning.conftest import HORIZON, TODAY
 from tests.scheduler.helpers import base, case, person, random_scenario
 from tests.scheduler.test_sched_codes import _random_plan
@@ -234,3 +236,69 @@ def test_unscheduled_cases_keep_codes_and_params_and_old_runs_their_english(app,
     assert text.startswith("已超过办理期限（") and "延长期限" in text
     row.details = []  # a run stored before details were kept
     assert planner_words.unscheduled_reasons(row) == row.reasons
+
+
+def _statements(engine):
+    """Count the SELECTs run on `engine` while the block runs (a list, filled in)."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+    sa.event.listen(engine, "before_cursor_execute", before)
+    return seen, lambda: sa.event.remove(engine, "before_cursor_execute", before)
+
+
+def test_review_page_in_chinese_words_the_reasons_with_one_name_lookup(app, client, world):
+    """The run's page, in Chinese: the planner's reasons in Chinese with a next step, the
+    changes list worded; the names of the whole list looked up in one query."""
+    world.cases[1].due_by = TODAY  # before the horizon: past its deadline
+    medical, environment = F.expertise("medical"), F.expertise("environment")
+    medical.name_zh, environment.name_zh = "医疗纠纷", "生态环境"
+    world.cases[2].required_expertise = [medical]  # nobody in the roster has either
+    world.cases[3].required_expertise = [environment]
+    world.user.locale = "zh_Hans_CN"
+    _db.session.commit()
+    run = run_now(RunRequest(*HORIZON, time_limit=5), world.user)
+    assert run.status == "succeeded" and run.unscheduled_count == 3, run.error
+    assert sign_in(client, world.user.email, "correct horse battery").status_code == 302
+    with client.application.app_context():  # the web app's own engine
+        engine = _db.engine
+    seen, stop = _statements(engine)
+    try:
+        html = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
+    finally:
+        stop()
+    unscheduled = html[html.index('id="unscheduled"'):html.index('id="loads"')]
+    assert unscheduled.count("已超过办理期限（") == 1 and "延长期限后再排期" in unscheduled
+    assert "专家库中没有医疗纠纷专家：请在专家库中增加。" in unscheduled
+    assert "专家库中没有生态环境专家：请在专家库中增加。" in unscheduled
+    assert "date window" not in unscheduled and "medical" not in unscheduled
+    # the one change (W-0, new) in words: a Chinese date, the session's label, room and centre
+    changes = html[html.index('id="changes"'):html.index('id="grid"')]
+    assert "上午" in changes or "下午" in changes
+    assert re.search(r"\d+月\d+日", changes) and " am " not in changes
+    lookups = [s for s in seen if "expertise_areas.name_zh" in s]
+    assert len(lookups) == 1, lookups  # both rows' areas in one query
+
+
+def test_a_refused_move_names_the_rule_in_words(app, client, world):
+    """A move into the past is refused with the planner's own code (time.in_past), worded."""
+    world.user.locale = "zh_Hans_CN"
+    _db.session.commit()
+    run = run_now(RunRequest(*HORIZON, time_limit=5), world.user)
+    h = next(h for h in run.hearings if h.status == "proposed")
+    assert sign_in(client, world.user.email, "correct horse battery").status_code == 302
+    page = client.get(f"/planning/hearings/{h.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', page)
+    yesterday = TODAY - dt.timedelta(days=1)
+    response = client.post(f"/planning/hearings/{h.id}/move", data={
+        "csrf_token": token.group(1), "version": h.version, "room": h.room_id,
+        "date": yesterday.isoformat(), "session": h.session_id})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422, html
+    with force_locale("zh_Hans_CN"):
+        expected = f"{Wording.day(yesterday)}已经过去（今天是{Wording.day(TODAY)}）：请选以后的日期。"
+    assert expected in html
+    assert "in the past" not in html and "rule 10" not in html
