@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
+from babel.numbers import format_percent
 from flask import Flask, g, has_request_context
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -871,10 +872,70 @@ def change_text(change: Any) -> str:
     return _("; ").join(parts)
 
 
+# --- a run's result and scope ---------------------------------------------------------------------
+
+
+def run_summary(run: Any) -> list[str]:
+    """A run's result as a coordinator would say it: cases heard, the score against the best
+    possible (the planner's objective and proved bound), whether it is proved best, stopped
+    early, and on a re-plan what became of the earlier hearings. No raw keys."""
+    if run.scheduled_count is None:
+        return []
+    stats = run.stats or {}
+    total = run.scheduled_count + (run.unscheduled_count or 0)
+    lines = [_("The plan hears %(n)d of the %(total)d cases in scope.", n=run.scheduled_count,
+               total=total)]
+    if run.objective is not None and run.bound is not None:
+        lines.append(_("Each case heard counts its priority (1 to 5 points): the plan scores "
+                       "%(objective)d points.", objective=int(run.objective)))
+        if run.objective >= run.bound:
+            lines.append(_("No plan can do better with these experts, rooms and dates: this one "
+                           "is proved best."))
+        else:
+            gap = max(0.0, (run.bound - run.objective) / run.bound) if run.bound > 0 else 0.0
+            lines.append(_("No plan can score more than %(bound)d points, so searching longer "
+                           "could gain at most %(pct)s.", bound=int(run.bound),
+                           pct=format_percent(gap, "#,##0.0%", locale=_locale())))
+    if stats.get("stopped_early") == "stop" or str(stats.get("status", "")).endswith("(stopped)"):
+        lines.append(_("The search was stopped early; this is the best plan found until then."))
+    replan = stats.get("replan")
+    if isinstance(replan, dict) and any(replan.get(k) for k in ("kept", "repaired", "replanned")):
+        lines.append(_("Of the hearings planned before, %(kept)d stay as they were, %(repaired)d "
+                       "keep their time and room with other people, and %(replanned)d are "
+                       "planned afresh.", kept=replan.get("kept", 0),
+                       repaired=replan.get("repaired", 0), replanned=replan.get("replanned", 0)))
+    repair = stats.get("repair")
+    if isinstance(repair, dict) and repair:
+        how = [str(v) for v in repair.values()]
+        lines.append(_("Re-planned cases: %(same)d keep their time and room with other people, "
+                       "%(afresh)d are planned afresh, %(unchanged)d stay as they were.",
+                       same=sum(h.startswith("same slot") for h in how),
+                       afresh=sum(h == "re-planned" for h in how),
+                       unchanged=sum(h == "unchanged" for h in how)))
+    return lines
+
+
+def run_scope_text(run: Any) -> str:
+    """What a run was asked to plan, in words (not its key "all", "region:…")."""
+    try:
+        scope = run.inputs
+    except (KeyError, TypeError, ValueError):
+        return str(getattr(run, "scope_key", ""))
+    if scope.kind == "all":
+        return _("every case ready for planning")
+    if scope.kind == "region":
+        return _("the cases of %(region)s", region=wording().region(scope.region_code))
+    if scope.kind == "repair":
+        return ngettext("re-planning %(num)d hearing", "re-planning %(num)d hearings",
+                        len(scope.release_ids) or len(scope.case_ids))
+    return ngettext("%(num)d chosen case", "%(num)d chosen cases", len(scope.case_ids))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["reason_text"] = lambda d: reason_text(*_split(d))
     app.jinja_env.filters["violation_text"] = violation_text
     app.jinja_env.filters["unscheduled_reasons"] = unscheduled_reasons
     app.jinja_env.filters["areas_text"] = areas_text
     app.jinja_env.filters["change_text"] = change_text
+    app.jinja_env.filters["run_scope_text"] = run_scope_text
     app.jinja_env.globals["planner_prefetch"] = lambda *items: prefetch(items) or ""

@@ -302,3 +302,29 @@ def test_a_refused_move_names_the_rule_in_words(app, client, world):
         expected = f"{Wording.day(yesterday)}已经过去（今天是{Wording.day(TODAY)}）：请选以后的日期。"
     assert expected in html
     assert "in the past" not in html and "rule 10" not in html
+
+
+def test_a_runs_result_in_words_without_raw_keys(app):
+    """Issue #14: the run page's statistics (bound, gap, proved best, stopped, re-plan) worded;
+    the gap a locale-formatted percentage; no stats keys or solver statuses."""
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(scheduled_count=7, unscheduled_count=1, objective=28.0, bound=32.0,
+                          stats={"status": "FEASIBLE (stopped)", "stopped_early": "stop",
+                                 "replan": {"kept": 5, "repaired": 1, "replanned": 1},
+                                 "repair": {"A": "unchanged", "B": "same slot, replaced E1",
+                                            "C": "re-planned"}})
+    with force_locale("zh_Hans_CN"):
+        lines = planner_words.run_summary(run)
+    assert lines[0] == "本排期方案安排了范围内 8 件案件中的 7 件。"
+    assert "本方案共得 28 分" in lines[1] and "不会超过 32 分" in lines[2]
+    assert "12.5%" in lines[2]
+    assert any("提前停止" in line for line in lines)
+    assert any("5 场保持不变，1 场时间和会议室不变" in line for line in lines)
+    assert any("1 件时间和会议室不变、更换了人员，1 件重新安排，1 件保持不变" in line
+               for line in lines)
+    for line in lines:
+        assert not re.search(r"[A-Za-z_]{2,}", line), line
+    run.bound = 28.0
+    with force_locale("en"):
+        assert "proved best" in planner_words.run_summary(run)[2]

@@ -248,9 +248,9 @@ def test_review_page_of_a_succeeded_run(db, coordinator, world, with_unschedulab
     # The objective, bound and gap in words.
     summary = html[html.index('id="run-summary"'):html.index('id="diff"')]
     assert "The plan hears 4 of the 5 cases in scope." in summary
-    assert "Cases count by priority (1–5): the plan&#39;s total is" in summary or \
-        "Cases count by priority (1–5): the plan's total is" in summary
-    assert ("proved best" in summary) or ("No plan can reach more than" in summary)
+    assert "Each case heard counts its priority (1 to 5 points): the plan scores" in summary
+    assert ("proved best" in summary) or ("No plan can score more than" in summary)
+    assert "Scope: every case ready for planning" in summary  # not the key "all"
     # The diff against the (empty) published schedule: four new hearings.
     diff = html[html.index('id="diff"'):html.index('id="grid"')]
     assert "4 new" in diff and "0 moved" in diff and "0 cancelled" in diff
