@@ -19,6 +19,7 @@ This module is core (the lowest layer), so it reads the names through the tables
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -581,10 +582,11 @@ def _no_centre(w: W, p: P) -> str:
 
 
 def _too_small_everywhere(w: W, p: P) -> str:
-    return _("It needs %(seats)d seats (%(attendees)d attending, plus the panel and "
-             "counsellor), but the largest room at the centres serving %(region)s seats "
+    return _("It needs %(seats)d seats (%(attendees)d attending and %(extra)d for the panel and "
+             "any counsellor), but the largest room at the centres serving %(region)s seats "
              "%(largest)d: add a bigger room, or fewer attending.", seats=p["seats"],
-             attendees=p["attendees"], region=_region(w, p), largest=p["largest"])
+             attendees=p["attendees"], extra=p["seats"] - p["attendees"],
+             region=_region(w, p), largest=p["largest"])
 
 
 def _none_open(w: W, p: P) -> str:
@@ -931,6 +933,35 @@ def run_scope_text(run: Any) -> str:
     return ngettext("%(num)d chosen case", "%(num)d chosen cases", len(scope.case_ids))
 
 
+def run_error_text(error: str | None) -> str:
+    """Why a run failed or stopped, in words: the run stores a short English note
+    (planning.runs), recognised here by its start; anything else is shown after a plain
+    sentence."""
+    if not error:
+        return ""
+    if error.startswith("cancelled by a coordinator"):
+        return _("Cancelled by a coordinator; nothing of this run was kept.")
+    if error.startswith("cancelled before it started"):
+        return _("Cancelled before it started.")
+    found = re.match(r"the worker stopped reporting for over (\d+) s", error)
+    if found:
+        return _("The background worker stopped answering for over %(n)s seconds, so nothing "
+                 "of this run was kept: start the plan again.", n=found.group(1))
+    if error.startswith("could not hand the run to a worker"):
+        return _("The background queue was not reachable, so the plan did not start: try "
+                 "again shortly or tell the administrator.")
+    if error.startswith("the result conflicts with hearings booked meanwhile"):
+        return _("The result clashes with hearings booked meanwhile: run the plan again.")
+    if error.startswith("the planner returned an invalid plan"):
+        return _("The planner's result broke a rule, so nothing was kept: tell the "
+                 "administrator.")
+    if error.startswith("the data cannot be planned: "):
+        return _("The data cannot be planned (%(detail)s): correct it and run the plan again.",
+                 detail=error.removeprefix("the data cannot be planned: "))
+    return _("The plan failed (%(detail)s): run it again, or tell the administrator.",
+             detail=error)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["reason_text"] = lambda d: reason_text(*_split(d))
     app.jinja_env.filters["violation_text"] = violation_text
@@ -938,4 +969,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["areas_text"] = areas_text
     app.jinja_env.filters["change_text"] = change_text
     app.jinja_env.filters["run_scope_text"] = run_scope_text
+    app.jinja_env.filters["run_error_text"] = run_error_text
     app.jinja_env.globals["planner_prefetch"] = lambda *items: prefetch(items) or ""

@@ -328,3 +328,13 @@ def test_a_runs_result_in_words_without_raw_keys(app):
     run.bound = 28.0
     with force_locale("en"):
         assert "proved best" in planner_words.run_summary(run)[2]
+
+
+def test_a_failed_runs_note_in_words(app):
+    with force_locale("zh_Hans_CN"):
+        assert planner_words.run_error_text(
+            "the worker stopped reporting for over 120 s (killed or crashed); nothing of this "
+            "run was kept") == "后台任务超过 120 秒无响应，本次排期未保留任何结果：请重新排期。"
+        assert planner_words.run_error_text("cancelled before it started") == "尚未开始即已取消。"
+        assert planner_words.run_error_text("boom").startswith("排期失败（boom）")
+        assert planner_words.run_error_text(None) == ""

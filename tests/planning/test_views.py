@@ -166,9 +166,9 @@ def test_cancel_a_queued_run(db, coordinator, world):
     assert response.status_code == 302
     status = coordinator.get(f"/planning/runs/{run.id}/status.json").get_json()
     assert status["status"] == "cancelled" and not status["active"]
-    assert status["error"] == "cancelled before it started"
+    assert status["error"] == "Cancelled before it started."  # in words (planner_words)
     html = _html(coordinator.get(f"/planning/runs/{run.id}"))
-    assert 'id="cancel-form"' not in html and "cancelled before it started" in html
+    assert 'id="cancel-form"' not in html and "Cancelled before it started." in html
     # Cancelling it again is refused politely.
     response = _post(coordinator, f"/planning/runs/{run.id}/cancel",
                      token_from=f"/planning/runs/{run.id}")
