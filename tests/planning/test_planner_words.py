@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
@@ -338,3 +339,55 @@ def test_a_failed_runs_note_in_words(app):
         assert planner_words.run_error_text("cancelled before it started") == "尚未开始即已取消。"
         assert planner_words.run_error_text("boom").startswith("排期失败（boom）")
         assert planner_words.run_error_text(None) == ""
+
+
+def _details_upgrade(url: str) -> None:
+    """Migration 7b25e333486c: unscheduled cases stored before keep their English reasons and
+    get no details (so the pages show the reasons as they were); a downgrade drops the column
+    and keeps the reasons."""
+    from flask_migrate import downgrade, upgrade
+
+    from mediation import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(revision="504765437a16")
+        now = "'2026-11-24 00:00:00+00:00'"
+        with _db.engine.begin() as conn:
+            for statement in [
+                "INSERT INTO regions (id, code, name, level) VALUES (1, 'r', 'R', 'county')",
+                "INSERT INTO cases (id, reference, title, category, region_id, status,"
+                " registered_on, escalation_level, needs_counsellor, attendees, priority,"
+                " repeat_count, in_termination_register, created_at, updated_at) VALUES"
+                f" (1, 'K-1', 'T', 'land', 1, 'accepted', '2026-11-01', 0, false, 1, 3, 0, false,"
+                f" {now}, {now})",
+                "INSERT INTO plan_runs (id, status, horizon_start, horizon_end, panel_size,"
+                " time_limit_seconds, scope, scope_key, cancel_requested, created_at, updated_at)"
+                f" VALUES (7, 'succeeded', '2026-12-01', '2026-12-04', 3, 10, '{{}}', 'all',"
+                f" false, {now}, {now})",
+                "INSERT INTO unscheduled_cases (id, plan_run_id, case_id, reasons) VALUES"
+                " (1, 7, 1, '[\"its date window is empty\"]')"]:
+                conn.execute(sa.text(statement))
+        upgrade()
+        row = _db.session.get(UnscheduledCase, 1)
+        assert row.details == [] and row.reasons == ["its date window is empty"]
+        assert planner_words.unscheduled_reasons(row) == ["its date window is empty"]
+        _db.session.remove()
+        downgrade(revision="504765437a16")
+        with _db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("unscheduled_cases")}
+            reasons = conn.execute(sa.text("SELECT reasons FROM unscheduled_cases")).scalar()
+        assert "details" not in columns and "its date window is empty" in str(reasons)
+        _db.engine.dispose()
+
+
+def test_sqlite_details_upgrade(tmp_path):
+    _details_upgrade(f"sqlite:///{tmp_path / 'details.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_postgresql_details_upgrade():
+    from tests.test_migrations import scratch_postgres
+
+    with scratch_postgres("mediation_details") as url:
+        _details_upgrade(url)
