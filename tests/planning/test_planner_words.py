@@ -391,3 +391,16 @@ def test_postgresql_details_upgrade():
 
     with scratch_postgres("mediation_details") as url:
         _details_upgrade(url)
+
+
+def test_dashboard_words_the_unscheduled_reasons(app, client, world):
+    world.cases[1].due_by = TODAY  # before the horizon: past its deadline
+    world.user.locale = "zh_Hans_CN"
+    _db.session.commit()
+    run = run_now(RunRequest(*HORIZON, time_limit=5), world.user)
+    assert run.status == "succeeded" and run.unscheduled_count == 1, run.error
+    assert sign_in(client, world.user.email, "correct horse battery").status_code == 302
+    html = client.get("/dashboard/").get_data(as_text=True)
+    section = html[html.index('id="unscheduled"'):]
+    assert "W-1" in section and "已超过办理期限（" in section, section[:3000]
+    assert "date window" not in section
