@@ -33,6 +33,7 @@ from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember, is_published
 from mediation.hearings.queries import current_published
+from mediation.planner_words import wording
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.publish import supersede_runs_touching
 from mediation.planning.runs import PlanningError, RunRequest, start_run
@@ -255,7 +256,8 @@ def decline(hearing: Hearing, person: Person, reason: str, user=None,
     the answer, the calendar tells the coordinators). The hearing changes only by re-planning."""
     if person.id not in {m.person_id for m in hearing.members}:
         raise PlanningError(_l("%(name)s does not attend this hearing.", name=person.name))
-    text = f"declined the hearing of {hearing.date} {hearing.session.code}"
+    text = str(_l("declined the hearing of %(when)s", when=wording().when(hearing.date,
+                                                                        hearing.session.code)))
     if reason.strip():
         text = f"{text}: {reason.strip()}"
     declare_conflict(person, "hard", text, case=hearing.case, user=user)

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from bench.generate import generate
 from mediation import planner_words
 from mediation.extensions import db as _db
+from mediation.hearings.models import Hearing
 from mediation.planner_words import WORDS, Wording
 from mediation.planning.models import UnscheduledCase
 from mediation.planning.runs import RunRequest, run_now
@@ -404,3 +405,23 @@ def test_dashboard_words_the_unscheduled_reasons(app, client, world):
     section = html[html.index('id="unscheduled"'):]
     assert "W-1" in section and "已超过办理期限（" in section, section[:3000]
     assert "date window" not in section
+
+
+def test_a_decline_is_recorded_and_shown_in_words(app, world):
+    """A decline becomes a hard conflict whose reason is written in the coordinator's language
+    (no ISO date or session code); the published hearing it breaks is listed with it worded."""
+    from mediation.planning import edits, publish
+
+    run = run_now(RunRequest(*HORIZON, time_limit=5), world.user)
+    publish.publish_run(run, world.user)
+    _db.session.commit()
+    hearing = _db.session.scalars(sa.select(Hearing).where(Hearing.layer == 0)).first()
+    member = hearing.members[0].person
+    with force_locale("zh_Hans_CN"):
+        edits.decline(hearing, member, "", world.user)
+        when = Wording().when(hearing.date, hearing.session.code)
+        _db.session.commit()
+        broken = dict(edits.broken_published())
+        texts = planner_words.violation_texts(broken[hearing])
+    assert f"须回避本案（拒绝参加{when}的评议会）：请另选他人。" in " ".join(texts), texts
+    assert not re.search(r"\d{4}-\d\d-\d\d| am| pm", " ".join(texts)), texts
