@@ -95,6 +95,7 @@ def _lists(f: services.DashboardFilters, today) -> dict:
                                            horizon_end=run.horizon_end),
         "unscheduled": [
             ns(case_id=u.case_id, plan_run_id=u.plan_run_id, reasons=list(u.reasons or []),
+               details=list(u.details or []),
                case=ns(reference=u.case.reference, title=u.case.title, priority=u.case.priority))
             for u in unscheduled],
         "unscheduled_total": unscheduled_total,

@@ -221,7 +221,9 @@ def export_plan(run: PlanRun, hearings: Iterable[Hearing] | None = None) -> sche
         hearings=tuple(hearing_out(h) for h in sorted(
             live, key=lambda h: (h.date, h.session.position, h.room.code, h.case.reference))),
         unscheduled=tuple(
-            scheduler.Unscheduled(u.case.reference, tuple(u.reasons))
+            scheduler.Unscheduled(u.case.reference, tuple(u.reasons),
+                                  tuple(scheduler.Reason(d["code"], d.get("params") or {})
+                                        for d in u.details or []))
             for u in sorted(run.unscheduled, key=lambda u: u.case.reference)
         ),
         stats=dict(run.stats or {}),

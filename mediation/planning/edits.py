@@ -33,6 +33,7 @@ from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember, is_published
 from mediation.hearings.queries import current_published
+from mediation.planner_words import wording
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.publish import supersede_runs_touching
 from mediation.planning.runs import PlanningError, RunRequest, start_run
@@ -189,9 +190,7 @@ def move(hearing: Hearing, room: Room, day: date, session: HearingSession,
     broken = violations_of(ctx, trial)
     if day < local_today() and day != hearing.date:
         # The rules only know the case's own window; nobody can attend a hearing held yesterday.
-        broken.insert(0, scheduler.Violation(10, "past", str(_l(
-            "%(ref)s: %(day)s is in the past.", ref=hearing.case.reference, day=day.isoformat())),
-            hearing.case.reference, date=day))
+        broken[:0] = scheduler.past_violations(hearing.case.reference, day, local_today())
     if broken:
         raise RuleBroken(broken)
     before = snapshot(hearing)
@@ -257,7 +256,8 @@ def decline(hearing: Hearing, person: Person, reason: str, user=None,
     the answer, the calendar tells the coordinators). The hearing changes only by re-planning."""
     if person.id not in {m.person_id for m in hearing.members}:
         raise PlanningError(_l("%(name)s does not attend this hearing.", name=person.name))
-    text = f"declined the hearing of {hearing.date} {hearing.session.code}"
+    text = str(_l("declined the hearing of %(when)s", when=wording().when(hearing.date,
+                                                                        hearing.session.code)))
     if reason.strip():
         text = f"{text}: {reason.strip()}"
     declare_conflict(person, "hard", text, case=hearing.case, user=user)

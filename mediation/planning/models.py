@@ -115,7 +115,12 @@ class UnscheduledCase(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_run_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_runs.id", ondelete="CASCADE"))
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)  # English (exchange)
+    # The same reasons as the planner's codes and params ([{code, params}], rules.Reason), for
+    # the app to word in the reader's language; empty for runs stored before it was kept and
+    # for reasons a coordinator wrote (removed from a proposal, case withdrawn).
+    details: Mapped[list[dict]] = mapped_column(JSONType, default=list,
+                                                server_default=sa.text("'[]'"))
 
     plan_run: Mapped[PlanRun] = relationship(back_populates="unscheduled")
     case: Mapped[Case] = relationship()

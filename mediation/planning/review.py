@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 import scheduler
@@ -17,6 +16,7 @@ from mediation.exchange.services import export_plan
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingMember
 from mediation.hearings.queries import current_published, proposals_of
+from mediation.planner_words import run_summary
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.services import grid_rows, grid_sessions
 from mediation.roster.models import Person
@@ -92,23 +92,5 @@ def unscheduled(run: PlanRun) -> list[UnscheduledCase]:
 
 
 def in_words(run: PlanRun) -> list[str]:
-    """The objective, bound and gap as a coordinator would say them."""
-    if run.scheduled_count is None:
-        return []
-    total = run.scheduled_count + (run.unscheduled_count or 0)
-    lines = [_("The plan hears %(n)d of the %(total)d cases in scope.", n=run.scheduled_count,
-               total=total)]
-    if run.objective is None or run.bound is None:
-        return lines
-    lines.append(_("Cases count by priority (1–5): the plan's total is %(objective)d.",
-                   objective=int(run.objective)))
-    if run.objective >= run.bound:
-        lines.append(_("No plan can do better with these experts, rooms and dates: this one is "
-                       "proved best."))
-    else:
-        gap = run.gap or 0.0
-        lines.append(_("No plan can reach more than %(bound)d, so at most %(pct)s more could be "
-                       "heard by searching longer.", bound=int(run.bound), pct=f"{gap:.1%}"))
-    if (run.stats or {}).get("status", "").endswith("(stopped)"):
-        lines.append(_("The search was stopped early; this is the best plan found until then."))
-    return lines
+    """The objective, bound and gap as a coordinator would say them (mediation.planner_words)."""
+    return run_summary(run)

@@ -303,7 +303,8 @@ def store_plan(run: PlanRun, plan: scheduler.Plan) -> None:
             members.append((people[h.counsellor], "counsellor"))
         lifecycle.new_proposal(case=cases[h.case], room=rooms[h.room], day=h.date,
                                session=sessions[h.session], run=run, members=members)
-    run.unscheduled = [UnscheduledCase(case=cases[u.case], reasons=list(u.reasons))
+    run.unscheduled = [UnscheduledCase(case=cases[u.case], reasons=list(u.reasons),
+                                       details=[d.to_dict() for d in u.details])
                        for u in plan.unscheduled]
     stats = dict(plan.stats)
     run.stats = stats

@@ -32,6 +32,7 @@ from mediation.cases.services import region_choices
 from mediation.centres.models import HearingSession, Room
 from mediation.extensions import db
 from mediation.hearings.models import PUBLISHED_LAYER
+from mediation.planner_words import run_error_text, violation_texts
 from mediation.planning import edits, publish, review
 from mediation.planning.forms import DeclineForm, MoveForm, ReplaceForm, RunForm, VersionForm
 from mediation.planning.models import PlanRun
@@ -149,7 +150,7 @@ def run_status(run_id: int):
         "id": run.id, "status": run.status, "active": run.active,
         "elapsed": progress.get("elapsed", 0), "time_limit": run.time_limit_seconds,
         "objective": progress.get("objective"), "bound": progress.get("bound"),
-        "scheduled": progress.get("scheduled"), "error": run.error,
+        "scheduled": progress.get("scheduled"), "error": run_error_text(run.error) or None,
         "url": url_for("planning.show_run", run_id=run.id),
     })
 
@@ -250,7 +251,7 @@ def _hearing_page(hearing, status: int = 200, *, errors=None, move_form=None):
 def _refused(hearing_id: int, exc: PlanningError, move_form=None):
     db.session.rollback()
     hearing = _hearing_or_404(hearing_id)
-    errors = ([str(v) for v in exc.violations] if isinstance(exc, edits.RuleBroken)
+    errors = (violation_texts(exc.violations) if isinstance(exc, edits.RuleBroken)
               else [str(exc)])
     return _hearing_page(hearing, exc.status, errors=errors, move_form=move_form)
 

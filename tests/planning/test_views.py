@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_skeleton
 
 import scheduler
 from mediation.conflicts.services import declare_conflict
@@ -52,6 +53,12 @@ def _token(client, path: str = "/planning/") -> str:
 
 def _post(client, path: str, data: dict | None = None, *, token_from: str = "/planning/"):
     return client.post(path, data={"csrf_token": _token(client, token_from), **(data or {})})
+
+
+def _day(d) -> str:
+    """A date as the planner's words show it in English ("Dec 8"; with the year if not this
+    year's)."""
+    return format_skeleton("MMMd" if d.year == local_today().year else "yMMMd", d, locale="en")
 
 
 def _html(response) -> str:
@@ -159,9 +166,9 @@ def test_cancel_a_queued_run(db, coordinator, world):
     assert response.status_code == 302
     status = coordinator.get(f"/planning/runs/{run.id}/status.json").get_json()
     assert status["status"] == "cancelled" and not status["active"]
-    assert status["error"] == "cancelled before it started"
+    assert status["error"] == "Cancelled before it started."  # in words (planner_words)
     html = _html(coordinator.get(f"/planning/runs/{run.id}"))
-    assert 'id="cancel-form"' not in html and "cancelled before it started" in html
+    assert 'id="cancel-form"' not in html and "Cancelled before it started." in html
     # Cancelling it again is refused politely.
     response = _post(coordinator, f"/planning/runs/{run.id}/cancel",
                      token_from=f"/planning/runs/{run.id}")
@@ -241,9 +248,9 @@ def test_review_page_of_a_succeeded_run(db, coordinator, world, with_unschedulab
     # The objective, bound and gap in words.
     summary = html[html.index('id="run-summary"'):html.index('id="diff"')]
     assert "The plan hears 4 of the 5 cases in scope." in summary
-    assert "Cases count by priority (1–5): the plan&#39;s total is" in summary or \
-        "Cases count by priority (1–5): the plan's total is" in summary
-    assert ("proved best" in summary) or ("No plan can reach more than" in summary)
+    assert "Each case heard counts its priority (1 to 5 points): the plan scores" in summary
+    assert ("proved best" in summary) or ("No plan can score more than" in summary)
+    assert "Scope: every case ready for planning" in summary  # not the key "all"
     # The diff against the (empty) published schedule: four new hearings.
     diff = html[html.index('id="diff"'):html.index('id="grid"')]
     assert "4 new" in diff and "0 moved" in diff and "0 cancelled" in diff
@@ -290,7 +297,8 @@ def test_candidates_are_ranked_with_the_rules_they_would_break(db, coordinator, 
     assert not (on_panel - {leaving.code}) & set(codes)
     assert ("breaks", conflicted.code) in rows
     breaks = html[html.index(f'<tr class="breaks" data-person="{conflicted.code}"'):]
-    assert re.search(r"<li>rule 4 \([^)]*\): W-1: [^<]*hard conflict", breaks), breaks
+    assert re.search(r"<li>Expert 1 must stand aside from this case \([^<]*\): choose someone "
+                     r"else.</li>", breaks), breaks  # in words, no rule number or case code
     assert html.count('action="/planning/hearings/') == kinds.count("fits")
     # Counsellors: a counsellor seat lists counsellors only.
     if h.counsellor is None:
@@ -398,7 +406,7 @@ def test_move_into_a_room_in_use_is_refused_with_the_rule(db, coordinator, plann
     html = _html(response)
     assert response.status_code == 422, html
     assert 'id="edit-errors"' in html
-    assert re.search(r"<li>rule 6 \(.*room.*already", html), html
+    assert re.search(r"<li>Room 1 at Centre \d+ is already taken by W-\d", html), html
     db.session.expire_all()
     assert (a.room_id, a.date, a.session_id, a.version) == before
 
@@ -412,7 +420,7 @@ def test_move_to_a_closed_day_is_refused_with_the_rule(db, coordinator, world, p
         "session": h.session_id}, token_from=path)
     html = _html(response)
     assert response.status_code == 422, html
-    assert f"is closed on {saturday}" in html
+    assert f"{h.room.centre.name} is closed on {_day(saturday)}: choose another day" in html
     # The form keeps what was asked for.
     assert f'value="{SATURDAY.isoformat()}"' in html
     db.session.expire_all()
@@ -450,7 +458,7 @@ def test_replace_with_someone_who_breaks_a_rule_is_refused(db, coordinator, worl
     html = _html(response)
     assert response.status_code == 422, html
     assert 'id="edit-errors"' in html
-    assert re.search(r"<li>rule 1 \([^)]*\): W-1: [^<]*does not have the role expert</li>", html), html
+    assert f"<li>{counsellor.name} is not an expert: choose an expert for the panel.</li>" in html
     db.session.expire_all()
     assert leaving.id in {m.person_id for m in h.members}
 
@@ -538,7 +546,7 @@ def test_decline_and_replan_changes_only_that_hearing(db, coordinator, world, pu
     assert len(changes) == 1 and changes[0][0] == "W-1", changes
     assert changes[0][1] in ("panel", "moved")
     assert "0 new" in html and "0 cancelled" in html
-    assert f"− {declined.name}" in html
+    assert f"{declined.name} leaves" in html
 
     response = _post(coordinator, f"/planning/runs/{run_id}/publish",
                      token_from=f"/planning/runs/{run_id}")
@@ -682,7 +690,7 @@ def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, publish
         "version": h.version, "room": h.room_id, "date": yesterday.isoformat(),
         "session": h.session_id}, token_from=path)
     assert response.status_code == 422, _html(response)
-    assert f"{h.case.reference}: {yesterday.isoformat()} is in the past." in _html(response)
+    assert f"{_day(yesterday)} has passed (today is {_day(local_today())})" in _html(response)
     db.session.expire_all()
     assert h.date != yesterday and h.sequence == 0
 
