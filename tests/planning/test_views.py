@@ -11,9 +11,13 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 import scheduler
+from mediation.calendar.models import OutboxMessage
 from mediation.conflicts.services import declare_conflict
+from mediation.planner_words import violation_text
+from mediation.planning import edits
 from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember, PlanRun
 from mediation.planning.runs import RunRequest, run_now, start_run
 from mediation.timeutil import local_today
@@ -81,6 +85,35 @@ def _wait_until_done(client, run_id: int, deadline: float = 60.0) -> dict:
         time.sleep(0.2)
 
 
+def _publish(client, run_id: int):
+    """Publish as a coordinator does: open the confirmation page, then confirm."""
+    page = client.get(f"/planning/runs/{run_id}/publish")
+    assert page.status_code == 200, _html(page)
+    html = _html(page)
+    return client.post(f"/planning/runs/{run_id}/publish", data={
+        "csrf_token": CSRF_RE.search(html).group(1),
+        "confirm": re.search(r'name="confirm" value="([^"]+)"', html).group(1)})
+
+
+def _emails_announced(client, run_id: int) -> int:
+    html = _html(client.get(f"/planning/runs/{run_id}/publish"))
+    box = html[html.index('id="publish-emails"'):]
+    box = box[:box.index("</div>")]
+    match = re.search(r"(\d+) emails? will go out", box)
+    return int(match.group(1)) if match else 0
+
+
+def _outbox(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+
+
+def _refused_to(response, hearing_id: int) -> str:
+    """A refused edit answers 303 to the hearing page (Post/Redirect/Get)."""
+    assert response.status_code == 303, _html(response)
+    assert response.headers["Location"].split("?")[0] == f"/planning/hearings/{hearing_id}"
+    return response.headers["Location"]
+
+
 def _run_id(response) -> int:
     match = re.search(r"/planning/runs/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
@@ -95,8 +128,7 @@ def coordinator(client, world):
 @pytest.fixture
 def published(db, coordinator, planned):
     """The planned run, published through the page."""
-    response = _post(coordinator, f"/planning/runs/{planned.id}/publish",
-                     token_from=f"/planning/runs/{planned.id}")
+    response = _publish(coordinator, planned.id)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(PlanRun, planned.id).status == "published"
@@ -279,18 +311,28 @@ def test_candidates_are_ranked_with_the_rules_they_would_break(db, coordinator, 
                                "&role=expert")
     html = _html(response)
     assert response.status_code == 200 and f"Replace {leaving.name}" in html
-    rows = re.findall(r'<tr class="(fits|breaks)" data-person="([^"]+)">', html)
+    rows = re.findall(r'class="[^"]*\b(fits|breaks)" data-person="([^"]+)">', html)
     assert rows, html
     kinds = [k for k, _code in rows]
-    # Those who fit come first, then those who break a rule, each with the rules listed.
+    # Those who fit come first, with a button each; those who break a rule are folded below,
+    # counted, each with its reasons.
     assert kinds == sorted(kinds, key=lambda k: k != "fits")
     assert "fits" in kinds and "breaks" in kinds
+    assert html.index('id="candidates"') < html.index('<details id="refused"')
+    refused = html[html.index('<details id="refused"'):]
+    assert re.search(rf"<summary>{kinds.count('breaks')} (person|people) would break a rule",
+                     refused), refused
+    assert re.search(rf">{kinds.count('fits')} (person fits|people fit)<", html)
     codes = [c for _k, c in rows]
     on_panel = {m.person.code for m in h.members if m.role != "counsellor"}
     assert not (on_panel - {leaving.code}) & set(codes)
     assert ("breaks", conflicted.code) in rows
-    breaks = html[html.index(f'<tr class="breaks" data-person="{conflicted.code}"'):]
-    assert re.search(r"<li>rule 4 \([^)]*\): W-1: [^<]*hard conflict", breaks), breaks
+    breaks = refused[refused.index(f'data-person="{conflicted.code}"'):]
+    breaks = breaks[:breaks.index("</li>\n    </ul>") if "</li>\n    </ul>" in breaks else None]
+    reasons = next(c.violations for p, c in edits.candidates(h, leaving, "expert")
+                   if p.id == conflicted.id)
+    assert scheduler.Rule.CONFLICT in {v.rule for v in reasons}
+    assert all(str(escape(violation_text(v))) in breaks for v in reasons), breaks
     assert html.count('action="/planning/hearings/') == kinds.count("fits")
     # Counsellors: a counsellor seat lists counsellors only.
     if h.counsellor is None:
@@ -316,9 +358,41 @@ def test_plan_json_is_the_exchange_format(db, coordinator, planned):
     assert coordinator.get(f"/planning/runs/{queued.id}/plan.json").status_code == 404
 
 
-def test_publish_through_the_page(db, coordinator, planned):
+def test_publishing_asks_for_confirmation_first(db, coordinator, planned):
+    # The run page's button leads to the confirmation page, not straight to publishing.
+    html = _html(coordinator.get(f"/planning/runs/{planned.id}"))
+    form = html[html.index('id="publish-form"') - 60:]
+    assert 'method="get"' in form[:form.index(">")] or "method=\"get\"" in form[:200]
+    # A publish POST without the confirmation step publishes nothing: it goes to that page.
     response = _post(coordinator, f"/planning/runs/{planned.id}/publish",
                      token_from=f"/planning/runs/{planned.id}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/planning/runs/{planned.id}/publish"
+    db.session.expire_all()
+    assert db.session.get(PlanRun, planned.id).status == "succeeded" and not _published(db)
+    # The page says what changes and how many emails go out: one per attendee of a new hearing.
+    html = _html(coordinator.get(response.headers["Location"]))
+    assert re.search(r'data-kind="new"><span[^>]*>4</span>', html), html
+    assert re.search(r'data-kind="cancelled"><span[^>]*>0</span>', html), html
+    attendees = sum(len(h.members) for h in _proposals(db, planned))
+    assert _emails_announced(coordinator, planned.id) == attendees
+    assert _outbox(db) == 0
+    # A confirmation of something else (the plan changed meanwhile) is sent back to check.
+    response = _post(coordinator, f"/planning/runs/{planned.id}/publish", {"confirm": "new1"},
+                     token_from=f"/planning/runs/{planned.id}/publish")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/publish")
+    assert "changed since you looked" in _html(coordinator.get(response.headers["Location"]))
+    assert not _published(db)
+    # Confirmed: published, and exactly the announced emails are queued.
+    assert _publish(coordinator, planned.id).status_code == 302
+    assert _outbox(db) == attendees
+    # A published run has nothing left to confirm.
+    response = coordinator.get(f"/planning/runs/{planned.id}/publish")
+    assert response.status_code == 303
+
+
+def test_publish_through_the_page(db, coordinator, planned):
+    response = _publish(coordinator, planned.id)
     assert response.status_code == 302
     html = _html(coordinator.get(response.headers["Location"]))
     assert "Published: 4 new, 0 moved, 0 with a changed panel, 0 cancelled." in html
@@ -327,17 +401,18 @@ def test_publish_through_the_page(db, coordinator, planned):
     assert not _proposals(db, planned)
     # The published run's page shows its (now published) hearings; publishing twice is refused.
     assert "Hearings (4)" in html
-    response = _post(coordinator, f"/planning/runs/{planned.id}/publish",
+    response = _post(coordinator, f"/planning/runs/{planned.id}/publish", {"confirm": "x"},
                      token_from=f"/planning/runs/{planned.id}")
     assert response.status_code == 303
     assert "cannot be published: it is published" in _html(coordinator.get(
         f"/planning/runs/{planned.id}"))
     # The published schedule shows them, week by week.
     html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"))
-    assert "(4)" in html
+    assert "4 hearings" in html
     for h in hearings:
         assert f'data-case="{h.case.reference}"' in html
-    assert "(0)" in _html(coordinator.get(f"/planning/schedule?week={NEXT_MONDAY.isoformat()}"))
+    assert "0 hearings" in _html(coordinator.get(
+        f"/planning/schedule?week={NEXT_MONDAY.isoformat()}"))
 
 
 # --- hearing edits ---------------------------------------------------------------------------------
@@ -395,10 +470,12 @@ def test_move_into_a_room_in_use_is_refused_with_the_rule(db, coordinator, plann
     response = _post(coordinator, f"{path}/move", {
         "version": a.version, "room": b.room_id, "date": b.date.isoformat(),
         "session": b.session_id}, token_from=path)
-    html = _html(response)
-    assert response.status_code == 422, html
-    assert 'id="edit-errors"' in html
-    assert re.search(r"<li>rule 6 \(.*room.*already", html), html
+    # Post/Redirect/Get: back to the hearing page, which says why; a reload is a plain GET.
+    location = _refused_to(response, a.id)
+    html = _html(coordinator.get(location))
+    assert "Not changed:" in html and b.case.reference in html
+    assert "Reload the page" not in html
+    assert coordinator.get(location).status_code == 200
     db.session.expire_all()
     assert (a.room_id, a.date, a.session_id, a.version) == before
 
@@ -410,11 +487,11 @@ def test_move_to_a_closed_day_is_refused_with_the_rule(db, coordinator, world, p
     response = _post(coordinator, f"{path}/move", {
         "version": h.version, "room": h.room_id, "date": saturday.isoformat(),
         "session": h.session_id}, token_from=path)
-    html = _html(response)
-    assert response.status_code == 422, html
-    assert f"is closed on {saturday}" in html
-    # The form keeps what was asked for.
-    assert f'value="{SATURDAY.isoformat()}"' in html
+    location = _refused_to(response, h.id)
+    html = _html(coordinator.get(location))
+    assert h.room.centre.name in html and "Not changed:" in html
+    # The form keeps what was asked for, unfolded.
+    assert f'value="{SATURDAY.isoformat()}"' in html and '<details id="move-other" open>' in html
     db.session.expire_all()
     assert h.date != saturday and h.sequence == 0
 
@@ -447,10 +524,8 @@ def test_replace_with_someone_who_breaks_a_rule_is_refused(db, coordinator, worl
     response = _post(coordinator, f"{path}/replace", {
         "version": h.version, "old": leaving.id, "new": counsellor.id, "role": "expert"},
         token_from=path)
-    html = _html(response)
-    assert response.status_code == 422, html
-    assert 'id="edit-errors"' in html
-    assert re.search(r"<li>rule 1 \([^)]*\): W-1: [^<]*does not have the role expert</li>", html), html
+    html = _html(coordinator.get(_refused_to(response, h.id)))
+    assert "Not changed:" in html and counsellor.name in html
     db.session.expire_all()
     assert leaving.id in {m.person_id for m in h.members}
 
@@ -471,9 +546,9 @@ def test_a_stale_version_is_a_conflict_with_a_clear_message(db, coordinator, pla
     ):
         response = coordinator.post(f"{path}/{action}",
                                     data={"csrf_token": token, "version": stale, **data})
-        html = _html(response)
-        assert response.status_code == 409, (action, html)
+        html = _html(coordinator.get(_refused_to(response, h.id)))
         assert "Someone else changed this hearing while you were looking at it." in html, action
+        assert "Reload the page" not in html
     db.session.expire_all()
     assert h.pinned and _proposals(db, planned)
 
@@ -540,9 +615,11 @@ def test_decline_and_replan_changes_only_that_hearing(db, coordinator, world, pu
     assert "0 new" in html and "0 cancelled" in html
     assert f"− {declined.name}" in html
 
-    response = _post(coordinator, f"/planning/runs/{run_id}/publish",
-                     token_from=f"/planning/runs/{run_id}")
+    announced, queued = _emails_announced(coordinator, run_id), _outbox(db)
+    assert announced >= 2  # the one who leaves is uninvited, the newcomer invited
+    response = _publish(coordinator, run_id)
     assert response.status_code == 302
+    assert _outbox(db) - queued == announced
     db.session.expire_all()
     after = {x.case.reference: x for x in _published(db) if x.status == "published"}
     assert len(after) == 4
@@ -681,8 +758,10 @@ def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, publish
     response = _post(coordinator, f"{path}/move", {
         "version": h.version, "room": h.room_id, "date": yesterday.isoformat(),
         "session": h.session_id}, token_from=path)
-    assert response.status_code == 422, _html(response)
-    assert f"{h.case.reference}: {yesterday.isoformat()} is in the past." in _html(response)
+    html = _html(coordinator.get(_refused_to(response, h.id)))
+    expected = violation_text(scheduler.past_violations(h.case.reference, yesterday,
+                                                        local_today())[0])
+    assert str(escape(expected)) in html
     db.session.expire_all()
     assert h.date != yesterday and h.sequence == 0
 
@@ -690,9 +769,8 @@ def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, publish
 def test_a_run_superseded_by_a_publication_cannot_be_published(db, coordinator, world, planned):
     second = run_now(RunRequest(*HORIZON, time_limit=5, seed=1), world.user)
     assert second.status == "succeeded"
-    assert _post(coordinator, f"/planning/runs/{planned.id}/publish",
-                 token_from=f"/planning/runs/{planned.id}").status_code == 302
-    response = _post(coordinator, f"/planning/runs/{second.id}/publish",
+    assert _publish(coordinator, planned.id).status_code == 302
+    response = _post(coordinator, f"/planning/runs/{second.id}/publish", {"confirm": "x"},
                      token_from=f"/planning/runs/{second.id}")
     assert response.status_code == 303
     html = _html(coordinator.get(f"/planning/runs/{second.id}"))
