@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from markupsafe import escape
 
 import scheduler
 from mediation.calendar.models import OutboxMessage
+from mediation.centres.models import CentreDate
 from mediation.conflicts.services import declare_conflict
 from mediation.planner_words import violation_text
 from mediation.planning import edits
@@ -776,3 +778,101 @@ def test_a_run_superseded_by_a_publication_cannot_be_published(db, coordinator, 
     html = _html(coordinator.get(f"/planning/runs/{second.id}"))
     assert f"Run #{second.id} cannot be published: it is superseded." in html
     assert len([h for h in _published(db) if h.status == "published"]) == 4
+
+
+# --- planning that guides --------------------------------------------------------------------------
+
+
+def _offered(html: str) -> list[tuple[str, str, str]]:
+    box = html[html.index('id="free-slots"'):]
+    box = box[:box.index("</ul>")]
+    return re.findall(r'data-date="([^"]+)" data-room="([^"]+)" data-session="([^"]+)"', box)
+
+
+def test_move_offers_ranked_free_slots_that_break_no_rule(db, coordinator, world, published):
+    hearings = _published(db)
+    h, other = hearings[0], hearings[1]
+    path = f"/planning/hearings/{h.id}"
+    html = _html(coordinator.get(path))
+    offered = _offered(html)
+    assert 1 <= len(offered) <= 10, html
+    # The free-form move is still there, folded below the suggestions.
+    assert html.index('id="free-slots"') < html.index('<details id="move-other">')
+    # Every slot offered passes the planner's own check, for the whole panel.
+    ctx = edits.context(h, *[date.fromisoformat(d) for d, _r, _s in offered])
+    for day, room, session in offered:
+        trial = replace(ctx.current, date=date.fromisoformat(day), room=room, session=session,
+                        centre=next(r.centre.code for r in world.rooms if r.code == room))
+        assert not edits.violations_of(ctx, trial), (day, room, session)
+        assert local_today() <= date.fromisoformat(day) <= h.case.due_by
+        assert (day, room, session) != (h.date.isoformat(), h.room.code, h.session.code)
+    # Not the slot another hearing holds in that room, nor any weekend day (centres closed).
+    assert (other.date.isoformat(), other.room.code, other.session.code) not in offered
+    assert all(date.fromisoformat(d).isoweekday() <= 5 for d, _r, _s in offered)
+    # Ranked: the same room first, then the nearest dates.
+    same_room = [o[1] == h.room.code for o in offered]
+    assert same_room == sorted(same_room, reverse=True)
+    distances = [abs((date.fromisoformat(d) - h.date).days) for d, r, _s in offered
+                 if r == h.room.code]
+    assert distances == sorted(distances)
+    # One click moves it there.
+    day, room, session = offered[0]
+    form = html[html.index(f'data-date="{day}" data-room="{room}" data-session="{session}"'):]
+    form = form[:form.index("</form>")]
+    data = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    data["csrf_token"] = CSRF_RE.search(form).group(1)
+    assert {"version", "room", "date", "session"} <= set(data)
+    response = coordinator.post(f"{path}/move", data=data)
+    assert response.status_code == 302, _html(response)
+    db.session.expire_all()
+    assert (h.date.isoformat(), h.room.code, h.session.code) == (day, room, session)
+
+
+def test_no_free_slot_says_so(db, coordinator, world, published):
+    h = _published(db)[0]
+    h.case.due_by = local_today() - timedelta(days=1)  # overdue: no day is allowed any more
+    db.session.commit()
+    html = _html(coordinator.get(f"/planning/hearings/{h.id}"))
+    assert 'id="no-free-slots"' in html and 'id="free-slots"' not in html
+    assert 'id="move-form"' in html  # the free-form move is still there
+
+
+def _schedule_days(html: str) -> list[str]:
+    return re.findall(r'<th colspan="\d+" class="day" scope="colgroup" data-day="([^"]+)"', html)
+
+
+def test_schedule_hides_closed_days_and_filters_by_centre_and_person(db, coordinator, world,
+                                                                    published):
+    hearings = [h for h in _published(db) if h.status == "published"]
+    html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"))
+    # The centres open Monday to Friday: no weekend columns.
+    assert _schedule_days(html) == [(MONDAY + timedelta(days=i)).isoformat() for i in range(5)]
+    # A day every centre is closed (a holiday, from the centres' own dates) is hidden; a day
+    # only one of them is closed is not.
+    holiday, half = NEXT_MONDAY + timedelta(days=2), NEXT_MONDAY + timedelta(days=3)
+    for centre in world.centres:
+        db.session.add(CentreDate(centre=centre, date=holiday, kind="closed"))
+    db.session.add(CentreDate(centre=world.centres[0], date=half, kind="closed"))
+    db.session.commit()
+    days = _schedule_days(_html(coordinator.get(
+        f"/planning/schedule?week={NEXT_MONDAY.isoformat()}")))
+    assert holiday.isoformat() not in days and half.isoformat() in days and len(days) == 4
+    # By centre: only that centre's hearings, and the filter stays on when changing week.
+    centre = hearings[0].room.centre
+    html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"
+                                 f"&centre={centre.id}"))
+    shown = set(re.findall(r'data-case="([^"]+)"', html))
+    assert shown == {h.case.reference for h in hearings if h.room.centre_id == centre.id}
+    assert f"centre={centre.id}" in html[html.index('id="next-week"') - 200:]
+    # By person, code or part of a name.
+    person = hearings[0].members[0].person
+    for query in (person.code, person.name[-3:]):
+        html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"
+                                     f"&person={query}"))
+        shown = set(re.findall(r'data-case="([^"]+)"', html))
+        expected = {h.case.reference for h in hearings
+                    if any(query.lower() in (m.person.code.lower(), m.person.name.lower())
+                           or query.lower() in m.person.name.lower() for m in h.members)}
+        assert shown == expected and hearings[0].case.reference in shown, query
+    html = _html(coordinator.get("/planning/schedule?person=nobody-at-all"))
+    assert 'id="no-person"' in html and not re.findall(r'data-case="([^"]+)"', html)
