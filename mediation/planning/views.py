@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 import scheduler
 from mediation.auth.access import can_see, can_see_region, require_visible
@@ -293,9 +294,8 @@ def _refused(hearing_id: int, exc: PlanningError | None = None, *, errors=(), ke
         errors = [violation_text(v) for v in exc.violations]
     elif exc is not None:
         errors = [str(exc)]
-    flash(_("Not changed:"), "error")
-    for text in errors:
-        flash(text, "error")
+    flash(Markup("<strong>%s</strong><ul class=\"mb-0\">%s</ul>") % (
+        _("Not changed:"), Markup("").join(Markup("<li>%s</li>") % e for e in errors[:12])), "error")
     return redirect(url_for("planning.show_hearing", hearing_id=hearing_id, **(keep or {})), 303)
 
 
