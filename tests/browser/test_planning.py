@@ -197,7 +197,7 @@ def _publish(page) -> None:
     """Publish the run on the page. Publishing the demo's plan (about 70 hearings and 240 invites
     rendered in each attendee's language) takes several seconds, far more on a busy machine, so
     the wait is for the page that follows, not Playwright's 10-second default for a click."""
-    page.get_by_role("button", name="Publish this plan").click()
+    page.get_by_role("link", name="Publish this plan").click()
     page.wait_for_url(re.compile(r"/planning/runs/\d+/publish$"))
     assert re.search(r"\d+ emails? will go out|No email will go out",
                      page.locator("#publish-emails").inner_text())
