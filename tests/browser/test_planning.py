@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from mediation.demo.services import load_demo
+from mediation.hearings.queries import current_published
 from mediation.planning.models import PUBLISHED_LAYER, Hearing, PlanRun
 from tests.conftest import browser_sign_in
 
@@ -203,3 +205,35 @@ def _publish(page) -> None:
                      page.locator("#publish-emails").inner_text())
     with page.expect_navigation(url=RUN_PAGE, timeout=180_000):
         page.get_by_role("button", name="Publish now").click(no_wait_after=True)
+
+
+def test_the_schedule_fits_a_week_at_1366_and_is_a_list_by_day_at_390(page, db):
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    demo = load_demo(today=today)
+    db.session.commit()
+    hearings = list(db.session.scalars(current_published()))
+    weeks = Counter(h.date - timedelta(days=h.date.weekday()) for h in hearings)
+    week, count = weeks.most_common(1)[0]
+    page.goto("/planning/schedule")
+    browser_sign_in(page, demo.coordinator_email, demo.coordinator_password)
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/planning/schedule?week={week.isoformat()}")
+    days = page.locator(".plan-grid th.day").evaluate_all("ths => ths.map(t => t.dataset.day)")
+    assert len(days) >= 5 and {h.date.isoformat() for h in hearings if h.date - timedelta(
+        days=h.date.weekday()) == week} <= set(days)
+    # The whole week is on screen: the grid does not scroll inside its box, the page not at all.
+    grid = page.locator(".plan-grid-wrap")
+    assert grid.evaluate("e => e.scrollWidth <= e.clientWidth"), grid.evaluate(
+        "e => [e.scrollWidth, e.clientWidth]")
+    assert page.evaluate("document.querySelector('main').scrollWidth") <= 1366
+    assert page.locator(".plan-grid th.room").first.evaluate(
+        "e => getComputedStyle(e).position") == "sticky"
+    assert page.locator(".plan-grid a.hearing").count() == count
+
+    # A phone: the same week as a list, day by day; nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert not grid.is_visible() and page.locator(".plan-days").is_visible()
+    assert page.locator(".plan-days a.hearing").count() == count
+    assert page.evaluate("document.querySelector('main').scrollWidth") <= 390
