@@ -74,6 +74,17 @@ Sender: the PlanRun. Payload: ``counts`` (dict change kind → number), ``user``
 Emitted by: mediation.planning.publish. Subscribers: none yet.
 """)
 
+invites_preview = _signals.signal("invites-preview", doc="""\
+Publishing is about to be confirmed: how many emails would these hearing changes send?
+
+Sender: the PlanRun. Payload: ``changes`` (list of dicts: ``kind`` "published" / "updated" /
+"cancelled", ``members`` [(person id, role)] after the change, ``previous_attendee_ids``,
+``before`` (what attendees saw, or None), ``now_seen`` (what they would see)). Each subscriber
+returns a number; nothing is written.
+Emitted by: mediation.planning.publish.preview. Subscribers: calendar (counts the invites it
+would queue, with the code that queues them).
+""")
+
 person_page_sections = _signals.signal("person-page-sections", doc="""\
 The person page (roster, a lower layer) is being rendered: higher features may add a section.
 
@@ -93,5 +104,5 @@ calendar (emails the case's coordinators unless a coordinator recorded it).
 """)
 
 __all__ = ["case_left_planning", "hearing_cancelled", "hearing_changed", "hearing_declined",
-           "hearing_published", "person_page_sections", "place_changed", "plan_published",
-           "run_finished"]
+           "hearing_published", "invites_preview", "person_page_sections", "place_changed",
+           "plan_published", "run_finished"]

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from mediation import signals, worker
-from mediation.calendar import replies, subscribers, version
+from mediation.calendar import invites, replies, subscribers, version
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     signals.hearing_changed.connect(subscribers.on_changed)
     signals.hearing_cancelled.connect(subscribers.on_cancelled)
     signals.hearing_declined.connect(subscribers.on_declined)
+    signals.invites_preview.connect(invites.count_invites)
     if not sa.event.contains(Session, "before_flush", version.before_flush):
         sa.event.listen(Session, "before_flush", version.before_flush)
         sa.event.listen(Session, "after_flush", version.after_flush)

@@ -72,37 +72,51 @@ def queue_invites(hearing: Hearing, *, kind: str, previous_attendee_ids: Iterabl
         raise ValueError(f"a {kind!r} invite needs a {EXPECTED_STATUS[kind]} hearing; "
                          f"hearing {hearing.id} is {hearing.status}")
     now = now_utc()
-    members = list(hearing.members)
+    members = {m.person_id: m for m in hearing.members}
     messages: list[OutboxMessage] = []
-    if kind == "cancelled":
-        for member in members:
-            messages.append(_queue(hearing, member.person, member.role, "CANCEL", "cancelled",
-                                   now))
-    elif kind == "published":
-        for member in members:
-            messages.append(_queue(hearing, member.person, member.role, "REQUEST", "published",
-                                   now))
-    else:
-        previous = set(previous_attendee_ids)
-        current = {m.person_id for m in members}
-        for person_id in sorted(previous - current):
-            person = db.session.get(Person, person_id)
-            if person is not None:
-                messages.append(_queue(hearing, person, None, "CANCEL", "removed", now,
-                                       before=before))
-        now_seen = seen(hearing)
-        for member in members:
-            if member.person_id not in previous:
-                reason = "published"  # new to this hearing: an invitation, not a change
-            elif before is not None and (attendee_view(before, member.person_id)
-                                         == attendee_view(now_seen, member.person_id)):
-                continue  # nothing this attendee sees has changed
-            else:
-                reason = "updated"
-            messages.append(_queue(hearing, member.person, member.role, "REQUEST", reason, now,
-                                   before=before))
+    for person_id, role, method, reason in recipients(
+            kind, [(m.person_id, m.role) for m in hearing.members], previous_attendee_ids,
+            before, seen(hearing) if kind == "updated" else None):
+        member = members.get(person_id)
+        person = member.person if member is not None else db.session.get(Person, person_id)
+        if person is not None:
+            messages.append(_queue(hearing, person, role, method, reason, now,
+                                   before=before if kind == "updated" else None))
     db.session.flush()
     return messages
+
+
+def recipients(kind: str, members: Iterable[tuple[int, str]],
+               previous_attendee_ids: Iterable[int] = (), before: dict | None = None,
+               now_seen: dict | None = None) -> list[tuple[int, str | None, str, str]]:
+    """Who gets which message when a published hearing is `kind` (see `queue_invites`): a list
+    of (person id, role or None, method, reason). `members` are (person id, role) after the
+    change; `now_seen` is what attendees see after it (`lifecycle.seen`), for "updated". Pure:
+    `queue_invites` queues exactly these, and the publish preview counts them."""
+    members = list(members)
+    if kind == "cancelled":
+        return [(pid, role, "CANCEL", "cancelled") for pid, role in members]
+    if kind == "published":
+        return [(pid, role, "REQUEST", "published") for pid, role in members]
+    previous = set(previous_attendee_ids)
+    current = {pid for pid, _role in members}
+    out: list[tuple[int, str | None, str, str]] = [
+        (pid, None, "CANCEL", "removed") for pid in sorted(previous - current)]
+    for pid, role in members:
+        if pid not in previous:
+            reason = "published"  # new to this hearing: an invitation, not a change
+        elif before is not None and (attendee_view(before, pid) == attendee_view(now_seen, pid)):
+            continue  # nothing this attendee sees has changed
+        else:
+            reason = "updated"
+        out.append((pid, role, "REQUEST", reason))
+    return out
+
+
+def count_invites(_sender=None, *, changes: Iterable[dict], **_: object) -> int:
+    """Subscriber of `signals.invites_preview`: how many emails `recipients` would queue for
+    these changes (dicts with the arguments of `recipients`); nothing is queued."""
+    return sum(len(recipients(**change)) for change in changes)
 
 
 def _queue(hearing: Hearing, person: Person, role: str | None, method: str, reason: str,

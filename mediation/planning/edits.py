@@ -42,6 +42,7 @@ from mediation.roster.models import Person
 from mediation.timeutil import local_to_utc, local_today, to_local
 from scheduler.model import COUNSELLOR, EXPERT
 from scheduler.repair import with_person
+from scheduler.rules import centre_open, centre_serves, day_allowed, room_fits, window
 
 
 class EditConflict(PlanningError):
@@ -83,7 +84,7 @@ def _check_version(hearing: Hearing, expected: int | None) -> None:
         raise EditConflict(_l("This hearing has been cancelled meanwhile."))
     if expected is not None and hearing.version != expected:
         raise EditConflict(_l("Someone else changed this hearing while you were looking at it. "
-                              "Reload the page to see the change, then try again."))
+                              "The page now shows the change: check it, then try again."))
 
 
 def _horizon(hearing: Hearing, *extra: date) -> tuple[date, date]:
@@ -130,11 +131,73 @@ def candidates(hearing: Hearing, person: Person | None, role: str) -> list[tuple
     return [(people[c.person], c) for c in ranked if c.person in people]
 
 
+# --- free slots ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A room, date and session where the hearing, with its whole panel and counsellor, breaks
+    no hard rule."""
+
+    room: Room
+    date: date
+    session: HearingSession
+    same_room: bool
+    same_centre: bool
+
+
+SLOT_SEARCH_DAYS = 62  # how far from today the suggestions look, at most
+
+
+def free_slots(hearing: Hearing, limit: int = 10, today: date | None = None) -> list[Slot]:
+    """The best `limit` places to move `hearing` to, keeping its people: every room, date and
+    session that passes the planner's hard rules (`scheduler.hearing_violations`, the checker
+    the solver's results are held to; the cheap rules of place and date prune first, from the
+    same registries). Ranked: the same room, then the same centre, then the nearest date to the
+    current one, earlier first."""
+    today = today or first_open_day()
+    if hearing.case.accepted_on is None or hearing.case.due_by is None:
+        return []
+    last = min(hearing.case.due_by, today + timedelta(days=SLOT_SEARCH_DAYS))
+    if last < today:
+        return []
+    ctx = context(hearing, today, last)
+    ix, current = ctx.ix, ctx.current
+    case = ix.case.get(current.case)
+    if case is None:
+        return []
+    lo, hi = window(ix, case)
+    days = [d for d in ix.dates if max(lo, today) <= d <= min(hi, last) and day_allowed(ix, case, d)]
+    places = [(centre, room) for centre in ix.scenario.centres if centre_serves(ix, case.region, centre)
+              for room in centre.rooms if room_fits(ix, case, room, centre)]
+    found = []
+    for day in days:
+        for centre, room in places:
+            if not centre_open(ix, centre, day):
+                continue
+            for session in ix.session_ids:
+                if (room.id, day, session) == (current.room, current.date, current.session):
+                    continue
+                trial = replace(current, room=room.id, centre=centre.id, date=day, session=session)
+                if not violations_of(ctx, trial):
+                    found.append((room.id != current.room, centre.id != current.centre,
+                                  abs((day - current.date).days), day, ix.session_pos[session],
+                                  room.id, session))
+    found.sort()
+    found = found[:limit]
+    rooms = {r.code: r for r in db.session.scalars(
+        sa.select(Room).where(Room.code.in_({f[5] for f in found}))
+        .options(selectinload(Room.centre)))}
+    sessions = {s.code: s for s in db.session.scalars(sa.select(HearingSession))}
+    return [Slot(rooms[f[5]], f[3], sessions[f[6]], not f[0], not f[1]) for f in found
+            if f[5] in rooms and f[6] in sessions]
+
+
 # --- changes -------------------------------------------------------------------------------------
 
 
-STALE_MESSAGE = _l("Someone else changed this hearing at the same moment. Reload the page and "
-                   "try again.")
+STALE_MESSAGE = _l("Someone else changed this hearing at the same moment. The page now shows the "
+                   "change: check it, then try again.")
 
 
 @contextmanager
@@ -149,7 +212,7 @@ def _stale_is_conflict():
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise EditConflict(_l("That room or person was booked for this slot by someone else a "
-                              "moment ago. Reload the page and choose again.")) from None
+                              "moment ago. Choose another slot.")) from None
 
 
 def _after_change(hearing: Hearing, action: str, before: dict, user) -> Hearing:
@@ -188,7 +251,7 @@ def move(hearing: Hearing, room: Room, day: date, session: HearingSession,
     trial = replace(ctx.current, room=room.code, centre=room.centre.code, date=day,
                     session=session.code)
     broken = violations_of(ctx, trial)
-    if day < local_today() and day != hearing.date:
+    if day != hearing.date:
         # The rules only know the case's own window; nobody can attend a hearing held yesterday.
         broken[:0] = scheduler.past_violations(hearing.case.reference, day, local_today())
     if broken:
@@ -205,7 +268,7 @@ def replace_person(hearing: Hearing, old: Person | None, new: Person, role: str,
     _check_version(hearing, expected_version)
     seat = next((m for m in hearing.members if old is not None and m.person_id == old.id), None)
     if old is not None and seat is None:
-        raise EditConflict(_l("%(name)s is no longer on this hearing. Reload the page.",
+        raise EditConflict(_l("%(name)s is no longer on this hearing: the page now shows who is.",
                               name=old.name))
     if role not in ("expert", "counsellor"):
         raise PlanningError(_l("Unknown role."))

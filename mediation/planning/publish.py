@@ -108,6 +108,48 @@ def summary(changes: list[Change]) -> dict[str, int]:
     return counts
 
 
+@dataclass
+class Preview:
+    """What publishing a run would do: the changes, their counts, and the emails it would send."""
+
+    changes: list[Change]
+    counts: dict[str, int]
+    emails: int
+
+    @property
+    def fingerprint(self) -> str:
+        """What the coordinator confirmed: publishing refuses if this changed meanwhile."""
+        return ",".join(f"{k}{v}" for k, v in self.counts.items()) + f",e{self.emails}"
+
+
+def _invite_change(c: Change) -> dict | None:
+    """The calendar's view of one change (see `signals.invites_preview`), as publishing makes
+    it: a new hearing is published, a dropped one cancelled, a moved or re-staffed one takes
+    its proposal's place and people (`lifecycle.take_proposals`) and, if what attendees see
+    changes, is updated."""
+    if c.kind == "new":
+        return {"kind": "published", "members": [(m.person_id, m.role) for m in c.after.members]}
+    if c.kind == "cancelled":
+        return {"kind": "cancelled", "members": [(m.person_id, m.role) for m in c.before.members]}
+    if c.kind in ("moved", "panel"):
+        was = lifecycle.before(c.before)
+        now_seen = {**lifecycle.seen(c.after), "status": "published"}
+        if now_seen == was.seen:
+            return None
+        return {"kind": "updated", "members": [(m.person_id, m.role) for m in c.after.members],
+                "previous_attendee_ids": set(was.attendee_ids), "before": was.payload(),
+                "now_seen": now_seen}
+    return None
+
+
+def preview(run: PlanRun) -> Preview:
+    """What `publish_run` would change and how many emails it would queue, writing nothing."""
+    changes = diff(run)
+    wanted = [x for x in map(_invite_change, changes) if x is not None]
+    answers = signals.invites_preview.send(run, changes=wanted)
+    return Preview(changes, summary(changes), sum(n or 0 for _receiver, n in answers))
+
+
 def publish_run(run: PlanRun, user=None) -> dict[str, int]:
     """Publish a succeeded run's proposal into the schedule, in one transaction (flushes; the
     caller commits). Invites go out through the hearings' signals."""

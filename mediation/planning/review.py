@@ -18,7 +18,7 @@ from mediation.hearings.models import Hearing, HearingMember
 from mediation.hearings.queries import current_published, proposals_of
 from mediation.planner_words import run_summary
 from mediation.planning.models import PlanRun, UnscheduledCase
-from mediation.planning.services import grid_rows, grid_sessions
+from mediation.planning.services import grid_rows, grid_sessions, open_days
 from mediation.roster.models import Person
 
 
@@ -58,6 +58,9 @@ def grid(run: PlanRun, hearings: list[Hearing], week: date | None = None) -> Gri
     end = min(run.horizon_end, start + timedelta(days=6))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     shown = [h for h in hearings if start <= h.date <= end]
+    centres = list(db.session.scalars(sa.select(Centre).where(Centre.active)
+                                      .options(selectinload(Centre.dates))))
+    days = open_days(days, centres, {h.date for h in shown})
     cells = {(h.room_id, h.date, h.session_id): h for h in shown}
     previous = start - timedelta(days=7) if start > run.horizon_start else None
     nxt = start + timedelta(days=7) if end < run.horizon_end else None

@@ -10,11 +10,13 @@ from sqlalchemy.orm import selectinload
 from mediation.audit.services import record
 from mediation.cases.models import Case, case_region_ids
 from mediation.centres.models import Centre, HearingSession, Room
+from mediation.centres.official import OfficialCalendar
 from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
 from mediation.hearings.queries import current_published
 from mediation.planning.models import PlanRun, UnscheduledCase
+from mediation.roster.models import Person
 from mediation.timeutil import local_today
 
 
@@ -80,24 +82,62 @@ def grid_sessions() -> list[HearingSession]:
                                                                       HearingSession.code)))
 
 
-def published_schedule(week: date | None = None, region_ids: frozenset[int] | None = None) -> dict:
-    """The published schedule for one week (Monday first): rooms down, days and sessions across;
-    with `region_ids`, only hearings of cases in those regions."""
+def open_days(days: list[date], centres: list[Centre], busy: set[date] = frozenset()) -> list[date]:
+    """The days of `days` on which at least one of `centres` is open (their opening weekdays,
+    dated closures and openings, and the official calendar: `Centre.is_open_on`), plus any
+    day in `busy` (a day that holds a hearing is always shown)."""
+    calendar = OfficialCalendar()
+    return [d for d in days if d in busy or any(c.is_open_on(d, calendar) for c in centres)]
+
+
+def find_people(query: str, limit: int = 50) -> list[Person]:
+    """People whose code is `query` or whose name contains it (case-insensitive)."""
+    query = query.strip()
+    if not query:
+        return []
+    like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(db.session.scalars(
+        sa.select(Person).where(sa.or_(sa.func.lower(Person.code) == query.lower(),
+                                       Person.name.ilike(like, escape="\\")))
+        .order_by(Person.name).limit(limit)))
+
+
+def published_schedule(week: date | None = None, region_ids: frozenset[int] | None = None,
+                       centre_id: int | None = None, person: str = "") -> dict:
+    """The published schedule for one week (Monday first): rooms down, days and sessions across,
+    only the days some centre (or the chosen one) is open; with `region_ids`, only hearings of
+    cases in those regions; with `centre_id`, of that centre; with `person` (a code or part of
+    a name), those the matching people attend."""
     start = week or local_today()
     start -= timedelta(days=start.weekday())
-    days = [start + timedelta(days=i) for i in range(7)]
+    week_days = [start + timedelta(days=i) for i in range(7)]
     cases = Case.__table__
     scoped = (None if region_ids is None else sa.select(cases.c.id).where(
         cases.c.region_id.in_(sorted(region_ids) or [-1])))
+    stmt = current_published(start=week_days[0], end=week_days[-1], case_ids=scoped,
+                             centre_id=centre_id)
+    people = find_people(person) if person else []
+    if person:
+        stmt = stmt.where(Hearing.id.in_(sa.select(HearingMember.hearing_id).where(
+            HearingMember.person_id.in_([p.id for p in people] or [-1]))))
     hearings = list(db.session.scalars(
-        current_published(start=days[0], end=days[-1], case_ids=scoped)
-        .options(selectinload(Hearing.members).selectinload(HearingMember.person),
-                 selectinload(Hearing.case), selectinload(Hearing.room))))
+        stmt.options(selectinload(Hearing.members).selectinload(HearingMember.person),
+                     selectinload(Hearing.case), selectinload(Hearing.session),
+                     selectinload(Hearing.room).selectinload(Room.centre))))
+    centres = list(db.session.scalars(
+        sa.select(Centre).where(Centre.active).options(selectinload(Centre.dates))
+        .order_by(Centre.code)))
+    shown = [c for c in centres if centre_id is None or c.id == centre_id]
+    days = open_days(week_days, shown, {h.date for h in hearings})
     return {
-        "days": days, "sessions": grid_sessions(), "rows": grid_rows(hearings),
+        "days": days, "week_days": week_days, "sessions": grid_sessions(),
+        "rows": grid_rows(hearings),
         "cells": {(h.room_id, h.date, h.session_id): h for h in hearings},
+        "hearings": sorted(hearings, key=lambda h: (h.date, h.session.position, h.room.centre.code,
+                                                    h.room.code)),
         "week_start": start, "previous_week": start - timedelta(days=7),
         "next_week": start + timedelta(days=7), "count": len(hearings),
+        "centres": centres, "people": people,
     }
 
 

@@ -21,12 +21,14 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 import scheduler
 from mediation.auth.access import can_see, can_see_region, require_visible
-from mediation.auth.permissions import editor_required, region_scope, signed_in
+from mediation.auth.permissions import can_edit, editor_required, region_scope, signed_in
 from mediation.cases.models import Case, case_region_ids
 from mediation.cases.services import region_choices
 from mediation.centres.models import HearingSession, Room
@@ -44,9 +46,11 @@ from mediation.planning.runs import (
     start_run,
 )
 from mediation.planning.services import published_schedule, recent_runs
-from mediation.roster.models import Person
+from mediation.roster.models import ExpertiseArea, Person
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
+
+CANDIDATES_SHOWN = 40  # of those who fit, and of those refused, on the candidates page
 
 
 def _run_or_404(run_id: int) -> PlanRun:
@@ -169,26 +173,46 @@ def cancel(run_id: int):
     return redirect(url_for("planning.show_run", run_id=run.id))
 
 
+@bp.route("/runs/<int:run_id>/publish", methods=["GET"])
+@editor_required
+def publish_confirm(run_id: int):
+    """Before publishing: what changes, how many emails go out, and a confirm button."""
+    run = _visible_run_or_404(run_id)
+    if run.status != "succeeded":
+        flash(_("Run #%(id)d cannot be published: it is %(status)s.", id=run.id,
+                status=run.status), "error")
+        return redirect(url_for("planning.show_run", run_id=run.id), 303)
+    return render_template("planning/publish.html", run=run, preview=publish.preview(run),
+                           form=VersionForm())
+
+
 @bp.route("/runs/<int:run_id>/publish", methods=["POST"])
 @editor_required
 def publish_view(run_id: int):
     run = _visible_run_or_404(run_id)
     VersionForm().validate_on_submit() or abort(400)
+    back = redirect(url_for("planning.show_run", run_id=run.id), 303)
     if not can_see(current_user, run):
         flash(_("This plan includes cases outside your regions; an administrator or a "
                 "coordinator of every region must publish it."), "error")
-        return redirect(url_for("planning.show_run", run_id=run.id)), 303
+        return back
+    confirmed = request.form.get("confirm")
+    if run.status == "succeeded" and confirmed != publish.preview(run).fingerprint:
+        if confirmed:
+            flash(_("The plan or the published schedule changed since you looked: check the "
+                    "changes again before publishing."), "warning")
+        return redirect(url_for("planning.publish_confirm", run_id=run.id), 303)
     try:
         counts = publish.publish_run(run, current_user)
         db.session.commit()
     except PlanningError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("planning.show_run", run_id=run.id)), 303
+        return back
     except sa.exc.IntegrityError:
         db.session.rollback()
         flash(_("This plan conflicts with hearings published meanwhile. Run the plan again."),
               "error")
-        return redirect(url_for("planning.show_run", run_id=run.id)), 303
+        return back
     flash(_("Published: %(new)d new, %(moved)d moved, %(panel)d with a changed panel, "
             "%(cancelled)d cancelled.", **counts), "success")
     return redirect(url_for("planning.show_run", run_id=run.id))
@@ -208,10 +232,15 @@ def export_run(run_id: int):
 @bp.route("/schedule")
 @signed_in
 def schedule():
-    """The published schedule, week by week."""
-    week = request.args.get("week", type=date.fromisoformat)
-    return render_template("planning/schedule.html",
-                           **published_schedule(week, region_scope(current_user)))
+    """The published schedule, week by week, filtered by centre and person (all in the query
+    string, so a filtered week can be bookmarked and shared)."""
+    week = request.args.get("week", type=_day)
+    centre_id = request.args.get("centre", type=int)
+    person = (request.args.get("person") or "").strip()[:100]
+    data = published_schedule(week, region_scope(current_user), centre_id, person)
+    filters = {k: v for k, v in (("centre", centre_id), ("person", person)) if v}
+    return render_template("planning/schedule.html", filters=filters, centre_id=centre_id,
+                           person=person, **data)
 
 
 # --- hearings --------------------------------------------------------------------------------
@@ -230,30 +259,44 @@ def _visible_run_or_404(run_id: int) -> PlanRun:
     return require_visible(_run_or_404(run_id))
 
 
-def _hearing_page(hearing, status: int = 200, *, errors=None, move_form=None):
-    move_form = move_form or MoveForm()
+def _hearing_page(hearing):
+    """The hearing page; a refused move comes back with its input in the query string."""
+    move_form = MoveForm(formdata=None)
     move_form.room.choices = [(r.id, f"{r.centre.name} / {r.name}") for r in
                               db.session.scalars(sa.select(Room).where(Room.active)
                                                  .order_by(Room.centre_id, Room.code))]
     move_form.session.choices = [(s.id, s.code) for s in db.session.scalars(
         sa.select(HearingSession).order_by(HearingSession.position))]
-    if not move_form.is_submitted():
-        move_form.room.data, move_form.date.data = hearing.room_id, hearing.date
-        move_form.session.data = hearing.session_id
+    move_form.room.data = request.args.get("room", type=int) or hearing.room_id
+    move_form.date.data = request.args.get("date", type=_day) or hearing.date
+    move_form.session.data = request.args.get("session", type=int) or hearing.session_id
     decline_form = DeclineForm()
     decline_form.person.choices = [(m.person_id, m.person.name) for m in hearing.members]
     run = db.session.get(PlanRun, hearing.layer) if hearing.layer != PUBLISHED_LAYER else None
-    return render_template("planning/hearing.html", hearing=hearing, run=run, errors=errors or [],
+    editable = can_edit() and hearing.status != "cancelled"
+    slots = edits.free_slots(hearing) if editable else []
+    return render_template("planning/hearing.html", hearing=hearing, run=run, slots=slots,
                            move_form=move_form, form=VersionForm(), decline_form=decline_form,
-                           published=hearing.layer == PUBLISHED_LAYER), status
+                           move_open=bool(request.args.get("date")),
+                           published=hearing.layer == PUBLISHED_LAYER)
 
 
-def _refused(hearing_id: int, exc: PlanningError, move_form=None):
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _refused(hearing_id: int, exc: PlanningError | None = None, *, errors=(), keep=None):
+    """A refused edit (Post/Redirect/Get): nothing changed; the reasons are flashed and the
+    browser goes back to the hearing page (303), with the move it asked for in the query
+    string (`keep`), so a reload never re-posts."""
     db.session.rollback()
-    hearing = _hearing_or_404(hearing_id)
-    errors = (violation_texts(exc.violations) if isinstance(exc, edits.RuleBroken)
-              else [str(exc)])
-    return _hearing_page(hearing, exc.status, errors=errors, move_form=move_form)
+    if isinstance(exc, edits.RuleBroken):
+        errors = violation_texts(exc.violations)
+    elif exc is not None:
+        errors = [str(exc)]
+    flash(Markup("<strong>%s</strong><ul class=\"mb-0\">%s</ul>") % (
+        _("Not changed:"), Markup("").join(Markup("<li>%s</li>") % e for e in errors[:12])), "error")
+    return redirect(url_for("planning.show_hearing", hearing_id=hearing_id, **(keep or {})), 303)
 
 
 @bp.route("/hearings/<int:hearing_id>")
@@ -272,8 +315,14 @@ def candidates(hearing_id: int):
         ranked = edits.candidates(hearing, person, role)
     except PlanningError as exc:
         return _refused(hearing_id, exc)
+    fits = [(p, c) for p, c in ranked if c.fits]
+    refused = [(p, c) for p, c in ranked if not c.fits]
     return render_template("planning/candidates.html", hearing=hearing, person=person, role=role,
-                           ranked=ranked[:40], form=ReplaceForm())
+                           fits=fits[:CANDIDATES_SHOWN], fits_count=len(fits),
+                           refused=refused[:CANDIDATES_SHOWN], refused_count=len(refused),
+                           areas={a.code: a.display_name(get_locale()) for a in
+                                  db.session.scalars(sa.select(ExpertiseArea))},
+                           form=ReplaceForm())
 
 
 @bp.route("/hearings/<int:hearing_id>/pin", methods=["POST"])
@@ -297,18 +346,20 @@ def pin(hearing_id: int):
 def move(hearing_id: int):
     hearing = _hearing_or_404(hearing_id)
     form = MoveForm()
+    keep = {k: request.form.get(k) for k in ("room", "date", "session") if request.form.get(k)}
     if not form.validate_on_submit():
-        return _hearing_page(hearing, 400, move_form=form)
+        return _refused(hearing_id, errors=[f"{form[name].label.text}: {error}"
+                                            for name, errs in form.errors.items()
+                                            for error in errs], keep=keep)
     room = db.session.get(Room, form.room.data)
     session = db.session.get(HearingSession, form.session.data)
     if room is None or session is None:
-        return _hearing_page(hearing, 400, errors=[_("Choose a room and a session.")],
-                             move_form=form)
+        return _refused(hearing_id, errors=[_("Choose a room and a session.")], keep=keep)
     try:
         edits.move(hearing, room, form.date.data, session, _version(form), current_user)
         db.session.commit()
     except PlanningError as exc:
-        return _refused(hearing_id, exc, move_form=form)
+        return _refused(hearing_id, exc, keep=keep)
     flash(_("Hearing moved."), "success")
     return redirect(url_for("planning.show_hearing", hearing_id=hearing_id))
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from mediation.demo.services import load_demo
+from mediation.hearings.queries import current_published
 from mediation.planning.models import PUBLISHED_LAYER, Hearing, PlanRun
 from tests.conftest import browser_sign_in
 
@@ -104,6 +106,22 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     assert "Pinned: the next plan keeps this hearing." in page.get_by_role("status").first.inner_text()
     assert page.locator("#hearing-pinned").inner_text() == "yes"
 
+    # 2b. A move the rules refuse (yesterday) comes back to the hearing page with the reason
+    #     (Post/Redirect/Get: reloading is a plain GET); a suggested free slot moves it at once.
+    page.locator("#move-other summary").click()
+    page.fill("#move-form input[name=date]", (today - timedelta(days=1)).isoformat())
+    page.locator("#move-form button").click()
+    page.wait_for_url(re.compile(r"/planning/hearings/\d+\?"))
+    assert "Not changed:" in page.locator("main").inner_text()
+    assert page.reload().status == 200
+    slot = page.locator("#free-slots li").first
+    day = slot.get_attribute("data-date")
+    slot.get_by_role("button").click()
+    page.wait_for_url(HEARING_PAGE)
+    assert "Hearing moved." in page.get_by_role("status").first.inner_text()
+    db.session.expire_all()
+    assert db.session.get(Hearing, pinned_id).date.isoformat() == day
+
     # 3. Open another hearing and put the top candidate in a panel member's seat. On the demo
     #    some seats have nobody who fits (expertise, travel, load): take the first that has.
     page.goto(f"/planning/runs/{run_id}")
@@ -113,7 +131,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     for href in hearing_links:
         page.goto(href)
         seats = page.locator("#members tr", has_text="panel member").evaluate_all(
-            "rows => rows.map(r => [r.dataset.person, r.querySelector('a.button').href])")
+            "rows => rows.map(r => [r.dataset.person, r.querySelector('a[href*=candidates]').href])")
         for person, replace_href in seats:
             page.goto(replace_href)
             if page.locator("#candidates tr.fits").count():
@@ -181,5 +199,41 @@ def _publish(page) -> None:
     """Publish the run on the page. Publishing the demo's plan (about 70 hearings and 240 invites
     rendered in each attendee's language) takes several seconds, far more on a busy machine, so
     the wait is for the page that follows, not Playwright's 10-second default for a click."""
+    page.get_by_role("link", name="Publish this plan").click()
+    page.wait_for_url(re.compile(r"/planning/runs/\d+/publish$"))
+    assert re.search(r"\d+ emails? will go out|No email will go out",
+                     page.locator("#publish-emails").inner_text())
     with page.expect_navigation(url=RUN_PAGE, timeout=180_000):
-        page.get_by_role("button", name="Publish this plan").click(no_wait_after=True)
+        page.get_by_role("button", name="Publish now").click(no_wait_after=True)
+
+
+def test_the_schedule_fits_a_week_at_1366_and_is_a_list_by_day_at_390(page, db):
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    demo = load_demo(today=today)
+    db.session.commit()
+    hearings = list(db.session.scalars(current_published()))
+    weeks = Counter(h.date - timedelta(days=h.date.weekday()) for h in hearings)
+    week, count = weeks.most_common(1)[0]
+    page.goto("/planning/schedule")
+    browser_sign_in(page, demo.coordinator_email, demo.coordinator_password)
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/planning/schedule?week={week.isoformat()}")
+    days = page.locator(".plan-grid th.day").evaluate_all("ths => ths.map(t => t.dataset.day)")
+    assert len(days) >= 5 and {h.date.isoformat() for h in hearings if h.date - timedelta(
+        days=h.date.weekday()) == week} <= set(days)
+    # The whole week is on screen: the grid does not scroll inside its box, the page not at all.
+    grid = page.locator(".plan-grid-wrap")
+    assert grid.evaluate("e => e.scrollWidth <= e.clientWidth"), grid.evaluate(
+        "e => [e.scrollWidth, e.clientWidth]")
+    assert page.evaluate("document.querySelector('main').scrollWidth") <= 1366
+    assert page.locator(".plan-grid th.room").first.evaluate(
+        "e => getComputedStyle(e).position") == "sticky"
+    assert page.locator(".plan-grid a.hearing").count() == count
+
+    # A phone: the same week as a list, day by day; nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert not grid.is_visible() and page.locator(".plan-days").is_visible()
+    assert page.locator(".plan-days a.hearing").count() == count
+    assert page.evaluate("document.querySelector('main').scrollWidth") <= 390

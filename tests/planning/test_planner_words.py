@@ -298,8 +298,8 @@ def test_a_refused_move_names_the_rule_in_words(app, client, world):
     response = client.post(f"/planning/hearings/{h.id}/move", data={
         "csrf_token": token.group(1), "version": h.version, "room": h.room_id,
         "date": yesterday.isoformat(), "session": h.session_id})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422, html
+    assert response.status_code == 303  # Post/Redirect/Get: the hearing page says why
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     with force_locale("zh_Hans_CN"):
         expected = f"{Wording.day(yesterday)}已经过去（今天是{Wording.day(TODAY)}）：请选以后的日期。"
     assert expected in html

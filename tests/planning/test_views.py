@@ -7,14 +7,20 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from babel.dates import format_skeleton
+from markupsafe import escape
 
 import scheduler
+from mediation.calendar.models import OutboxMessage
+from mediation.centres.models import CentreDate
 from mediation.conflicts.services import declare_conflict
+from mediation.planner_words import violation_text
+from mediation.planning import edits
 from mediation.planning.models import PUBLISHED_LAYER, Hearing, HearingMember, PlanRun
 from mediation.planning.runs import RunRequest, run_now, start_run
 from mediation.timeutil import local_today
@@ -88,6 +94,35 @@ def _wait_until_done(client, run_id: int, deadline: float = 60.0) -> dict:
         time.sleep(0.2)
 
 
+def _publish(client, run_id: int):
+    """Publish as a coordinator does: open the confirmation page, then confirm."""
+    page = client.get(f"/planning/runs/{run_id}/publish")
+    assert page.status_code == 200, _html(page)
+    html = _html(page)
+    return client.post(f"/planning/runs/{run_id}/publish", data={
+        "csrf_token": CSRF_RE.search(html).group(1),
+        "confirm": re.search(r'name="confirm" value="([^"]+)"', html).group(1)})
+
+
+def _emails_announced(client, run_id: int) -> int:
+    html = _html(client.get(f"/planning/runs/{run_id}/publish"))
+    box = html[html.index('id="publish-emails"'):]
+    box = box[:box.index("</div>")]
+    match = re.search(r"(\d+) emails? will go out", box)
+    return int(match.group(1)) if match else 0
+
+
+def _outbox(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+
+
+def _refused_to(response, hearing_id: int) -> str:
+    """A refused edit answers 303 to the hearing page (Post/Redirect/Get)."""
+    assert response.status_code == 303, _html(response)
+    assert response.headers["Location"].split("?")[0] == f"/planning/hearings/{hearing_id}"
+    return response.headers["Location"]
+
+
 def _run_id(response) -> int:
     match = re.search(r"/planning/runs/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
@@ -102,8 +137,7 @@ def coordinator(client, world):
 @pytest.fixture
 def published(db, coordinator, planned):
     """The planned run, published through the page."""
-    response = _post(coordinator, f"/planning/runs/{planned.id}/publish",
-                     token_from=f"/planning/runs/{planned.id}")
+    response = _publish(coordinator, planned.id)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(PlanRun, planned.id).status == "published"
@@ -286,17 +320,28 @@ def test_candidates_are_ranked_with_the_rules_they_would_break(db, coordinator, 
                                "&role=expert")
     html = _html(response)
     assert response.status_code == 200 and f"Replace {leaving.name}" in html
-    rows = re.findall(r'<tr class="(fits|breaks)" data-person="([^"]+)">', html)
+    rows = re.findall(r'class="[^"]*\b(fits|breaks)" data-person="([^"]+)">', html)
     assert rows, html
     kinds = [k for k, _code in rows]
-    # Those who fit come first, then those who break a rule, each with the rules listed.
+    # Those who fit come first, with a button each; those who break a rule are folded below,
+    # counted, each with its reasons.
     assert kinds == sorted(kinds, key=lambda k: k != "fits")
     assert "fits" in kinds and "breaks" in kinds
+    assert html.index('id="candidates"') < html.index('<details id="refused"')
+    refused = html[html.index('<details id="refused"'):]
+    assert re.search(rf"<summary>{kinds.count('breaks')} (person|people) would break a rule",
+                     refused), refused
+    assert re.search(rf">{kinds.count('fits')} (person fits|people fit)<", html)
     codes = [c for _k, c in rows]
     on_panel = {m.person.code for m in h.members if m.role != "counsellor"}
     assert not (on_panel - {leaving.code}) & set(codes)
     assert ("breaks", conflicted.code) in rows
-    breaks = html[html.index(f'<tr class="breaks" data-person="{conflicted.code}"'):]
+    breaks = refused[refused.index(f'data-person="{conflicted.code}"'):]
+    breaks = breaks[:breaks.index("</li>\n    </ul>") if "</li>\n    </ul>" in breaks else None]
+    reasons = next(c.violations for p, c in edits.candidates(h, leaving, "expert")
+                   if p.id == conflicted.id)
+    assert scheduler.Rule.CONFLICT in {v.rule for v in reasons}
+    assert all(str(escape(violation_text(v))) in breaks for v in reasons), breaks
     assert re.search(r"<li>Expert 1 must stand aside from this case \([^<]*\): choose someone "
                      r"else.</li>", breaks), breaks  # in words, no rule number or case code
     assert html.count('action="/planning/hearings/') == kinds.count("fits")
@@ -324,9 +369,40 @@ def test_plan_json_is_the_exchange_format(db, coordinator, planned):
     assert coordinator.get(f"/planning/runs/{queued.id}/plan.json").status_code == 404
 
 
-def test_publish_through_the_page(db, coordinator, planned):
+def test_publishing_asks_for_confirmation_first(db, coordinator, planned):
+    # The run page's button leads to the confirmation page, not straight to publishing.
+    html = _html(coordinator.get(f"/planning/runs/{planned.id}"))
+    assert f'href="/planning/runs/{planned.id}/publish" id="publish-link"' in html
+    # A publish POST without the confirmation step publishes nothing: it goes to that page.
     response = _post(coordinator, f"/planning/runs/{planned.id}/publish",
                      token_from=f"/planning/runs/{planned.id}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/planning/runs/{planned.id}/publish"
+    db.session.expire_all()
+    assert db.session.get(PlanRun, planned.id).status == "succeeded" and not _published(db)
+    # The page says what changes and how many emails go out: one per attendee of a new hearing.
+    html = _html(coordinator.get(response.headers["Location"]))
+    assert re.search(r'data-kind="new"><span[^>]*>4</span>', html), html
+    assert re.search(r'data-kind="cancelled"><span[^>]*>0</span>', html), html
+    attendees = sum(len(h.members) for h in _proposals(db, planned))
+    assert _emails_announced(coordinator, planned.id) == attendees
+    assert _outbox(db) == 0
+    # A confirmation of something else (the plan changed meanwhile) is sent back to check.
+    response = _post(coordinator, f"/planning/runs/{planned.id}/publish", {"confirm": "new1"},
+                     token_from=f"/planning/runs/{planned.id}/publish")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/publish")
+    assert "changed since you looked" in _html(coordinator.get(response.headers["Location"]))
+    assert not _published(db)
+    # Confirmed: published, and exactly the announced emails are queued.
+    assert _publish(coordinator, planned.id).status_code == 302
+    assert _outbox(db) == attendees
+    # A published run has nothing left to confirm.
+    response = coordinator.get(f"/planning/runs/{planned.id}/publish")
+    assert response.status_code == 303
+
+
+def test_publish_through_the_page(db, coordinator, planned):
+    response = _publish(coordinator, planned.id)
     assert response.status_code == 302
     html = _html(coordinator.get(response.headers["Location"]))
     assert "Published: 4 new, 0 moved, 0 with a changed panel, 0 cancelled." in html
@@ -335,17 +411,18 @@ def test_publish_through_the_page(db, coordinator, planned):
     assert not _proposals(db, planned)
     # The published run's page shows its (now published) hearings; publishing twice is refused.
     assert "Hearings (4)" in html
-    response = _post(coordinator, f"/planning/runs/{planned.id}/publish",
+    response = _post(coordinator, f"/planning/runs/{planned.id}/publish", {"confirm": "x"},
                      token_from=f"/planning/runs/{planned.id}")
     assert response.status_code == 303
     assert "cannot be published: it is published" in _html(coordinator.get(
         f"/planning/runs/{planned.id}"))
     # The published schedule shows them, week by week.
     html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"))
-    assert "(4)" in html
+    assert "4 hearings" in html
     for h in hearings:
         assert f'data-case="{h.case.reference}"' in html
-    assert "(0)" in _html(coordinator.get(f"/planning/schedule?week={NEXT_MONDAY.isoformat()}"))
+    assert "0 hearings" in _html(coordinator.get(
+        f"/planning/schedule?week={NEXT_MONDAY.isoformat()}"))
 
 
 # --- hearing edits ---------------------------------------------------------------------------------
@@ -403,9 +480,12 @@ def test_move_into_a_room_in_use_is_refused_with_the_rule(db, coordinator, plann
     response = _post(coordinator, f"{path}/move", {
         "version": a.version, "room": b.room_id, "date": b.date.isoformat(),
         "session": b.session_id}, token_from=path)
-    html = _html(response)
-    assert response.status_code == 422, html
-    assert 'id="edit-errors"' in html
+    # Post/Redirect/Get: back to the hearing page, which says why; a reload is a plain GET.
+    location = _refused_to(response, a.id)
+    html = _html(coordinator.get(location))
+    assert "Not changed:" in html and b.case.reference in html
+    assert "Reload the page" not in html
+    assert coordinator.get(location).status_code == 200
     assert re.search(r"<li>Room 1 at Centre \d+ is already taken by W-\d", html), html
     db.session.expire_all()
     assert (a.room_id, a.date, a.session_id, a.version) == before
@@ -418,11 +498,12 @@ def test_move_to_a_closed_day_is_refused_with_the_rule(db, coordinator, world, p
     response = _post(coordinator, f"{path}/move", {
         "version": h.version, "room": h.room_id, "date": saturday.isoformat(),
         "session": h.session_id}, token_from=path)
-    html = _html(response)
-    assert response.status_code == 422, html
+    location = _refused_to(response, h.id)
+    html = _html(coordinator.get(location))
+    assert h.room.centre.name in html and "Not changed:" in html
+    # The form keeps what was asked for, unfolded.
+    assert f'value="{SATURDAY.isoformat()}"' in html and '<details id="move-other" open>' in html
     assert f"{h.room.centre.name} is closed on {_day(saturday)}: choose another day" in html
-    # The form keeps what was asked for.
-    assert f'value="{SATURDAY.isoformat()}"' in html
     db.session.expire_all()
     assert h.date != saturday and h.sequence == 0
 
@@ -455,9 +536,8 @@ def test_replace_with_someone_who_breaks_a_rule_is_refused(db, coordinator, worl
     response = _post(coordinator, f"{path}/replace", {
         "version": h.version, "old": leaving.id, "new": counsellor.id, "role": "expert"},
         token_from=path)
-    html = _html(response)
-    assert response.status_code == 422, html
-    assert 'id="edit-errors"' in html
+    html = _html(coordinator.get(_refused_to(response, h.id)))
+    assert "Not changed:" in html and counsellor.name in html
     assert f"<li>{counsellor.name} is not an expert: choose an expert for the panel.</li>" in html
     db.session.expire_all()
     assert leaving.id in {m.person_id for m in h.members}
@@ -479,9 +559,9 @@ def test_a_stale_version_is_a_conflict_with_a_clear_message(db, coordinator, pla
     ):
         response = coordinator.post(f"{path}/{action}",
                                     data={"csrf_token": token, "version": stale, **data})
-        html = _html(response)
-        assert response.status_code == 409, (action, html)
+        html = _html(coordinator.get(_refused_to(response, h.id)))
         assert "Someone else changed this hearing while you were looking at it." in html, action
+        assert "Reload the page" not in html
     db.session.expire_all()
     assert h.pinned and _proposals(db, planned)
 
@@ -548,9 +628,11 @@ def test_decline_and_replan_changes_only_that_hearing(db, coordinator, world, pu
     assert "0 new" in html and "0 cancelled" in html
     assert f"{declined.name} leaves" in html
 
-    response = _post(coordinator, f"/planning/runs/{run_id}/publish",
-                     token_from=f"/planning/runs/{run_id}")
+    announced, queued = _emails_announced(coordinator, run_id), _outbox(db)
+    assert announced >= 2  # the one who leaves is uninvited, the newcomer invited
+    response = _publish(coordinator, run_id)
     assert response.status_code == 302
+    assert _outbox(db) - queued == announced
     db.session.expire_all()
     after = {x.case.reference: x for x in _published(db) if x.status == "published"}
     assert len(after) == 4
@@ -689,8 +771,11 @@ def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, publish
     response = _post(coordinator, f"{path}/move", {
         "version": h.version, "room": h.room_id, "date": yesterday.isoformat(),
         "session": h.session_id}, token_from=path)
-    assert response.status_code == 422, _html(response)
-    assert f"{_day(yesterday)} has passed (today is {_day(local_today())})" in _html(response)
+    html = _html(coordinator.get(_refused_to(response, h.id)))
+    expected = violation_text(scheduler.past_violations(h.case.reference, yesterday,
+                                                        local_today())[0])
+    assert str(escape(expected)) in html
+    assert f"{_day(yesterday)} has passed (today is {_day(local_today())})" in html
     db.session.expire_all()
     assert h.date != yesterday and h.sequence == 0
 
@@ -698,11 +783,108 @@ def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, publish
 def test_a_run_superseded_by_a_publication_cannot_be_published(db, coordinator, world, planned):
     second = run_now(RunRequest(*HORIZON, time_limit=5, seed=1), world.user)
     assert second.status == "succeeded"
-    assert _post(coordinator, f"/planning/runs/{planned.id}/publish",
-                 token_from=f"/planning/runs/{planned.id}").status_code == 302
-    response = _post(coordinator, f"/planning/runs/{second.id}/publish",
+    assert _publish(coordinator, planned.id).status_code == 302
+    response = _post(coordinator, f"/planning/runs/{second.id}/publish", {"confirm": "x"},
                      token_from=f"/planning/runs/{second.id}")
     assert response.status_code == 303
     html = _html(coordinator.get(f"/planning/runs/{second.id}"))
     assert f"Run #{second.id} cannot be published: it is superseded." in html
     assert len([h for h in _published(db) if h.status == "published"]) == 4
+
+
+# --- planning that guides --------------------------------------------------------------------------
+
+
+def _offered(html: str) -> list[tuple[str, str, str]]:
+    box = html[html.index('id="free-slots"'):]
+    box = box[:box.index("</ul>")]
+    return re.findall(r'data-date="([^"]+)" data-room="([^"]+)" data-session="([^"]+)"', box)
+
+
+def test_move_offers_ranked_free_slots_that_break_no_rule(db, coordinator, world, published):
+    hearings = _published(db)
+    h, other = hearings[0], hearings[1]
+    path = f"/planning/hearings/{h.id}"
+    html = _html(coordinator.get(path))
+    offered = _offered(html)
+    assert 1 <= len(offered) <= 10, html
+    # The free-form move is still there, folded below the suggestions.
+    assert html.index('id="free-slots"') < html.index('<details id="move-other">')
+    # Every slot offered passes the planner's own check, for the whole panel.
+    ctx = edits.context(h, *[date.fromisoformat(d) for d, _r, _s in offered])
+    for day, room, session in offered:
+        trial = replace(ctx.current, date=date.fromisoformat(day), room=room, session=session,
+                        centre=next(r.centre.code for r in world.rooms if r.code == room))
+        assert not edits.violations_of(ctx, trial), (day, room, session)
+        assert local_today() <= date.fromisoformat(day) <= h.case.due_by
+        assert (day, room, session) != (h.date.isoformat(), h.room.code, h.session.code)
+    # Not the slot another hearing holds in that room, nor any weekend day (centres closed).
+    assert (other.date.isoformat(), other.room.code, other.session.code) not in offered
+    assert all(date.fromisoformat(d).isoweekday() <= 5 for d, _r, _s in offered)
+    # Ranked: the same room first, then the nearest dates.
+    same_room = [o[1] == h.room.code for o in offered]
+    assert same_room == sorted(same_room, reverse=True)
+    distances = [abs((date.fromisoformat(d) - h.date).days) for d, r, _s in offered
+                 if r == h.room.code]
+    assert distances == sorted(distances)
+    # One click moves it there.
+    day, room, session = offered[0]
+    form = html[html.index(f'data-date="{day}" data-room="{room}" data-session="{session}"'):]
+    form = form[:form.index("</form>")]
+    data = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    data["csrf_token"] = CSRF_RE.search(form).group(1)
+    assert {"version", "room", "date", "session"} <= set(data)
+    response = coordinator.post(f"{path}/move", data=data)
+    assert response.status_code == 302, _html(response)
+    db.session.expire_all()
+    assert (h.date.isoformat(), h.room.code, h.session.code) == (day, room, session)
+
+
+def test_no_free_slot_says_so(db, coordinator, world, published):
+    h = _published(db)[0]
+    h.case.due_by = local_today() - timedelta(days=1)  # overdue: no day is allowed any more
+    db.session.commit()
+    html = _html(coordinator.get(f"/planning/hearings/{h.id}"))
+    assert 'id="no-free-slots"' in html and 'id="free-slots"' not in html
+    assert 'id="move-form"' in html  # the free-form move is still there
+
+
+def _schedule_days(html: str) -> list[str]:
+    return re.findall(r'<th colspan="\d+" class="day" scope="colgroup" data-day="([^"]+)"', html)
+
+
+def test_schedule_hides_closed_days_and_filters_by_centre_and_person(db, coordinator, world,
+                                                                    published):
+    hearings = [h for h in _published(db) if h.status == "published"]
+    html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"))
+    # The centres open Monday to Friday: no weekend columns.
+    assert _schedule_days(html) == [(MONDAY + timedelta(days=i)).isoformat() for i in range(5)]
+    # A day every centre is closed (a holiday, from the centres' own dates) is hidden; a day
+    # only one of them is closed is not.
+    holiday, half = NEXT_MONDAY + timedelta(days=2), NEXT_MONDAY + timedelta(days=3)
+    for centre in world.centres:
+        db.session.add(CentreDate(centre=centre, date=holiday, kind="closed"))
+    db.session.add(CentreDate(centre=world.centres[0], date=half, kind="closed"))
+    db.session.commit()
+    days = _schedule_days(_html(coordinator.get(
+        f"/planning/schedule?week={NEXT_MONDAY.isoformat()}")))
+    assert holiday.isoformat() not in days and half.isoformat() in days and len(days) == 4
+    # By centre: only that centre's hearings, and the filter stays on when changing week.
+    centre = hearings[0].room.centre
+    html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"
+                                 f"&centre={centre.id}"))
+    shown = set(re.findall(r'data-case="([^"]+)"', html))
+    assert shown == {h.case.reference for h in hearings if h.room.centre_id == centre.id}
+    assert f"centre={centre.id}" in html[html.index('id="next-week"') - 200:]
+    # By person, code or part of a name.
+    person = hearings[0].members[0].person
+    for query in (person.code, person.name[-3:]):
+        html = _html(coordinator.get(f"/planning/schedule?week={MONDAY.isoformat()}"
+                                     f"&person={query}"))
+        shown = set(re.findall(r'data-case="([^"]+)"', html))
+        expected = {h.case.reference for h in hearings
+                    if any(query.lower() in (m.person.code.lower(), m.person.name.lower())
+                           or query.lower() in m.person.name.lower() for m in h.members)}
+        assert shown == expected and hearings[0].case.reference in shown, query
+    html = _html(coordinator.get("/planning/schedule?person=nobody-at-all"))
+    assert 'id="no-person"' in html and not re.findall(r'data-case="([^"]+)"', html)

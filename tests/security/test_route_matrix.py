@@ -111,6 +111,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "attendance.rotate": {"POST": EDITORS},
     "attendance.revoke": {"POST": EDITORS},
     "calendar.person_hearing_ics": {"GET": PUBLIC},
+    # Publishing (issue #14): the confirmation page is for those who may publish.
+    "planning.publish_confirm": {"GET": EDITORS},
 }
 
 # String arguments that lead somewhere real.
