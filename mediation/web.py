@@ -291,3 +291,15 @@ class ListPage:
     @property
     def next_num(self) -> int | None:
         return self.page + 1 if self.has_next else None
+
+    def iter_pages(self, *, left_edge: int = 2, left_current: int = 2, right_current: int = 4,
+                   right_edge: int = 2):
+        """Page numbers for a pager, None for a gap (as flask_sqlalchemy's Pagination)."""
+        last = 0
+        for n in range(1, self.pages + 1):
+            if (n <= left_edge or self.page - left_current <= n <= self.page + right_current
+                    or n > self.pages - right_edge):
+                if last and n - last > 1:
+                    yield None
+                yield n
+                last = n
