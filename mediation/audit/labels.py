@@ -61,6 +61,7 @@ OBJECT_TYPES = {
 # area (the viewer filters on the "area." prefix).
 ACTION_AREAS = {
     "attachment": _l("Evidence files"),
+    "attendance": _l("People's own pages and answers"),
     "calendar": _l("Calendar feeds"),
     "calendar_day": _l("Official calendar"),
     "case": _l("Cases"),
@@ -69,6 +70,7 @@ ACTION_AREAS = {
     "conflict": _l("Conflicts of interest"),
     "expertise": _l("Expertise areas"),
     "hearing": _l("Hearings"),
+    "import": _l("Imports"),
     "leader": _l("Responsible leaders"),
     "notice": _l("Notices"),
     "organisation": _l("Organisations"),

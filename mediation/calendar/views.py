@@ -213,8 +213,8 @@ def revoke(kind: str, target_id: int):
     return redirect(_back(url_for("calendar.feeds")))
 
 
-FEEDS_PER_PAGE = 50
-OUTBOX_PER_PAGE = 50
+FEEDS_PER_PAGE = 25
+OUTBOX_PER_PAGE = 25
 
 
 @bp.route("/calendar/feeds")

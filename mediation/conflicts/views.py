@@ -35,7 +35,7 @@ from mediation.web import ListPage, page_number
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
 STATES = ("active", "waived", "dismissed")
-PER_PAGE = 50
+PER_PAGE = 25
 
 
 @bp.app_template_global("case_exclusions")

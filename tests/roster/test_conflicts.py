@@ -240,7 +240,7 @@ def _rows_of(html: str) -> list[str]:
     """The person codes of the conflicts page's rows, in order (group headers left out)."""
     import re
 
-    body = html.split('<table class="table table-sm align-middle conflicts">', 1)[1]
+    body = re.split(r'<table class="[^"]* conflicts">', html, maxsplit=1)[1]
     body = body.split("</table>", 1)[0]
     rows = re.findall(r'<tr\s+(?:id="c\d+"\s+)?class="state-[a-z]+">(.*?)</tr>', body, re.S)
     return [re.search(r">(STAFF|PARTY|SIB|DEPT|FREE)<", r).group(1) for r in rows]

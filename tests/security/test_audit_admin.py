@@ -185,3 +185,18 @@ def test_audit_filters_speak_words_and_paging_holds_past_the_end(db, client, mak
         assert past.status_code == 200 and "Org 00" in past.text and "Org 02" not in past.text
     finally:
         views.PER_PAGE = views_per_page
+
+
+def test_every_recorded_action_area_has_words():
+    """Each area of the actions the code records (record("area.…"), _audit("area.…")) has a
+    label for the audit filter, so the filter never shows a code."""
+    import re
+    from pathlib import Path
+
+    from mediation.audit.labels import ACTION_AREAS
+
+    source = Path(__file__).resolve().parents[2] / "mediation"
+    pattern = re.compile(r'(?:record|_audit|_after_change)\((?:[a-z_]+, )?f?"([a-z_]+)\.')
+    areas = {m for path in source.rglob("*.py") for m in pattern.findall(path.read_text())}
+    assert {"case", "attendance", "import", "calendar", "hearing"} <= areas
+    assert areas <= set(ACTION_AREAS), areas - set(ACTION_AREAS)
