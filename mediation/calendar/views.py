@@ -241,7 +241,9 @@ def feeds():
     return render_template("calendar/feeds.html", mine=feed_box("coordinator", current_user),
                            centres=centres, boxes=boxes, people=people,
                            person_boxes=person_boxes, filters=filters, roles=PERSON_ROLES,
-                           filter_args={k: v for k, v in filters.items() if v})
+                           filter_args={k: v for k, v in filters.items() if v},
+                           linked_rooms={target_id for (kind, target_id), box in boxes.items()
+                                         if kind == "room" and box["row"] is not None})
 
 
 # --- the outbox -----------------------------------------------------------------------------

@@ -331,3 +331,9 @@ def test_feeds_page_shows_only_the_viewers_centres(db, client, make_user, calend
     page = client.get("/calendar/feeds").get_data(as_text=True)
     assert f'id="centre-{mine.id}"' in page and f'id="centre-{theirs.id}"' not in page
     assert theirs.name not in page
+    # A centre's rooms are folded under it, unfolded when one of them has a link.
+    assert '<details class="mt-1 feed-rooms">' in page and f'id="room-{mine.rooms[0].id}"' in page
+    ensure_token("room", mine.rooms[0])
+    db.session.commit()
+    page = client.get("/calendar/feeds").get_data(as_text=True)
+    assert '<details class="mt-1 feed-rooms" open>' in page and len(URL_RE.findall(page)) == 1
