@@ -17,7 +17,7 @@ from mediation.timeutil import local_zone
 from mediation.web import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-PER_PAGE = 50
+PER_PAGE = 25
 
 
 @dataclass
