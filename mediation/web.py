@@ -251,3 +251,72 @@ def install(app: Flask) -> None:
         return _error_page(500)
 
     check_declarations(app)
+
+
+# --- paging ---------------------------------------------------------------------------------
+
+
+def page_number() -> int:
+    """The `page` query argument: 1 when missing, malformed or below 1."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def paginate(statement, per_page: int):
+    """`db.paginate` of the requested page; a page past the end shows the last one (not a 404)."""
+    page = db.paginate(statement, page=page_number(), per_page=per_page, error_out=False)
+    if page.page > 1 and page.page > page.pages:
+        page = db.paginate(statement, page=max(page.pages, 1), per_page=per_page,
+                           error_out=False)
+    return page
+
+
+@dataclass
+class ListPage:
+    """One page of an already built list, with the attributes of `db.paginate`'s result that the
+    `pager` macro reads (for lists assembled in Python, such as the conflicts page's)."""
+
+    all_items: list
+    per_page: int
+    page: int = 1
+    items: list = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.page = min(max(self.page, 1), self.pages)
+        start = (self.page - 1) * self.per_page
+        self.items = self.all_items[start:start + self.per_page]
+
+    @property
+    def total(self) -> int:
+        return len(self.all_items)
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(self, *, left_edge: int = 2, left_current: int = 2, right_current: int = 4,
+                   right_edge: int = 2):
+        """Page numbers for a pager, None for a gap (as flask_sqlalchemy's Pagination)."""
+        last = 0
+        for n in range(1, self.pages + 1):
+            if (n <= left_edge or self.page - left_current <= n <= self.page + right_current
+                    or n > self.pages - right_edge):
+                if last and n - last > 1:
+                    yield None
+                yield n
+                last = n

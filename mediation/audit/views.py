@@ -8,14 +8,16 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
+from mediation.audit.labels import action_area, action_area_label, action_label, object_type_label
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.auth.permissions import admin_required
 from mediation.extensions import db
 from mediation.timeutil import local_zone
+from mediation.web import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-PER_PAGE = 50
+PER_PAGE = 25
 
 
 @dataclass
@@ -75,12 +77,21 @@ def audit_statement(f: AuditFilters) -> sa.Select:
 @admin_required
 def index():
     f = AuditFilters.from_args(request.args)
-    page = db.paginate(audit_statement(f), page=max(1, request.args.get("page", 1, type=int)),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(audit_statement(f), PER_PAGE)
     users = db.session.scalars(sa.select(User).order_by(User.email)).all()
-    actions = db.session.scalars(sa.select(AuditEntry.action).distinct()
-                                 .order_by(AuditEntry.action)).all()
-    types = db.session.scalars(sa.select(AuditEntry.object_type).distinct()
-                               .order_by(AuditEntry.object_type)).all()
-    return render_template("audit/index.html", page=page, f=f, users=users, actions=actions,
-                           types=types)
+    actions = db.session.scalars(sa.select(AuditEntry.action).distinct()).all()
+    types = db.session.scalars(sa.select(AuditEntry.object_type).distinct()).all()
+    return render_template("audit/index.html", page=page, f=f, users=users,
+                           areas=filter_options(actions, f.action),
+                           types=sorted(((t, object_type_label(t)) for t in types),
+                                        key=lambda pair: pair[1]),
+                           action_label=action_label, object_type_label=object_type_label)
+
+
+def filter_options(actions: list[str], chosen: str) -> list[tuple[str, str]]:
+    """(value, words) for the action filter: one "area." entry per area of the recorded actions,
+    by label, plus the chosen exact action when a link asked for one."""
+    areas = {action_area(a) + ".": action_area_label(a) for a in actions}
+    if chosen and chosen not in areas:
+        areas[chosen] = action_label(chosen)
+    return sorted(areas.items(), key=lambda pair: pair[1])

@@ -29,7 +29,16 @@ from mediation.calendar.feeds import cached_feed
 from mediation.calendar.ical import new_calendar, to_bytes
 from mediation.calendar.kinds import KINDS
 from mediation.calendar.links import feed_url, person_page_url, webcal_url
-from mediation.calendar.mail import outbox_dir, outbox_summary, retry_now
+from mediation.calendar.listing import (
+    LINK_STATES,
+    PERSON_ROLES,
+    live_person_links,
+    outbox_counts,
+    outbox_statement,
+    people_statement,
+    scoped_outbox,
+)
+from mediation.calendar.mail import outbox_dir, retry_now
 from mediation.calendar.models import MESSAGE_STATUSES, OutboxMessage
 from mediation.calendar.services import (
     FeedError,
@@ -40,12 +49,11 @@ from mediation.calendar.services import (
     rotate_token,
     token_of,
 )
-from mediation.cases.models import Case
 from mediation.centres.models import Centre
 from mediation.extensions import db
 from mediation.hearings.models import Hearing
 from mediation.hearings.queries import in_schedule
-from mediation.web import public
+from mediation.web import paginate, public
 
 bp = Blueprint("calendar", __name__)
 bp.record_once(lambda state: redact.install(state.app))
@@ -137,7 +145,10 @@ def person_feed_box(person) -> dict | None:
 
 def feed_box(kind: str, target) -> dict:
     """What a page needs to show one feed link (the person page includes calendar/_feed.html)."""
-    row = live_token(kind, target)
+    return _box(kind, target, live_token(kind, target))
+
+
+def _box(kind: str, target, row) -> dict:
     token = token_of(row) if row is not None else None
     return {"kind": kind, "target": target, "row": row,
             "url": feed_url(token) if token else None,
@@ -202,10 +213,15 @@ def revoke(kind: str, target_id: int):
     return redirect(_back(url_for("calendar.feeds")))
 
 
+FEEDS_PER_PAGE = 25
+OUTBOX_PER_PAGE = 25
+
+
 @bp.route("/calendar/feeds")
 @editor_required
 def feeds():
-    """The signed-in coordinator's own feed, and the feeds of centres and rooms."""
+    """The signed-in coordinator's own feed, the feeds of centres and rooms, and the people's
+    feed links as a paged table (filter by name or code, role, with or without a link)."""
     query = sa.select(Centre).options(selectinload(Centre.rooms)).order_by(Centre.code)
     scope = region_scope(current_user)
     if scope is not None:
@@ -213,43 +229,45 @@ def feeds():
     centres = list(db.session.scalars(query))
     boxes = {("centre", c.id): feed_box("centre", c) for c in centres}
     boxes.update({("room", r.id): feed_box("room", r) for c in centres for r in c.rooms})
+    filters = {"q": request.args.get("q", "")[:64].strip(),
+               "role": request.args.get("role") if request.args.get("role") in PERSON_ROLES
+               else "",
+               "link": request.args.get("link") if request.args.get("link") in LINK_STATES
+               else ""}
+    people = paginate(people_statement(text=filters["q"], role=filters["role"] or None,
+                                       link=filters["link"] or None), FEEDS_PER_PAGE)
+    links = live_person_links(people.items)
+    person_boxes = {p.id: _box("person", p, links.get(p.id)) for p in people.items}
     return render_template("calendar/feeds.html", mine=feed_box("coordinator", current_user),
-                           centres=centres, boxes=boxes)
+                           centres=centres, boxes=boxes, people=people,
+                           person_boxes=person_boxes, filters=filters, roles=PERSON_ROLES,
+                           filter_args={k: v for k, v in filters.items() if v},
+                           linked_rooms={target_id for (kind, target_id), box in boxes.items()
+                                         if kind == "room" and box["row"] is not None})
 
 
 # --- the outbox -----------------------------------------------------------------------------
-
-PAGE_SIZE = 200
 
 
 @bp.route("/calendar/outbox")
 @editor_required
 def outbox():
+    """Every email invite the viewer may see, newest first, paged; by status and by person."""
     status = request.args.get("status")
-    query = (sa.select(OutboxMessage)
-             .options(selectinload(OutboxMessage.hearing).selectinload(Hearing.case),
-                      selectinload(OutboxMessage.person))
-             .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE))
-    if status in MESSAGE_STATUSES:
-        query = query.where(OutboxMessage.status == status)
-    else:
+    if status not in MESSAGE_STATUSES:
         status = None
-    query = _scoped(query)
+    person = request.args.get("person", "")[:64].strip()
+    scope = region_scope(current_user)
+    page = paginate(outbox_statement(scope, status=status, person=person), OUTBOX_PER_PAGE)
     return render_template(
-        "calendar/outbox.html", messages=list(db.session.scalars(query)), status=status,
-        statuses=MESSAGE_STATUSES, counts=outbox_summary(),
-        smtp_host=current_app.config.get("SMTP_HOST"), folder=str(outbox_dir()),
-        page_size=PAGE_SIZE)
+        "calendar/outbox.html", page=page, status=status, person=person,
+        statuses=MESSAGE_STATUSES, counts=outbox_counts(scope, person=person),
+        smtp_host=current_app.config.get("SMTP_HOST"), folder=str(outbox_dir()))
 
 
 def _scoped(query):
     """Messages about hearings of cases in the user's regions (all for an unlimited user)."""
-    scope = region_scope(current_user)
-    if scope is None:
-        return query
-    visible = (sa.select(Hearing.id).join(Case, Case.id == Hearing.case_id)
-               .where(Case.region_id.in_(sorted(scope) or [-1])))
-    return query.where(OutboxMessage.hearing_id.in_(visible))
+    return scoped_outbox(query, region_scope(current_user))
 
 
 def _message_or_404(message_id: int) -> OutboxMessage:
@@ -278,4 +296,4 @@ def retry(message_id: int):
     else:
         db.session.commit()
         flash(_("Message %(id)s will be sent again shortly.", id=message.id), "ok")
-    return redirect(url_for("calendar.outbox", status=request.args.get("status")))
+    return redirect(_back(url_for("calendar.outbox", status=request.args.get("status"))))

@@ -362,6 +362,33 @@ class ConflictRow:
     reason: str
     conflict: Conflict | None = None
     finding: Finding | None = None
+    # The organisation the conflict comes through: the declared one, or the case's organisation
+    # an automatic finding was made from (None for a conflict with a case or a party).
+    organisation: Organisation | None = None
+
+
+def _organisation_of(c: Conflict) -> Organisation | None:
+    if c.organisation is not None:
+        return c.organisation
+    if c.basis_organisation is not None:
+        return c.basis_organisation
+    return getattr(c.party, "organisation", None) if c.party is not None else None
+
+
+GROUPINGS = ("person", "organisation")
+
+
+def group_rows(rows: list[ConflictRow], by: str) -> list[tuple[tuple, ConflictRow]]:
+    """`rows` ordered by person (code) or by organisation (name; those without one last), each
+    with its group's key (a tuple that is equal for rows of one group), keeping the order
+    within a group."""
+    def key(row: ConflictRow) -> tuple:
+        if by == "organisation":
+            org = row.organisation
+            return (1, "", 0) if org is None else (0, org.name, org.id)
+        return (0, row.person.code, row.person.id)
+
+    return sorted(((key(r), r) for r in rows), key=lambda pair: pair[0])
 
 
 def conflict_rows(*, kind: str | None = None, state: str | None = None,
@@ -380,7 +407,7 @@ def conflict_rows(*, kind: str | None = None, state: str | None = None,
         the_case = c.case or (c.party.case if c.party is not None else None)
         rows.append(ConflictRow(person=c.person, kind=c.kind, source=c.source, state=c.state,
                                 effective=c.effective_kind, target=target_label(c), case=the_case,
-                                reason=c.reason, conflict=c))
+                                reason=c.reason, conflict=c, organisation=_organisation_of(c)))
     if state in (None, "", "active"):
         if case is not None:
             cases = [case]
@@ -394,7 +421,8 @@ def conflict_rows(*, kind: str | None = None, state: str | None = None,
                 rows.append(ConflictRow(person=f.person, kind=f.kind, source="automatic",
                                         state="active", effective="hard",
                                         target=_("case %(ref)s", ref=f.case.reference),
-                                        case=f.case, reason=f.reason, finding=f))
+                                        case=f.case, reason=f.reason, finding=f,
+                                        organisation=f.basis_organisation))
     if kind:
         rows = [r for r in rows if r.kind == kind]
     if state:
@@ -410,7 +438,8 @@ def person_conflicts(person: Person) -> list[ConflictRow]:
 
 
 __all__ = [
-    "AUTOMATIC_RULES", "ConflictError", "ConflictRow", "Exclusion", "Finding",
+    "AUTOMATIC_RULES", "GROUPINGS", "ConflictError", "ConflictRow", "Exclusion", "Finding",
+    "group_rows",
     "automatic_findings", "conflict_rows", "undecided_automatic_conflicts", "decide_automatic", "declare_conflict",
     "dismiss_conflict", "exclusions_for_case", "find_automatic", "person_conflicts",
     "waive_conflict",

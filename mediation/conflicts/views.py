@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +15,7 @@ from mediation.cases.models import Case, Party
 from mediation.conflicts.forms import AutomaticDecisionForm, DecisionForm, DeclareConflictForm
 from mediation.conflicts.models import CONFLICT_KINDS, Conflict
 from mediation.conflicts.services import (
+    GROUPINGS,
     ConflictError,
     conflict_rows,
     decide_automatic,
@@ -20,6 +23,7 @@ from mediation.conflicts.services import (
     dismiss_conflict,
     exclusions_for_case,
     find_automatic,
+    group_rows,
     person_conflicts,
     waive_conflict,
 )
@@ -27,10 +31,11 @@ from mediation.extensions import db
 from mediation.roster.forms import choices
 from mediation.roster.models import Person
 from mediation.roster.services import find_organisation
+from mediation.web import ListPage, page_number
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
 STATES = ("active", "waived", "dismissed")
-PER_PAGE = 50
+PER_PAGE = 25
 
 
 @bp.app_template_global("case_exclusions")
@@ -69,14 +74,17 @@ def index():
     if case_ref:
         case = db.session.scalar(sa.select(Case).where(Case.reference == case_ref))
     missing = (person_code and person is None) or (case_ref and case is None)
+    group = request.args.get("group") if request.args.get("group") in GROUPINGS else None
     rows = [] if missing else conflict_rows(kind=kind, state=state, person=person, case=case)
-    page_no = max(request.args.get("page", 1, type=int), 1)
-    pages = max((len(rows) + PER_PAGE - 1) // PER_PAGE, 1)
-    shown = rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE]
-    filters = {"kind": kind or "", "state": state or "", "person": person_code, "case": case_ref}
-    return render_template("conflicts/index.html", rows=shown, total=len(rows), page_no=page_no,
-                           pages=pages, filters=filters, kinds=CONFLICT_KINDS, states=STATES,
-                           missing=missing)
+    page = ListPage(group_rows(rows, group) if group else [(None, r) for r in rows],
+                    per_page=PER_PAGE, page=page_number())
+    filters = {"kind": kind or "", "state": state or "", "person": person_code, "case": case_ref,
+               "group": group or ""}
+    sizes = Counter(key for key, _row in page.all_items) if group else {}
+    return render_template("conflicts/index.html", page=page, filters=filters,
+                           filter_args={k: v for k, v in filters.items() if v},
+                           kinds=CONFLICT_KINDS, states=STATES, missing=missing, group=group,
+                           group_sizes=sizes)
 
 
 def _declare_form() -> DeclareConflictForm:

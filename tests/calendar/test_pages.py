@@ -15,6 +15,7 @@ from mediation.calendar.mail import deliver_pending
 from mediation.calendar.models import FeedToken, OutboxMessage
 from mediation.calendar.redact import GunicornLogger, RedactFeedTokens, redact
 from mediation.calendar.services import ensure_token, token_of
+from mediation.extensions import db as database
 from tests import factories as f
 from tests.calendar import factories as cf
 from tests.calendar.conftest import BASE_URL
@@ -195,3 +196,144 @@ def test_the_link_in_feeds_and_invites_needs_sign_in(db, client, signed_in, cale
     signed_in.post("/logout", data={"csrf_token": csrf_token(signed_in, "/")})
     anonymous = signed_in.get(f"/calendar/hearings/{h.uid}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+# --- long lists: paging, filters, region scope ------------------------------------------------
+
+ROW_RE = re.compile(r'<tr class="status-[a-z]+[^"]*" id="m(\d+)">')
+
+
+def _message(h, person, status="sent", reason="published") -> OutboxMessage:
+    m = OutboxMessage(hearing_id=h.id, person_id=person.id, reason=reason, method="REQUEST",
+                      uid=h.uid, sequence=h.sequence, recipient=person.email, subject="Hearing",
+                      message="Subject: Hearing\r\n\r\nx", status=status,
+                      last_error="550 no such mailbox" if status == "failed" else None)
+    database.session.add(m)
+    database.session.flush()
+    return m
+
+
+def _shown(client, url) -> list[int]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return [int(n) for n in ROW_RE.findall(response.get_data(as_text=True))]
+
+
+def test_outbox_is_paged_newest_first_and_filtered_by_status_and_person(
+        db, signed_in, calendar_config, monkeypatch):
+    from mediation.calendar import views
+
+    anna, bo = cf.person(name="Anna Lindqvist"), cf.person(name="Bo Zhang")
+    h = cf.hearing(day=date(2026, 12, 1), members=[(anna, "chair"), (bo, "member")])
+    ids = [_message(h, anna if n % 2 else bo, status="failed" if n in (1, 4) else "sent").id
+           for n in range(7)]
+    db.session.commit()
+    newest = ids[::-1]
+    monkeypatch.setattr(views, "OUTBOX_PER_PAGE", 3)
+    page = signed_in.get("/calendar/outbox").get_data(as_text=True)
+    assert [int(n) for n in ROW_RE.findall(page)] == newest[:3]
+    assert "Page 1 of 3" in page and "/calendar/outbox?page=2" in page
+    assert _shown(signed_in, "/calendar/outbox?page=2") == newest[3:6]
+    # Past the end (or nonsense): the last page, or the first; never an error.
+    assert _shown(signed_in, "/calendar/outbox?page=40") == newest[6:]
+    assert _shown(signed_in, "/calendar/outbox?page=-3") == newest[:3]
+    # Failed ones are flagged with a way to them, and the status filter narrows the list.
+    assert "2 invites could not be sent." in page and "failed (2)" in page
+    assert _shown(signed_in, "/calendar/outbox?status=failed") == [ids[4], ids[1]]
+    # By person: code or part of the name; the counts follow the person.
+    assert _shown(signed_in, f"/calendar/outbox?person={anna.code}") == [ids[5], ids[3], ids[1]]
+    by_name = signed_in.get("/calendar/outbox?person=zhang").get_data(as_text=True)
+    assert [int(n) for n in ROW_RE.findall(by_name)] == [ids[6], ids[4], ids[2]]
+    assert "sent (3)" in by_name and "failed (1)" in by_name
+    assert "status=failed&amp;person=zhang" in by_name
+    assert _shown(signed_in, "/calendar/outbox?person=nobody-like-this") == []
+    # Sending a failed one again returns to the page it was sent from.
+    form = csrf_token(signed_in, "/calendar/outbox")
+    back = signed_in.post(f"/calendar/outbox/{ids[4]}/retry",
+                          data={"csrf_token": form, "next": "/calendar/outbox?page=2"})
+    assert back.headers["Location"].endswith("/calendar/outbox?page=2")
+    assert db.session.get(OutboxMessage, ids[4]).status == "pending"
+
+
+def test_outbox_shows_and_counts_only_the_viewers_regions(db, client, make_user,
+                                                           calendar_config):
+    home, other = f.region(), f.region()
+    person = cf.person()
+    mine = cf.hearing(case=f.case(home), members=[(person, "chair")])
+    theirs = cf.hearing(case=f.case(other), day=date(2026, 11, 4), members=[(person, "chair")])
+    kept = _message(mine, person, status="failed")
+    hidden = _message(theirs, person, status="failed")
+    _message(theirs, person, status="sent")
+    user, password = make_user("coordinator")
+    user.regions = [home]
+    db.session.commit()
+    sign_in(client, user.email, password)
+    page = client.get("/calendar/outbox").get_data(as_text=True)
+    assert [int(n) for n in ROW_RE.findall(page)] == [kept.id]
+    assert "failed (1)" in page and "sent (0)" in page and "All (1)" in page
+    assert theirs.case.reference not in page
+    assert _shown(client, f"/calendar/outbox?person={person.code}&status=failed") == [kept.id]
+    assert client.get(f"/calendar/outbox/{hidden.id}.eml").status_code == 404
+
+
+PERSON_ROW_RE = re.compile(r'<tr id="person-(\d+)">')
+
+
+def test_feeds_page_lists_people_in_a_paged_filtered_table(db, signed_in, calendar_config,
+                                                           monkeypatch):
+    from mediation.calendar import views
+
+    people = [cf.person(code=f"FEED{n}", name=f"Feed Person {n}") for n in range(5)]
+    counsellor = f.person(code="FEEDC", name="Counsellor Qian", expert=False, counsellor=True)
+    retired = f.person(code="FEEDX", name="Retired", active=False)
+    ensure_token("person", people[1])
+    ensure_token("person", people[3])
+    db.session.commit()
+    page = signed_in.get("/calendar/feeds").get_data(as_text=True)
+    listed = [int(n) for n in PERSON_ROW_RE.findall(page)]
+    assert listed == [p.id for p in people] + [counsellor.id] and retired.id not in listed
+    assert len(set(URL_RE.findall(page))) == 2  # the two people's links, in the table
+    assert page.count("No link") == 4
+
+    def shown(url):
+        return [int(n) for n in PERSON_ROW_RE.findall(signed_in.get(url).get_data(as_text=True))]
+
+    assert shown("/calendar/feeds?link=with") == [people[1].id, people[3].id]
+    assert shown("/calendar/feeds?link=without") == [people[0].id, people[2].id, people[4].id,
+                                                      counsellor.id]
+    assert shown("/calendar/feeds?role=counsellor") == [counsellor.id]
+    assert shown("/calendar/feeds?q=feed3") == [people[3].id]
+    assert shown("/calendar/feeds?q=qian&role=expert") == []
+    monkeypatch.setattr(views, "FEEDS_PER_PAGE", 2)
+    first = signed_in.get("/calendar/feeds?link=without").get_data(as_text=True)
+    assert "/calendar/feeds?page=2&amp;link=without#people" in first
+    assert shown("/calendar/feeds?link=without&page=2") == [people[4].id, counsellor.id]
+    assert shown("/calendar/feeds?link=without&page=9") == [people[4].id, counsellor.id]
+    monkeypatch.setattr(views, "FEEDS_PER_PAGE", 50)
+    # The actions still work from the table and come back to the same page.
+    form = csrf_token(signed_in, "/calendar/feeds")
+    back = f"/calendar/feeds?link=without&page=2#person-{counsellor.id}"
+    made = signed_in.post(f"/calendar/feeds/person/{counsellor.id}/rotate",
+                          data={"csrf_token": form, "next": back})
+    assert made.headers["Location"].endswith(back)
+    assert shown("/calendar/feeds?link=with") == [people[1].id, people[3].id, counsellor.id]
+    signed_in.post(f"/calendar/feeds/person/{people[1].id}/revoke", data={"csrf_token": form})
+    assert shown("/calendar/feeds?link=with") == [people[3].id, counsellor.id]
+
+
+def test_feeds_page_shows_only_the_viewers_centres(db, client, make_user, calendar_config):
+    home, other = f.region(), f.region()
+    mine, theirs = f.centre(home), f.centre(other)
+    user, password = make_user("coordinator")
+    user.regions = [home]
+    db.session.commit()
+    sign_in(client, user.email, password)
+    page = client.get("/calendar/feeds").get_data(as_text=True)
+    assert f'id="centre-{mine.id}"' in page and f'id="centre-{theirs.id}"' not in page
+    assert theirs.name not in page
+    # A centre's rooms are folded under it, unfolded when one of them has a link.
+    assert '<details class="mt-1 feed-rooms">' in page and f'id="room-{mine.rooms[0].id}"' in page
+    ensure_token("room", mine.rooms[0])
+    db.session.commit()
+    page = client.get("/calendar/feeds").get_data(as_text=True)
+    assert '<details class="mt-1 feed-rooms" open>' in page and len(URL_RE.findall(page)) == 1

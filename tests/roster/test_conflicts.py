@@ -234,3 +234,67 @@ def test_viewer_cannot_post_conflicts(db, client, make_user, world):
         assert client.post(path, data={"csrf_token": token, "reason": "x"}).status_code == 403
     db.session.expire_all()
     assert db.session.get(Conflict, c.id).waived_at is None
+
+
+def _rows_of(html: str) -> list[str]:
+    """The person codes of the conflicts page's rows, in order (group headers left out)."""
+    import re
+
+    body = re.split(r'<table class="[^"]* conflicts">', html, maxsplit=1)[1]
+    body = body.split("</table>", 1)[0]
+    rows = re.findall(r'<tr\s+(?:id="c\d+"\s+)?class="state-[a-z]+">(.*?)</tr>', body, re.S)
+    return [re.search(r">(STAFF|PARTY|SIB|DEPT|FREE)<", r).group(1) for r in rows]
+
+
+def test_conflicts_page_is_paged_and_a_page_past_the_end_shows_the_last(db, signed_in, world,
+                                                                         monkeypatch):
+    from mediation.conflicts import views
+
+    declare_conflict(world["free"], "hard", "Near relative", case=world["case"])
+    db.session.commit()
+    everyone = _rows_of(signed_in.get("/conflicts/").get_data(as_text=True))
+    assert sorted(everyone) == ["DEPT", "FREE", "PARTY", "SIB", "STAFF"]
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    first = signed_in.get("/conflicts/").get_data(as_text=True)
+    assert _rows_of(first) == everyone[:2] and "?page=2" in first
+    assert _rows_of(signed_in.get("/conflicts/?page=2").get_data(as_text=True)) == everyone[2:4]
+    last = signed_in.get("/conflicts/?page=3").get_data(as_text=True)
+    assert _rows_of(last) == everyone[4:]
+    past = signed_in.get("/conflicts/?page=99")
+    assert past.status_code == 200 and _rows_of(past.get_data(as_text=True)) == everyone[4:]
+    assert _rows_of(signed_in.get("/conflicts/?page=abc").get_data(as_text=True)) == everyone[:2]
+    # Filters travel with the pages.
+    hard = signed_in.get("/conflicts/?kind=hard").get_data(as_text=True)
+    assert "/conflicts/?page=2&amp;kind=hard" in hard
+    second = signed_in.get("/conflicts/?page=2&kind=hard").get_data(as_text=True)
+    assert sorted(_rows_of(hard) + _rows_of(second)) == ["FREE", "PARTY", "STAFF"]
+
+
+def test_conflicts_page_groups_by_organisation_or_person(db, signed_in, world):
+    declare_conflict(world["free"], "hard", "Near relative", case=world["case"])
+    declare_conflict(world["staff"], "soft", "Old colleague", case=world["case"])
+    db.session.commit()
+    html = signed_in.get("/conflicts/?group=organisation").get_data(as_text=True)
+    headers = [html.index(name) for name in ("Golden Harvest Property Co.",
+                                             "Ning&#39;an Town Government",
+                                             "Cases and parties (no organisation)")]
+    assert headers == sorted(headers)
+    rows = _rows_of(html)
+    # The employer's group (PARTY), then the town's (found through it: STAFF, SIB, DEPT), then
+    # the conflicts declared with a case (FREE and STAFF's soft one).
+    assert rows[0] == "PARTY" and sorted(rows[1:4]) == ["DEPT", "SIB", "STAFF"]
+    assert sorted(rows[4:]) == ["FREE", "STAFF"]
+    assert html.count('class="table-light conflict-group"') == 3
+
+    html = signed_in.get("/conflicts/?group=person").get_data(as_text=True)
+    assert html.count('class="table-light conflict-group"') == 5
+    body = html.split("conflict-group", 1)[1]
+    order = [body.index(f">{code}</a>") for code in ("DEPT", "FREE", "PARTY", "SIB", "STAFF")]
+    assert order == sorted(order)
+    # STAFF's two conflicts sit under one header that counts them.
+    staff = html.split(">STAFF</a>", 1)[1]
+    assert '<span class="badge text-bg-secondary ms-1">2</span>' in staff.split("</th>", 1)[0]
+    # An unknown grouping is no grouping, and the membership note is said once, not per row.
+    plain = signed_in.get("/conflicts/?group=planet").get_data(as_text=True)
+    assert "conflict-group" not in plain
+    assert plain.count("never waivable") >= 2 and plain.count("merge the organisation") == 1
