@@ -29,14 +29,26 @@ def cli() -> None:
 def sign_in_lines(app, host: str, port: int, https: bool = False) -> list[str]:
     """The address to open and, when the demo is loaded here, its accounts (those whose
     password `mediation demo` printed is still theirs)."""
+    import sqlalchemy as sa
+
+    from mediation.auth.models import User
     from mediation.demo.services import remembered_accounts
+    from mediation.extensions import db
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (displayed only)
     if ":" in shown:
         shown = f"[{shown}]"
     lines = [f"Open {'https' if https else 'http'}://{shown}:{port} in a browser."]
     with app.app_context():
-        accounts = remembered_accounts()
+        try:
+            accounts = remembered_accounts()
+            nobody = not accounts and not db.session.scalar(sa.select(sa.func.count(User.id)))
+        except sa.exc.SQLAlchemyError:  # no tables yet: `mediation db upgrade` comes first
+            db.session.rollback()
+            accounts, nobody = [], False
+    if nobody:
+        lines.append("No account yet: load the demo (`mediation demo`) or create one "
+                     "(`mediation users create EMAIL --role admin`).")
     if accounts:
         lines.append("Sign in with a demo account:")
         width = max(len(role) for role, _e, _p in accounts) + 1

@@ -37,7 +37,10 @@ def _accounts(lines: list[str]) -> dict[str, tuple[str, str]]:
 def test_the_printed_accounts_sign_in_and_a_changed_password_is_not_printed(
         app, db, runner, client):
     accounts_file().unlink(missing_ok=True)
-    assert sign_in_lines(app, "127.0.0.1", 5000) == ["Open http://127.0.0.1:5000 in a browser."]
+    assert sign_in_lines(app, "127.0.0.1", 5000) == [
+        "Open http://127.0.0.1:5000 in a browser.",
+        "No account yet: load the demo (`mediation demo`) or create one "
+        "(`mediation users create EMAIL --role admin`)."]
     demo = runner.invoke(args=["demo", "--today", "2026-12-01"])
     assert demo.exit_code == 0, demo.output
     assert oct(accounts_file().stat().st_mode & 0o777) == "0o600"
