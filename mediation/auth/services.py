@@ -137,6 +137,14 @@ def _user_snapshot(user: User) -> dict:
             "regions": sorted(r.code for r in user.regions)}
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the user's current one (no side effects: no login recorded)."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None. Rehashes when parameters have changed."""
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from mediation.demo.services import has_data, load_demo, reset_demo_passwords
+from mediation.demo.services import has_data, load_demo, remember_accounts, reset_demo_passwords
 from mediation.extensions import db
 
 
@@ -28,8 +28,9 @@ def demo_command(seed: int, today) -> None:
         summary = ", ".join(f"{n} {k}" for k, n in result.counts.items())
         click.echo(f"Demo loaded: {summary}.")
     db.session.commit()
+    remember_accounts(result)  # `mediation run` prints them again
     click.echo(f"  admin:       {result.admin_email}  password: {result.admin_password}")
     click.echo(f"  coordinator: {result.coordinator_email}  password: {result.coordinator_password}")
-    click.echo("Open http://127.0.0.1:5000 and sign in.")
+    click.echo("Start the app with `mediation run`: it prints the address and these accounts again.")
 
 

@@ -7,15 +7,20 @@ and `today` give the same data.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from mediation.auth.models import User
-from mediation.auth.services import create_user, set_password
+from mediation.auth.services import create_user, password_matches, set_password
 from mediation.cases.clocks import deadline, limits
 from mediation.cases.followups import FollowUp
 from mediation.cases.models import Case, CaseEvent, CaseLink, PanelOpinion, Party
@@ -94,6 +99,51 @@ def reset_demo_passwords() -> DemoResult:
         set_password(user, passwords[email])
     return DemoResult(ADMIN_EMAIL, passwords[ADMIN_EMAIL], COORDINATOR_EMAIL,
                       passwords[COORDINATOR_EMAIL], {})
+
+
+# --- the accounts, for `mediation run` ---------------------------------------------------------
+#
+# `mediation demo` prints the accounts once; `mediation run` prints them again as its last lines
+# before serving, so a new user does not have to find them in the scroll-back. The passwords of
+# the demo accounts (and only those) are kept for that in a file readable by the owner only,
+# one per database so two databases never mix: beside an SQLite database file, else in the
+# instance folder named after the database URL. They are printed only while they are still the
+# accounts' passwords (changed or reset since: not printed).
+
+
+def accounts_file() -> Path:
+    url = sa.engine.make_url(str(current_app.config["SQLALCHEMY_DATABASE_URI"]))
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(url.database)
+        return database.with_name(database.name + ".demo-accounts.json")
+    name = hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()[:12]
+    return Path(current_app.instance_path) / f"demo-accounts-{name}.json"
+
+
+def remember_accounts(result: DemoResult) -> None:
+    """Keep the demo accounts' passwords for `mediation run` (after the caller's commit)."""
+    path = accounts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({"admin": [result.admin_email, result.admin_password],
+                       "coordinator": [result.coordinator_email, result.coordinator_password]})
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(body)
+
+
+def remembered_accounts() -> list[tuple[str, str, str]]:
+    """(role, email, password) of each demo account whose kept password still signs in."""
+    try:
+        kept = json.loads(accounts_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    out = []
+    for role in ("admin", "coordinator"):
+        email, password = (kept.get(role) or [None, None])[:2]
+        user = db.session.scalar(sa.select(User).filter_by(email=email)) if email else None
+        if user is not None and user.active and password_matches(user, password or ""):
+            out.append((role, email, password))
+    return out
 
 
 def _sessions() -> list[HearingSession]:

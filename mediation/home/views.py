@@ -1,12 +1,10 @@
-"""The start page: the areas of the app and a few counts to orient a coordinator."""
+"""The start page: the work list of what needs attention today, then a line of counts."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from mediation.auth.access import can_see
-from mediation.auth.permissions import signed_in
-from mediation.availability.services import clashes
-from mediation.home.services import overview
+from mediation.auth.permissions import can_edit, signed_in
+from mediation.home.services import KINDS, overview, work_list
 
 bp = Blueprint("home", __name__)
 
@@ -14,6 +12,8 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @signed_in
 def index():
-    # Needs attention: published hearings a member's own calendar now shows as busy.
-    busy_clashes = [c for c in clashes() if can_see(current_user, c.hearing)]
-    return render_template("home/index.html", overview=overview(), busy_clashes=busy_clashes)
+    # ?show=KIND lists every item of one kind (the group's "all" link when no other page has them).
+    show = request.args.get("show")
+    show = show if show in KINDS else None
+    groups = work_list(current_user, editor=can_edit(), only=show)
+    return render_template("home/index.html", groups=groups, show=show, overview=overview())

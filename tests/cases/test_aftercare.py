@@ -245,4 +245,6 @@ def test_home_counts_overdue_follow_ups(db, world, client):
     db.session.commit()
     _coordinator(client, world)
     html = client.get("/").get_data(as_text=True)
-    assert "1 follow-up visits overdue" in html
+    # The home page's work list: one overdue visit (the other is not due yet), to its case.
+    assert 'id="work-followups" data-kind="followups" data-count="1"' in html
+    assert f'href="/cases/{case.id}#followups"' in html
