@@ -1,0 +1,76 @@
+"""Chinese is the default: the user's saved language, else the session's, else the browser's
+Accept-Language, else Simplified Chinese (MEDIATION_DEFAULT_LOCALE may change the last one).
+
+The test apps default to English (tests/conftest.py); these tests set the app's default back to
+the production value where they need it."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediation.config import load_config
+from tests.conftest import csrf_token, sign_in
+
+
+@pytest.fixture
+def chinese_default(_web_app):
+    previous = _web_app.config["BABEL_DEFAULT_LOCALE"]
+    _web_app.config["BABEL_DEFAULT_LOCALE"] = "zh_Hans_CN"
+    yield _web_app
+    _web_app.config["BABEL_DEFAULT_LOCALE"] = previous
+
+
+def _lang(response) -> str:
+    html = response.get_data(as_text=True)
+    return "zh" if '<html lang="zh-CN"' in html else "en" if '<html lang="en"' in html else "?"
+
+
+def test_the_configured_default_is_simplified_chinese(tmp_path, monkeypatch):
+    monkeypatch.delenv("MEDIATION_DEFAULT_LOCALE", raising=False)
+    assert load_config(tmp_path, {"SECRET_KEY": "x"})["BABEL_DEFAULT_LOCALE"] == "zh_Hans_CN"
+    monkeypatch.setenv("MEDIATION_DEFAULT_LOCALE", "en")
+    assert load_config(tmp_path, {"SECRET_KEY": "x"})["BABEL_DEFAULT_LOCALE"] == "en"
+
+
+def test_no_header_means_chinese(chinese_default, client):
+    response = client.get("/login")
+    assert _lang(response) == "zh" and "登录" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("en-GB,en;q=0.9", "en"), ("en", "en"), ("zh-CN,zh;q=0.9,en;q=0.5", "zh"), ("zh-TW", "zh"),
+    ("fr-FR,en;q=0.8,zh;q=0.5", "en"), ("fr-FR,de;q=0.8", "zh"),
+])
+def test_the_browser_language_comes_next(chinese_default, client, header, expected):
+    assert _lang(client.get("/login", headers={"Accept-Language": header})) == expected
+
+
+def test_the_session_choice_beats_the_browser(chinese_default, client):
+    client.post("/language/en", data={"csrf_token": csrf_token(client, "/login"), "next": "/"})
+    assert _lang(client.get("/login", headers={"Accept-Language": "zh-CN"})) == "en"
+
+
+def test_the_saved_choice_wins(chinese_default, client, make_user, db):
+    user, password = make_user("coordinator")
+    user.locale = "en"
+    db.session.commit()
+    assert sign_in(client, user.email, password).status_code == 302
+    with client.session_transaction() as session:
+        session["locale"] = "zh_Hans_CN"
+    assert _lang(client.get("/", headers={"Accept-Language": "zh-CN"})) == "en"
+
+
+def test_a_signed_in_user_without_a_choice_gets_the_browser_language(chinese_default, client,
+                                                                      make_user):
+    user, password = make_user("coordinator")
+    assert sign_in(client, user.email, password).status_code == 302
+    assert _lang(client.get("/", headers={"Accept-Language": "en-US"})) == "en"
+    assert _lang(client.get("/")) == "zh"
+
+
+def test_cli_commands_use_the_configured_default(app, monkeypatch):
+    from flask_babel import get_locale
+
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
+    with app.app_context():
+        assert str(get_locale()) == "zh_Hans_CN"
