@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -34,3 +37,13 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["MEDIATION_TIMEZONE"]
+
+
+def label(labels: Mapping[str, Any], code: str | None) -> str:
+    """The translated label of a stored code; an unknown code shows as it is (never an error
+    on a page), an empty one as nothing. Each feature keeps one such mapping per kind of code,
+    with a Jinja filter registered by its `init_app`."""
+    if code is None or code == "":
+        return ""
+    text = labels.get(code)
+    return str(text) if text is not None else str(code)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import scheduler
 from mediation import signals
 from mediation.audit.services import record
+from mediation.centres.labels import session_name
 from mediation.centres.models import HearingSession, Room
 from mediation.conflicts.services import declare_conflict
 from mediation.db import now_utc
@@ -257,7 +260,8 @@ def decline(hearing: Hearing, person: Person, reason: str, user=None,
     the answer, the calendar tells the coordinators). The hearing changes only by re-planning."""
     if person.id not in {m.person_id for m in hearing.members}:
         raise PlanningError(_l("%(name)s does not attend this hearing.", name=person.name))
-    text = f"declined the hearing of {hearing.date} {hearing.session.code}"
+    text = _("declined the hearing of %(day)s %(session)s", day=format_date(hearing.date, "medium"),
+             session=session_name(hearing.session))
     if reason.strip():
         text = f"{text}: {reason.strip()}"
     declare_conflict(person, "hard", text, case=hearing.case, user=user)

@@ -18,6 +18,7 @@ from mediation.auth.permissions import (
     role_required,
     signed_in,
 )
+from mediation.centres.labels import session_name
 from mediation.centres.models import CentreDate, HearingSession
 from mediation.extensions import db
 from mediation.regions.models import Region
@@ -34,6 +35,7 @@ from mediation.roster.forms import (
     UnavailabilityForm,
     choices,
 )
+from mediation.roster.labels import expertise_name
 from mediation.roster.models import ExpertiseArea, Leader, Organisation, Person, Unavailability
 from mediation.roster.services import (
     ALL_WEEKDAYS,
@@ -96,7 +98,7 @@ def _person_or_404(person_id: int) -> Person:
 
 def _person_form(person: Person | None) -> PersonForm:
     form = PersonForm(obj=None, person_id=person.id if person else None)
-    form.expertise_ids.choices = choices((a.id, a.name_en) for a in _areas())
+    form.expertise_ids.choices = choices((a.id, expertise_name(a)) for a in _areas())
     indent = {"city": 0, "county": 1, "town": 2, "village": 3}
     form.region_ids.choices = choices((r.id, "\u2003" * indent.get(r.level, 0) + r.name)
                                       for r in _regions())
@@ -161,7 +163,7 @@ def _sessions() -> list[HearingSession]:
 def _unavailability_form() -> UnavailabilityForm:
     form = UnavailabilityForm()
     form.session.choices = choices([("", _("The whole day"))]
-                                   + [(s.code, s.name) for s in _sessions()])
+                                   + [(s.code, session_name(s)) for s in _sessions()])
     return form
 
 
