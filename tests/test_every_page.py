@@ -250,7 +250,7 @@ def data_pattern(codes: set[str]) -> re.Pattern:
 
 
 # Pages that document the values a file must contain (the import columns): codes are right there.
-SHOWS_FILE_CODES = {"/imports/"}
+SHOWS_FILE_CODES = {"/imports/", "/imports/upload", "/imports/scenario/upload"}
 # The planner's own findings ("rule 1 (panel): …") are worded by mediation/planner_words.py; while
 # that module is the stub falling back to the planner's English, they are not checked here.
 PLANNER_WORDS_STUB = "STUB" in (planner_words.__doc__ or "")
@@ -310,4 +310,110 @@ def test_every_page_opens_in_both_languages(_web_app, db, client, demo_world):
                 if not ('<html lang="zh-CN"' in page and CHINESE.search(page)):
                     failures.append((language, url, "not in Chinese"))
                 failures += [(language, url, p) for p in chinese_problems(page, codes, data, url)]
+    assert failures == [], "\n".join(map(str, failures))
+
+
+# --- form error paths --------------------------------------------------------------------------
+
+# POST routes not posted empty here, and why.
+NOT_POSTED = {
+    "auth.logout": "signs out: the rest of the test would run signed out",
+    "auth.set_language": "switches the language (used by the test itself)",
+    "auth.login": "signed in, it leads home; posted empty by a signed-out browser below",
+    "planning.replan": "starts a plan run in the background",
+    "planning.start": "posted below with its fields (an empty form is the same 400 as run forms)",
+    "planning.publish_view": "publishes the run (sends invites): the publish tests cover it",
+    "availability.sync": "fetches a calendar over the network",
+    "conflicts.automatic": "recomputes every conflict of the demo (slow, no form)",
+}
+# Forms with fields: posted empty, each must be refused with a 4xx page naming the errors.
+FORMS = {"admin.new_user", "admin.edit_user", "cases.new", "cases.edit", "centres.new",
+         "centres.edit", "centres.official_calendar", "centres.regions", "centres.sessions",
+         "centres.edit_room", "centres.edit_session", "centres.market_days", "centres.add_room",
+         "centres.add_closure", "conflicts.new", "roster.new", "roster.edit", "roster.expertise",
+         "roster.new_leader", "roster.edit_leader", "roster.organisations",
+         "aftercare.schedule_followup", "imports.upload", "imports.scenario_upload"}
+
+
+def _post_arguments(x: dict) -> dict[str, dict]:
+    """Real arguments for the POST routes (one set each)."""
+    gets = {endpoint: values[0] for endpoint, values in _arguments(x).items() if values}
+    hearing, person, case_id = x["hearing"], x["person"], x["hearing"].case_id
+    return gets | {
+        "admin.reset_user_password": {"user_id": _first(User)},
+        "attachments.delete": {"attachment_id": x["attachment"].id},
+        "attachments.upload": {"case_id": case_id},
+        "attendance.revoke": {"person_id": person.id},
+        "attendance.rotate": {"person_id": person.id},
+        "attendance.answer": {"token": x["page_token"], "hearing_id": hearing.id},
+        "availability.set_url": {"person_id": person.id},
+        "calendar.revoke": {"kind": "person", "target_id": person.id},
+        "calendar.rotate": {"kind": "person", "target_id": person.id},
+        "calendar.retry": {"message_id": _first(OutboxMessage)},
+        "cases.act": {"case_id": case_id, "action": "accept"},
+        "cases.checklist": {"case_id": case_id},
+        "aftercare.schedule_followup": {"case_id": case_id},
+        "aftercare.complete_followup": {"case_id": case_id, "followup_id": 1},
+        "aftercare.outcome": {"case_id": case_id, "hearing_id": hearing.id},
+        "cases.decide_repeat": {"case_id": case_id, "link_id": 1},
+        "cases.unlink_repeat": {"case_id": case_id, "link_id": 1},
+        "cases.link_repeat": {"case_id": case_id},
+        "centres.add_closure": {"centre_id": hearing.room.centre_id},
+        "centres.add_room": {"centre_id": hearing.room.centre_id},
+        "centres.delete_calendar_day": {"day_id": 1},
+        "centres.delete_date": {"date_id": 1},
+        "centres.room_active": {"room_id": hearing.room_id},
+        "conflicts.dismiss": {"conflict_id": 1},
+        "conflicts.waive": {"conflict_id": 1},
+        "notices.hearing_notice": {"case_id": case_id, "hearing_id": hearing.id},
+        "notices.written_reply": {"case_id": case_id},
+        "planning.cancel": {"run_id": x["run"].id},
+        "planning.decline": {"hearing_id": hearing.id},
+        "planning.move": {"hearing_id": hearing.id},
+        "planning.pin": {"hearing_id": hearing.id},
+        "planning.remove": {"hearing_id": hearing.id},
+        "planning.replace_person": {"hearing_id": hearing.id},
+        "roster.toggle_active": {"person_id": person.id},
+        "roster.unavailability": {"person_id": person.id},
+        "roster.delete_unavailability": {"person_id": person.id, "entry_id": 1},
+        "roster.rename_expertise": {"area_id": 1},
+        "roster.add_alias": {"org_id": _first(Organisation)},
+        "roster.merge": {"org_id": _first(Organisation)},
+        "roster.set_parent": {"org_id": _first(Organisation)},
+    }
+
+
+def test_every_form_posted_empty_is_refused_in_chinese(_web_app, db, client, demo_world):
+    """Every POST route gets its CSRF token and nothing else, in Chinese: never a 5xx; a form
+    with fields answers a 4xx page whose errors are in Chinese; any page shown is Chinese."""
+    _demo, extras = demo_world
+    arguments = _post_arguments(extras)
+    codes = raw_codes()
+    data = data_pattern(codes)
+    _use(client, "zh_Hans_CN")
+    token = csrf_token(client, "/")
+    failures, posted = [], set()
+    from flask import url_for
+
+    for rule in sorted(_web_app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "POST" not in rule.methods or rule.endpoint in NOT_POSTED:
+            continue
+        if rule.arguments and rule.endpoint not in arguments:
+            failures.append((rule.endpoint, "no arguments here nor a reason in NOT_POSTED"))
+            continue
+        with _web_app.test_request_context():
+            url = url_for(rule.endpoint, **(arguments.get(rule.endpoint) or {}))
+        response = client.post(url, data={"csrf_token": token})
+        posted.add(rule.endpoint)
+        if response.status_code >= 500:
+            failures.append((url, response.status_code))
+            continue
+        if rule.endpoint in FORMS and not 400 <= response.status_code < 500:
+            failures.append((url, response.status_code, "an empty form was accepted"))
+        if response.mimetype == "text/html" and response.status_code != 302:
+            page = response.get_data(as_text=True)
+            if not CHINESE.search(visible_text(page)):
+                failures.append((url, response.status_code, "not in Chinese"))
+            failures += [(url, p) for p in chinese_problems(page, codes, data, url)]
+    assert posted >= FORMS
     assert failures == [], "\n".join(map(str, failures))

@@ -74,3 +74,42 @@ def test_cli_commands_use_the_configured_default(app, monkeypatch):
     monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
     with app.app_context():
         assert str(get_locale()) == "zh_Hans_CN"
+
+
+def _person_form(client, **overrides) -> dict:
+    data = {"csrf_token": csrf_token(client, "/roster/new"), "code": "E-900", "name": "Wang Fang",
+            "is_expert": "y", "available_weekdays": ["1", "2"], "active": "y"}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "zh_Hans_CN"), ("en", "en"),
+                                                  ("zh_Hans_CN", "zh_Hans_CN")])
+def test_a_persons_language_is_chosen_on_the_roster(chinese_default, signed_in, db, chosen,
+                                                    expected):
+    """The language of the person's emails and own page: as chosen, else the app's default."""
+    import sqlalchemy as sa
+
+    from mediation.roster.models import Person
+
+    data = _person_form(signed_in, **({"locale": chosen} if chosen else {}))
+    assert signed_in.post("/roster/new", data=data).status_code == 302
+    person = db.session.scalar(sa.select(Person).where(Person.code == "E-900"))
+    assert person.locale == expected
+    edit = signed_in.get(f"/roster/{person.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{expected}">' in edit or \
+        f'<option value="{expected}" selected>' in edit
+
+
+def test_the_own_page_follows_the_persons_language(chinese_default, client, db):
+    from mediation.attendance import services as attendance
+    from tests import factories as F
+
+    person = F.person(code="E-901", name="Zhao Lei", email="zl@example.org")
+    db.session.commit()
+    token = attendance.token_of(attendance.ensure_link(person))
+    db.session.commit()
+    assert _lang(client.get(f"/p/{token}", headers={"Accept-Language": "en"})) == "zh"
+    person.locale = "en"
+    db.session.commit()
+    assert _lang(client.get(f"/p/{token}")) == "en"

@@ -193,7 +193,7 @@ def move(hearing: Hearing, room: Room, day: date, session: HearingSession,
     if day < local_today() and day != hearing.date:
         # The rules only know the case's own window; nobody can attend a hearing held yesterday.
         broken.insert(0, scheduler.Violation(10, "past", str(_l(
-            "%(ref)s: %(day)s is in the past.", ref=hearing.case.reference, day=day.isoformat())),
+            "%(ref)s: %(day)s is in the past.", ref=hearing.case.reference, day=format_date(day))),
             hearing.case.reference, date=day))
     if broken:
         raise RuleBroken(broken)

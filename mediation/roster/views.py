@@ -7,7 +7,8 @@ import calendar
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from mediation import signals
@@ -107,9 +108,10 @@ def _person_form(person: Person | None) -> PersonForm:
             form.is_expert.data = True
             form.active.data = True
             form.available_weekdays.data = [1, 2, 3, 4, 5]
+            form.locale.data = current_app.config["BABEL_DEFAULT_LOCALE"]
         else:
             for key in ("code", "name", "email", "phone", "title", "is_expert", "is_counsellor",
-                        "max_hearings", "max_per_day", "active", "notes"):
+                        "max_hearings", "max_per_day", "active", "notes", "locale"):
                 getattr(form, key).data = getattr(person, key)
             form.expertise_ids.data = [a.id for a in person.expertise]
             form.region_ids.data = [r.id for r in person.regions]
@@ -229,8 +231,8 @@ def unavailability(person_id: int):
                 flash(str(exc), "error")
             else:
                 db.session.commit()
-                flash(_("Marked %(day)s unavailable.", day=day.isoformat()) if outcome == "added"
-                      else _("Cleared %(day)s.", day=day.isoformat()), "ok")
+                flash(_("Marked %(day)s unavailable.", day=format_date(day)) if outcome == "added"
+                      else _("Cleared %(day)s.", day=format_date(day)), "ok")
             month = day.strftime("%Y-%m")
     else:
         flash(_("Could not change the calendar: %(errors)s",

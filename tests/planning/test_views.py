@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from babel import dates as babel_dates
 
 import scheduler
 from mediation.conflicts.services import declare_conflict
@@ -682,7 +683,8 @@ def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, publish
         "version": h.version, "room": h.room_id, "date": yesterday.isoformat(),
         "session": h.session_id}, token_from=path)
     assert response.status_code == 422, _html(response)
-    assert f"{h.case.reference}: {yesterday.isoformat()} is in the past." in _html(response)
+    day = babel_dates.format_date(yesterday, "medium", locale="en")  # "Dec 1, 2026"
+    assert f"{h.case.reference}: {day} is in the past." in _html(response)
     db.session.expire_all()
     assert h.date != yesterday and h.sequence == 0
 
