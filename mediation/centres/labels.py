@@ -23,5 +23,6 @@ def session_name(session) -> str:
     """A hearing session (HearingSession) as people call it: 上午, 下午, or its own name."""
     if session is None:
         return ""
-    known = SESSION_LABELS.get(session.code)
-    return str(known) if known is not None else (session.name or session.code)
+    code = getattr(session, "code", None)
+    known = SESSION_LABELS.get(code) if code else None
+    return str(known) if known is not None else (getattr(session, "name", None) or code or "")
