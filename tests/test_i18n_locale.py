@@ -113,3 +113,21 @@ def test_the_own_page_follows_the_persons_language(chinese_default, client, db):
     person.locale = "en"
     db.session.commit()
     assert _lang(client.get(f"/p/{token}")) == "en"
+
+
+@pytest.mark.parametrize(("locale", "week_day", "when", "month"), [
+    ("zh_Hans_CN", "12月1日周二", "2026/12/1 14:05", "2026年12月"),
+    ("en", "Tue, Dec 1", "12/1/2026, 14:05", "Dec 2026"),
+])
+def test_dates_and_times_follow_cldr_for_the_language(_web_app, locale, week_day, when, month):
+    """Not "周二 1 12月": CLDR skeletons put the fields in the language's order; times 24h."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale
+
+    filters = _web_app.jinja_env.filters
+    with _web_app.test_request_context(), force_locale(locale):
+        assert filters["day"](date(2026, 12, 1), "MMMEd") == week_day
+        assert filters["localdt"](datetime(2026, 12, 1, 6, 5, tzinfo=UTC), "short") == when
+        assert filters["day"](date(2026, 12, 1), "yMMM") == month
+        assert filters["number"](12345) == "12,345"
