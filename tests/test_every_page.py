@@ -254,6 +254,7 @@ SHOWS_FILE_CODES = {"/imports/", "/imports/upload", "/imports/scenario/upload"}
 # The planner's own findings ("rule 1 (panel): …") are worded by mediation/planner_words.py; while
 # that module is the stub falling back to the planner's English, they are not checked here.
 PLANNER_WORDS_STUB = "STUB" in (planner_words.__doc__ or "")
+_PHRASE = re.compile(r"(?<![\w@./:#?=&%-])[A-Za-z][a-z]*(?: [A-Za-z][a-z]*){2,}(?![\w@/:#-])")
 _PLANNER_TEXT = re.compile(r"^.*\brule \d+ \([a-z_ ]+\):.*$", re.M)
 
 
@@ -264,6 +265,9 @@ def chinese_problems(page: str, codes: set[str], data: re.Pattern, path: str = "
     english = set(_english_pattern().findall(text))
     if path in SHOWS_FILE_CODES:
         english -= codes
+    # Any English phrase (three words or more) left after the records' words: a string that
+    # never went through the catalogue.
+    english |= set(_PHRASE.findall(text))
     problems = [f"English: {m}" for m in sorted(english)]
     if path not in SHOWS_FILE_CODES:
         problems += [f"code: {w}" for w in sorted({w for w in _WORD.findall(text) if w in codes})]
@@ -417,3 +421,14 @@ def test_every_form_posted_empty_is_refused_in_chinese(_web_app, db, client, dem
             failures += [(url, p) for p in chinese_problems(page, codes, data, url)]
     assert posted >= FORMS
     assert failures == [], "\n".join(map(str, failures))
+
+
+def test_the_checks_find_english_and_codes_but_not_records_or_marked_codes():
+    page = ('<html lang="zh-CN"><body><h1>案件</h1><p>状态：published · 时段 am</p>'
+            '<p>Reload the page and answer again</p><p>Sign out</p>'
+            '<td translate="no">law</td><p>Qingshan City (青山市) coordinator@example.org</p>'
+            '</body></html>')
+    found = chinese_problems(page, {"published", "am", "law", "coordinator"},
+                             re.compile("Qingshan City", re.I))
+    assert found == ["English: Reload the page and answer again", "English: Sign out",
+                     "English: published", "code: am", "code: published"]
