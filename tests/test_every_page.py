@@ -2,12 +2,18 @@
 Chinese page shows neither an untranslated message nor a raw code.
 
 Every GET route of the URL map is opened: those without an argument as they are, those with
-arguments through `ARGUMENTS`, which supplies real ids from the demo (plus a plan run, an
-attachment, a notice, an outbox message, a feed link and an expert's own page link made here).
-A GET route that is neither in `ARGUMENTS` nor in `UNREACHABLE` (with the reason) fails the
-test, so a route added later is covered or explained. Then every form is posted empty in
-Chinese: the answer is a 400 page (or a redirect for the few forms that accept nothing as a
-choice), never a 5xx, and shows Chinese error messages.
+arguments through `_arguments`, which supplies real ids from the demo (plus a plan run, an
+attachment, a notice, an outbox message, a feed link and an expert's own page link made here;
+downloads and feeds must answer 200 too). A GET route that is neither there nor in `UNREACHABLE`
+(with the reason) fails the test, so a route added later is covered or explained. Then every
+POST route is posted with its CSRF token only, in Chinese: never a 5xx, a form with fields is
+refused with a 4xx page, and every page shown passes the Chinese checks.
+
+In Chinese a page fails on: a message of the catalogue shown in its English words; an English
+phrase of three words or more that never went through the catalogue; a code value of the models
+(statuses, roles, sessions, categories, expertise codes, history kinds, table names, …) shown
+as such. Records' own words (names, titles, notes: the demo's are partly English) and content
+marked translate="no" (code columns, the audit log's before/after values) are not checked.
 
 (A stray "%" in one translation once made the Chinese dashboard a 500 that no test opened.)
 """
@@ -59,15 +65,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "mediation" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
-# Routes that are not pages: the feed streams ICS for a token (opened below as a download), and
-# logging out is a POST.
+# Not pages: the static files (vendored CSS, scripts, fonts) and logging out.
 SKIP = {"static", "auth.logout"}
 # GET forms whose answer needs their fields (without them: a 400 page naming the field).
 QUERIES = {"/imports/scenario/export": "?start={today}&end={today}"}
-# GET routes with arguments that this test cannot open, and why.
-UNREACHABLE = {
-    "static": "the stylesheets, scripts and fonts; not a page",
-}
+# GET routes with arguments that this test cannot open, and why (none today).
+UNREACHABLE: dict[str, str] = {}
 
 
 def _first(model, *where):
