@@ -63,21 +63,27 @@ def _configure_engine(engine: sa.Engine) -> None:
 
 
 def _init_features(app: Flask) -> None:
-    """Each feature registers its background tasks and signal subscribers (mediation.signals)
-    here, once per app; nothing is connected as an import side effect."""
+    """Each feature registers its background tasks, signal subscribers (mediation.signals) and
+    the Jinja filters wording its codes here, once per app; nothing is connected as an import
+    side effect."""
     from mediation import (
         attachments,
         attendance,
+        audit,
+        auth,
         availability,
         calendar,
         cases,
+        centres,
         hearings,
         notices,
         planning,
+        regions,
+        roster,
     )
 
-    for feature in (hearings, availability, cases, planning, attendance, calendar, notices,
-                    attachments):
+    for feature in (regions, auth, audit, centres, roster, hearings, availability, cases,
+                    planning, attendance, calendar, notices, attachments):
         feature.init_app(app)
 
 

@@ -106,7 +106,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "IMAP_DONE_MAILBOX": os.environ.get("IMAP_DONE_MAILBOX", "Processed"),
         "IMAP_TIMEOUT": _int("IMAP_TIMEOUT", 30),
         "IMAP_INTERVAL_SECONDS": _int("IMAP_INTERVAL_SECONDS", 60),
-        "BABEL_DEFAULT_LOCALE": os.environ.get("MEDIATION_DEFAULT_LOCALE", "en"),
+        # Simplified Chinese unless the deployment says otherwise: the language of pages for a
+        # browser that asks for neither Chinese nor English, of CLI commands and background jobs.
+        "BABEL_DEFAULT_LOCALE": os.environ.get("MEDIATION_DEFAULT_LOCALE") or "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": tz,
         "LANGUAGES": ["zh_Hans_CN", "en"],
         "SESSION_COOKIE_HTTPONLY": True,

@@ -7,12 +7,14 @@ roles and regions; this module imports no feature package.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
+from babel import dates as babel_dates
 from flask import (
     Flask,
     current_app,
@@ -21,7 +23,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
+from flask_babel import format_date, format_decimal, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -133,16 +135,63 @@ def _security_headers(response):
     return response
 
 
+# Dates and times by CLDR, in the page's language: a width ("short", "medium", "long", "full"),
+# a skeleton of CLDR fields in any order ("MMMEd": 12月1日周二 / Tue, Dec 1; "yMMM": 2026年12月 /
+# Dec 2026), or, for the rare exact need, a pattern with spaces or punctuation ("HH:mm").
+# Times are always on the 24-hour clock.
+WIDTHS = ("short", "medium", "long", "full")
+_SKELETON = re.compile(r"[GyYuUrQqMLlwWdDFgEecabBhHkKjJCmsSAzZOvVXx]+")
+# The skeletons of a date and of a time shown together, per width.
+_DATETIME_SKELETONS = {"short": ("yMd", "Hm"), "medium": ("yMMMd", "Hm"),
+                       "long": ("yMMMMd", "Hm"), "full": ("yMMMMEEEEd", "Hm")}
+
+
+def _is_skeleton(fmt: str) -> bool:
+    return fmt not in WIDTHS and bool(_SKELETON.fullmatch(fmt))
+
+
+def _babel_date(value: date, fmt: str) -> str:
+    if fmt in WIDTHS:
+        return format_date(value, fmt)
+    if _is_skeleton(fmt):
+        return babel_dates.format_skeleton(fmt, value, locale=get_locale())
+    return format_date(value, fmt)
+
+
+def _babel_datetime(value: datetime, fmt: str) -> str:
+    """`value` is already in the configured zone."""
+    locale = get_locale()
+    if fmt in _DATETIME_SKELETONS:
+        day_skeleton, time_skeleton = _DATETIME_SKELETONS[fmt]
+        glue = locale.datetime_formats.get(fmt) or "{1} {0}"
+        glue = getattr(glue, "pattern", glue)
+        return (glue.replace("{1}", babel_dates.format_skeleton(day_skeleton, value,
+                                                                 locale=locale))
+                .replace("{0}", babel_dates.format_skeleton(time_skeleton, value, locale=locale)))
+    if _is_skeleton(fmt):
+        return babel_dates.format_skeleton(fmt, value, locale=locale)
+    return babel_dates.format_datetime(value, fmt, locale=locale)
+
+
 def _format_local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return _formatted(format_datetime, to_local(value), fmt, str(get_locale()), str(get_timezone()))
+    return _formatted(_babel_datetime, to_local(value), fmt, str(get_locale()), str(get_timezone()))
 
 
 def _format_date(value: date | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return _formatted(format_date, value, fmt, str(get_locale()), str(get_timezone()))
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return _formatted(_babel_date, value, fmt, str(get_locale()), str(get_timezone()))
+
+
+def _format_number(value, fmt: str | None = None) -> str:
+    """A number as the page's language writes it (grouping, decimal sign)."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(value, fmt)
 
 
 def _translations():
@@ -217,6 +266,7 @@ def install(app: Flask) -> None:
     _install_gettext(app)
     app.jinja_env.filters["day"] = _format_date
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
+    app.jinja_env.filters["number"] = _format_number
 
     @app.context_processor
     def _globals():

@@ -23,6 +23,11 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# The app speaks Simplified Chinese unless told otherwise; most tests read English texts, so the
+# apps they make (and the commands they start) default to English. Tests of the Chinese default
+# and of the language selection set the language themselves (tests/test_i18n_locale.py).
+os.environ.setdefault("MEDIATION_DEFAULT_LOCALE", "en")
+
 
 def postgres_reachable(url: str = PG_URL) -> str | None:
     """None if PostgreSQL answers, else the reason."""
@@ -76,7 +81,7 @@ def backend(request) -> str:
 # and outbox files in a scratch folder rather than the checkout's instance/.
 TEST_CONFIG = {
     "TESTING": True, "SECRET_KEY": "test-secret-key", "REDIS_URL": None,
-    "MEDIATION_TICK_SECONDS": 0,
+    "MEDIATION_TICK_SECONDS": 0, "BABEL_DEFAULT_LOCALE": "en",
     "MEDIATION_OUTBOX_DIR": tempfile.mkdtemp(prefix="mediation-test-outbox-"),
     "MEDIATION_FILES_DIR": tempfile.mkdtemp(prefix="mediation-test-files-"),
 }

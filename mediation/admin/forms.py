@@ -3,11 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from mediation.auth.labels import ROLE_LABELS
 from mediation.auth.models import ROLES
 from mediation.forms import MultiCheckboxField, choices
-
-ROLE_LABELS = {"admin": _l("Administrator"), "coordinator": _l("Coordinator"),
-               "viewer": _l("Viewer")}
 
 
 class UserForm(FlaskForm):

@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
 from mediation.auth.models import ROLES, User
 from mediation.auth.services import AccountError, create_user, normalise_email, set_password
@@ -53,7 +54,7 @@ def set_password_command(email: str, password_stdin: bool) -> None:
     try:
         user = db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
         if user is None:
-            raise AccountError(f"email: no user {email}")
+            raise AccountError("email", _l("no user %(email)s", email=email))
         set_password(user, _read_password(password_stdin))
     except AccountError as exc:
         db.session.rollback()

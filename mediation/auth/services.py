@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 
 from mediation.auth import signals
 from mediation.auth.models import ROLES, User
@@ -23,7 +24,17 @@ _hasher = PasswordHasher()
 
 
 class AccountError(ValueError):
-    """A user-facing problem with account data; the message names the field."""
+    """A user-facing problem with account data: the field it concerns and the message, in the
+    reader's language (`str()` reads "field: message"; "field: message" alone is accepted)."""
+
+    def __init__(self, field: str, message=None):
+        if message is None:
+            field, _sep, message = field.partition(": ")
+        super().__init__(field, message)
+        self.field, self.message = field, message
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 def hash_password(password: str) -> str:
@@ -33,12 +44,14 @@ def hash_password(password: str) -> str:
 def check_password_policy(password: str, user_inputs: tuple[str, ...] = ()) -> None:
     """ASVS 2.1: at least 12 characters, no composition rules, common passwords refused."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError("password", _l("must be at least %(n)s characters",
+                                          n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"password: must be at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError("password", _l("must be at most %(n)s characters",
+                                          n=MAX_PASSWORD_LENGTH))
     if is_common_password(password, user_inputs):
-        raise AccountError("password: too common or too easy to guess; use a longer phrase of "
-                           "unrelated words")
+        raise AccountError("password", _l("too common or too easy to guess; use a longer "
+                                          "phrase of unrelated words"))
 
 
 def is_common_password(password: str, user_inputs: tuple[str, ...] = ()) -> bool:
@@ -70,16 +83,18 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise AccountError(f"email: {exc}") from None
+        raise AccountError("email", _l("not a valid email address (%(detail)s)",
+                                       detail=str(exc))) from None
 
 
 def create_user(email: str, password: str, role: str = "viewer", name: str = "") -> User:
     if role not in ROLES:
-        raise AccountError(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
+        raise AccountError("role", _l("must be one of %(roles)s, got %(role)s",
+                                      roles=", ".join(ROLES), role=repr(role)))
     email = normalise_email(email)
     check_password_policy(password, (email, name))
     if db.session.scalar(db.select(User).filter_by(email=email)) is not None:
-        raise AccountError(f"email: a user {email} already exists")
+        raise AccountError("email", _l("a user %(email)s already exists", email=email))
     user = User(email=email, name=name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
@@ -115,13 +130,14 @@ def update_user(user: User, *, name: str, role: str, active: bool, regions: list
     Refused when it would leave no active administrator (nobody could manage accounts).
     """
     if role not in ROLES:
-        raise AccountError(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
+        raise AccountError("role", _l("must be one of %(roles)s, got %(role)s",
+                                      roles=", ".join(ROLES), role=repr(role)))
     was_admin = user.role == "admin" and user.active
     if was_admin and (role != "admin" or not active) and active_admins(excluding=user) == 0:
-        raise AccountError("role: this is the last active administrator; make another "
-                           "administrator first")
+        raise AccountError("role", _l("this is the last active administrator; make another "
+                                      "administrator first"))
     if by is not None and by.id == user.id and not active:
-        raise AccountError("active: you cannot deactivate your own account")
+        raise AccountError("active", _l("you cannot deactivate your own account"))
     before = _user_snapshot(user)
     user.name = name.strip()[:200]
     user.role = role

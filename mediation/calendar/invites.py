@@ -229,14 +229,14 @@ def build_message(hearing: Hearing, person: Person, role: str | None, method: st
 
 def _when(starts_at) -> str:
     start = to_local(starts_at)
-    # CLDR puts a narrow no-break space before AM/PM; a plain one keeps subjects plain ASCII.
-    return f"{format_date(start, 'medium')} {format_time(start, 'short')}".replace("\u202f", " ")
+    # Times on the 24-hour clock in every language (CLDR's English "short" is 2:00 PM).
+    return f"{format_date(start, 'medium')} {format_time(start, 'HH:mm')}".replace("\u202f", " ")
 
 
 def _span(starts_at, ends_at) -> str:
     start, end = to_local(starts_at), to_local(ends_at)
     return _("%(day)s, %(start)s to %(end)s (%(zone)s)", day=format_date(start, "full"),
-             start=format_time(start, "short"), end=format_time(end, "short"),
+             start=format_time(start, "HH:mm"), end=format_time(end, "HH:mm"),
              zone=current_app.config["MEDIATION_TIMEZONE"])
 
 

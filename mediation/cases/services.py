@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -688,7 +689,7 @@ def _give_opinion(case: Case, opinions: list[dict], user) -> str:
         raise TransitionError(_l("Record the views of three different panel members."))
     if set(person_ids) != panel_ids:
         raise TransitionError(_l("The members must be the panel of the held hearing of "
-                                 "%(day)s.", day=hearing.date.isoformat()))
+                                 "%(day)s.", day=format_date(hearing.date)))
     people = {p.id: p for p in db.session.scalars(
         sa.select(Person).where(Person.id.in_(person_ids)))}
     if len(people) != 3:

@@ -27,6 +27,7 @@ from mediation.cases.forms import (
 from mediation.cases.models import CASE_STATUSES, CATEGORIES, Case, CaseLink, Party
 from mediation.extensions import db
 from mediation.regions.models import Region
+from mediation.roster.labels import expertise_name
 from mediation.roster.models import ExpertiseArea, Leader, Organisation
 from mediation.roster.services import leader_choices
 from mediation.roster.services import leaders as all_leaders
@@ -101,7 +102,7 @@ def _prepare_case_form(form: CaseForm, case: Case | None = None) -> CaseForm:
         (rid, label) for rid, label in services.region_choices()
         if can_see_region(current_user, rid))
     areas = db.session.scalars(sa.select(ExpertiseArea).order_by(ExpertiseArea.code))
-    form.expertise_ids.choices = choices((a.id, a.name_en) for a in areas)
+    form.expertise_ids.choices = choices((a.id, expertise_name(a)) for a in areas)
     form.responsible_leader_id.choices = [(0, _("— none —"))] + leader_choices(
         case.responsible_leader_id if case else None)
     return form

@@ -23,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from mediation.centres.labels import LEVEL_LABELS
 from mediation.centres.models import CENTRE_LEVELS, Centre, HearingSession, Room
 from mediation.centres.services import MAX_GENERATED_DATES, code_taken
 from mediation.forms import MultiCheckboxField, choices
@@ -32,8 +33,6 @@ WEEKDAYS = [
     (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
     (5, _l("Friday")), (6, _l("Saturday")), (7, _l("Sunday")),
 ]
-LEVEL_LABELS = {"city": _l("City"), "county": _l("County"), "town": _l("Town (street)"),
-                "village": _l("Village (community)"), "venue": _l("Market-day venue")}
 CODE = Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))
 
 

@@ -22,6 +22,7 @@ from mediation.audit.services import record
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings import lifecycle
+from mediation.hearings.labels import HEARING_STATUS_LABELS, RESULT_LABELS, ROLE_LABELS
 from mediation.hearings.models import (
     OUTCOME_RESULTS,
     PUBLISHED_LAYER,
@@ -34,18 +35,6 @@ from mediation.hearings.queries import is_current_published
 from mediation.timeutil import local_today
 
 MINUTES_MAX = 20000
-RESULT_LABELS = {
-    "held": _l("held"),
-    "adjourned": _l("adjourned"),
-    "no_show": _l("no-show"),
-    "postponed": _l("postponed"),
-}
-HEARING_STATUS_LABELS = {
-    "proposed": _l("proposed"),
-    "published": _l("published"),
-    "cancelled": _l("cancelled"),
-}
-ROLE_LABELS = {"chair": _l("chair"), "member": _l("member"), "counsellor": _l("counsellor")}
 
 
 class OutcomeError(Exception):

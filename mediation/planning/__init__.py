@@ -6,7 +6,7 @@ from flask import Flask
 
 from mediation import signals, worker
 from mediation.auth import access
-from mediation.planning import services, tasks
+from mediation.planning import labels, services, tasks
 from mediation.planning.models import PlanRun
 
 
@@ -16,3 +16,5 @@ def init_app(app: Flask) -> None:
     worker.register_periodic("plan.reap", tasks.reap)
     signals.case_left_planning.connect(services.on_case_left_planning)
     access.register(PlanRun, services.run_region_ids)
+    app.add_template_filter(labels.run_status, "run_status")
+    app.add_template_filter(labels.run_scope, "run_scope")

@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from mediation import signals
 from mediation.audit.services import record
 from mediation.cases.models import Case
+from mediation.centres.labels import session_name
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings import lifecycle
+from mediation.hearings.labels import member_role
 from mediation.hearings.models import Hearing, HearingMember
 from mediation.hearings.queries import in_force, proposals_of
 from mediation.planning.models import PlanRun
@@ -47,7 +50,8 @@ def _people(h: Hearing) -> frozenset[tuple[int, str]]:
 
 
 def hearing_label(h: Hearing) -> str:
-    return f"{h.date} {h.session.code} {h.room.centre.name} / {h.room.name}"
+    return (f"{format_date(h.date, 'medium')} {session_name(h.session)} "
+            f"{h.room.centre.name} / {h.room.name}")
 
 
 def proposals(run: PlanRun) -> list[Hearing]:
@@ -96,7 +100,8 @@ def _people_change(before: Hearing, after: Hearing) -> str:
     new = {m.person_id: m for m in after.members}
     parts = [f"− {old[p].person.name}" for p in old if p not in new]
     parts += [f"+ {new[p].person.name}" for p in new if p not in old]
-    parts += [f"{new[p].person.name}: {old[p].role} → {new[p].role}" for p in new
+    parts += [f"{new[p].person.name}: {member_role(old[p].role)} → {member_role(new[p].role)}"
+              for p in new
               if p in old and old[p].role != new[p].role]
     return ", ".join(parts)
 

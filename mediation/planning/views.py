@@ -31,12 +31,14 @@ from mediation.auth.access import can_see, can_see_region, require_visible
 from mediation.auth.permissions import can_edit, editor_required, region_scope, signed_in
 from mediation.cases.models import Case, case_region_ids
 from mediation.cases.services import region_choices
+from mediation.centres.labels import session_name
 from mediation.centres.models import HearingSession, Room
 from mediation.extensions import db
 from mediation.hearings.models import PUBLISHED_LAYER
 from mediation.planner_words import run_error_text, violation_texts
 from mediation.planning import edits, publish, review
 from mediation.planning.forms import DeclineForm, MoveForm, ReplaceForm, RunForm, VersionForm
+from mediation.planning.labels import run_status as run_status_label
 from mediation.planning.models import PlanRun
 from mediation.planning.runs import (
     PlanningError,
@@ -151,7 +153,8 @@ def run_status(run_id: int):
     run = _visible_run_or_404(run_id)
     progress = run.progress or {}
     return jsonify({
-        "id": run.id, "status": run.status, "active": run.active,
+        "id": run.id, "status": run.status, "status_label": run_status_label(run.status),
+        "active": run.active,
         "elapsed": progress.get("elapsed", 0), "time_limit": run.time_limit_seconds,
         "objective": progress.get("objective"), "bound": progress.get("bound"),
         "scheduled": progress.get("scheduled"), "error": run_error_text(run.error) or None,
@@ -265,7 +268,7 @@ def _hearing_page(hearing):
     move_form.room.choices = [(r.id, f"{r.centre.name} / {r.name}") for r in
                               db.session.scalars(sa.select(Room).where(Room.active)
                                                  .order_by(Room.centre_id, Room.code))]
-    move_form.session.choices = [(s.id, s.code) for s in db.session.scalars(
+    move_form.session.choices = [(s.id, session_name(s)) for s in db.session.scalars(
         sa.select(HearingSession).order_by(HearingSession.position))]
     move_form.room.data = request.args.get("room", type=int) or hearing.room_id
     move_form.date.data = request.args.get("date", type=_day) or hearing.date

@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 
 from mediation.forms import MultiCheckboxField, choices
+from mediation.i18n import LANGUAGE_NAMES
 from mediation.roster.services import code_taken, leader_code_taken
 
 WEEKDAY_CHOICES = [
@@ -58,6 +59,9 @@ class PersonForm(FlaskForm):
                                             choices=choices(WEEKDAY_CHOICES))
     active = BooleanField(_l("Active"), default=True)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    # Emails, the calendar feed and the person's own page use it (default: the app's language).
+    locale = SelectField(_l("Language of their emails and own page"),
+                         choices=choices(LANGUAGE_NAMES.items()), validate_choice=False)
 
     def __init__(self, *args, person_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +92,7 @@ class PersonForm(FlaskForm):
             "organisation_names": self.organisation_list(),
             "max_hearings": self.max_hearings.data, "max_per_day": self.max_per_day.data,
             "available_weekdays": self.available_weekdays.data, "active": self.active.data,
+            "locale": self.locale.data,
         }
 
 

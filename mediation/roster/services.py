@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date as _date
 
 import sqlalchemy as sa
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
@@ -198,6 +198,10 @@ def save_person(person: Person | None, data: dict) -> Person:
     if not (person.is_expert or person.is_counsellor):
         raise RosterError(_("Choose at least one role: expert or counsellor."))
     person.active = bool(data.get("active", True))
+    if data.get("locale") in current_app.config["LANGUAGES"]:
+        person.locale = data["locale"]
+    elif creating:
+        person.locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     person.max_hearings = data.get("max_hearings")
     person.max_per_day = data.get("max_per_day")
     weekdays = sorted(set(data.get("available_weekdays") or []))

@@ -7,7 +7,8 @@ import calendar
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from mediation import signals
@@ -18,6 +19,7 @@ from mediation.auth.permissions import (
     role_required,
     signed_in,
 )
+from mediation.centres.labels import session_name
 from mediation.centres.models import CentreDate, HearingSession
 from mediation.extensions import db
 from mediation.regions.models import Region
@@ -34,6 +36,7 @@ from mediation.roster.forms import (
     UnavailabilityForm,
     choices,
 )
+from mediation.roster.labels import expertise_name
 from mediation.roster.models import ExpertiseArea, Leader, Organisation, Person, Unavailability
 from mediation.roster.services import (
     ALL_WEEKDAYS,
@@ -96,7 +99,7 @@ def _person_or_404(person_id: int) -> Person:
 
 def _person_form(person: Person | None) -> PersonForm:
     form = PersonForm(obj=None, person_id=person.id if person else None)
-    form.expertise_ids.choices = choices((a.id, a.name_en) for a in _areas())
+    form.expertise_ids.choices = choices((a.id, expertise_name(a)) for a in _areas())
     indent = {"city": 0, "county": 1, "town": 2, "village": 3}
     form.region_ids.choices = choices((r.id, "\u2003" * indent.get(r.level, 0) + r.name)
                                       for r in _regions())
@@ -105,9 +108,10 @@ def _person_form(person: Person | None) -> PersonForm:
             form.is_expert.data = True
             form.active.data = True
             form.available_weekdays.data = [1, 2, 3, 4, 5]
+            form.locale.data = current_app.config["BABEL_DEFAULT_LOCALE"]
         else:
             for key in ("code", "name", "email", "phone", "title", "is_expert", "is_counsellor",
-                        "max_hearings", "max_per_day", "active", "notes"):
+                        "max_hearings", "max_per_day", "active", "notes", "locale"):
                 getattr(form, key).data = getattr(person, key)
             form.expertise_ids.data = [a.id for a in person.expertise]
             form.region_ids.data = [r.id for r in person.regions]
@@ -161,7 +165,7 @@ def _sessions() -> list[HearingSession]:
 def _unavailability_form() -> UnavailabilityForm:
     form = UnavailabilityForm()
     form.session.choices = choices([("", _("The whole day"))]
-                                   + [(s.code, s.name) for s in _sessions()])
+                                   + [(s.code, session_name(s)) for s in _sessions()])
     return form
 
 
@@ -227,8 +231,8 @@ def unavailability(person_id: int):
                 flash(str(exc), "error")
             else:
                 db.session.commit()
-                flash(_("Marked %(day)s unavailable.", day=day.isoformat()) if outcome == "added"
-                      else _("Cleared %(day)s.", day=day.isoformat()), "ok")
+                flash(_("Marked %(day)s unavailable.", day=format_date(day)) if outcome == "added"
+                      else _("Cleared %(day)s.", day=format_date(day)), "ok")
             month = day.strftime("%Y-%m")
     else:
         flash(_("Could not change the calendar: %(errors)s",

@@ -86,7 +86,7 @@ def test_a_case_from_registration_to_resolution(page, db):
     page.get_by_role("button", name="Start planning").click()
     page.wait_for_url(RUN_PAGE)
     page.locator("#run-summary").wait_for(timeout=120_000)
-    assert page.locator("#run-status").inner_text() == "succeeded"
+    assert page.locator("#run-status").inner_text() == "ready for review"  # succeeded
     with page.expect_navigation(url=RUN_PAGE, timeout=120_000):
         page.get_by_role("button", name="Publish this plan").click(no_wait_after=True)
     hearing = db.session.scalar(sa.select(Hearing).where(

@@ -178,7 +178,8 @@ def test_run_page_while_queued_or_running_shows_progress_and_cancel(db, coordina
     assert re.search(r'id="run-bound">14.0<', html)
 
     status = coordinator.get(f"/planning/runs/{run.id}/status.json").get_json()
-    assert status == {"id": run.id, "status": "running", "active": True, "elapsed": 7.5,
+    assert status == {"id": run.id, "status": "running", "status_label": "planning",
+                      "active": True, "elapsed": 7.5,
                       "time_limit": 20.0, "objective": 11.0, "bound": 14.0, "scheduled": 3,
                       "error": None, "url": f"/planning/runs/{run.id}"}
 

@@ -16,7 +16,7 @@
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (s) {
-        show("run-status", s.status);
+        show("run-status", s.status_label || s.status);
         show("run-elapsed", s.elapsed);
         show("run-scheduled", s.scheduled);
         show("run-objective", s.objective);
