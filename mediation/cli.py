@@ -35,7 +35,7 @@ def sign_in_lines(app, host: str, port: int, https: bool = False) -> list[str]:
     from mediation.demo.services import remembered_accounts
     from mediation.extensions import db
 
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (displayed only)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 # nosec B104 (displayed only)
     if ":" in shown:
         shown = f"[{shown}]"
     lines = [f"Open {'https' if https else 'http'}://{shown}:{port} in a browser."]
