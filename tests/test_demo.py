@@ -64,7 +64,7 @@ def test_demo_is_realistic(db):
     assert kinds == {"hard", "waivable", "soft"}
     assert count(CaseLink) >= 1
     # Organisations are records with aliases.
-    assert find_organisation("宁安镇人民政府").name == "Ning'an Town Government"
+    assert find_organisation("Ning'an Town Government").name == "宁安镇人民政府"
     assert count(Organisation) >= 20
 
 

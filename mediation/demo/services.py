@@ -69,9 +69,9 @@ def load_demo(seed: int = 2026, today: date | None = None) -> DemoResult:
     _market_day_venues(regions, orgs, today)
     people = _people(rng, regions, areas, orgs, sessions, today)
     admin_pw, coord_pw = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-    admin = create_user(ADMIN_EMAIL, admin_pw, role="admin", name="Demo Administrator")
+    admin = create_user(ADMIN_EMAIL, admin_pw, role="admin", name="演示管理员")
     coordinator = create_user(COORDINATOR_EMAIL, coord_pw, role="coordinator",
-                              name="Demo Coordinator")
+                              name="演示协调员")
     leaders = _leaders(coordinator)
     cases = _cases(rng, regions, areas, orgs, admin, today, leaders)
     _conflicts(rng, people, cases, orgs)
@@ -172,7 +172,7 @@ def _regions() -> dict[str, Region]:
             town = Region(code=f"{county.code}.{t_code}", name=t_name, level="town", parent=county)
             regions[town.code] = town
             for v_index, v_name in enumerate(data.VILLAGES[:2]):
-                village = Region(code=f"{town.code}.v{v_index + 1}", name=f"{v_name}, {t_name.split(' (')[0]}",
+                village = Region(code=f"{town.code}.v{v_index + 1}", name=f"{t_name}{v_name}",
                                  level="village", parent=town)
                 regions[village.code] = village
     db.session.add_all(regions.values())
@@ -188,14 +188,9 @@ def _organisations() -> dict[str, Organisation]:
         orgs[name] = get_or_create_organisation(name, aliases)
         orgs[name].kind = "employer"
     # Supervising departments: town governments answer to the natural resources bureau here.
-    for town_gov in ("Ning'an Town Government", "Heshan Town Government", "Dakou Town Government"):
-        orgs[town_gov].parent = orgs["Qingshan Natural Resources Bureau"]
+    for town_gov in ("宁安镇人民政府", "河山镇人民政府", "大口镇人民政府"):
+        orgs[town_gov].parent = orgs["青山市自然资源局"]
     return orgs
-
-
-def _zh(name: str) -> str:
-    """The Chinese name in "Baiyun County (白云县)"."""
-    return name.rsplit("(", 1)[-1].rstrip(")")
 
 
 def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> None:
@@ -203,49 +198,43 @@ def _centres(rng: random.Random, regions: dict[str, Region], today: date) -> Non
     # Holidays come from the official calendar (centres follow it by default), not typed closures.
     for c_code, (c_name, towns) in data.COUNTIES.items():
         county = regions[f"qs.{c_code}"]
-        centre = Centre(code=f"{c_code}-county", name=f"{c_name.split(' (')[0]} Mediation Centre",
+        centre = Centre(code=f"{c_code}-county", name=f"{c_name}矛盾纠纷调解中心",
                         level="county", region=county, open_weekdays=weekdays,
-                        address=f"{_zh(c_name)}人民路1号")
-        rooms = [("R1", "Room 1", 12), ("R2", "Room 2", 10), ("R3", "Room 3", 8)]
+                        address=f"{c_name}人民路1号")
+        rooms = [("R1", "第一调解室", 12), ("R2", "第二调解室", 10), ("R3", "第三调解室", 8)]
         if c_code == "dh":  # the main county centre: more rooms and a hall for group cases
-            rooms += [("R4", "Room 4", 8), ("HALL", "Hall", 60)]
+            rooms += [("R4", "第四调解室", 8), ("HALL", "大会议室", 60)]
         elif c_code == "by":
-            rooms += [("HALL", "Hall", 45)]
+            rooms += [("HALL", "大会议室", 45)]
         centre.rooms = [Room(code=f"{centre.code}-{r}", name=n, capacity=cap) for r, n, cap in rooms]
         db.session.add(centre)
         for t_code, t_name in towns[:2]:
             town = regions[f"{county.code}.{t_code}"]
-            tc = Centre(code=f"{c_code}-{t_code}", name=f"{t_name.split(' (')[0]} Mediation Centre",
+            tc = Centre(code=f"{c_code}-{t_code}", name=f"{t_name}调解室",
                         level="town", region=town, open_weekdays=[1, 2, 3, 4, 5],
-                        address=f"{_zh(c_name)}{_zh(t_name)}人民政府大院")
-            tc.rooms = [Room(code=f"{tc.code}-R1", name="Room 1", capacity=rng.choice([8, 10]))]
+                        address=f"{c_name}{t_name}人民政府大院")
+            tc.rooms = [Room(code=f"{tc.code}-R1", name="第一调解室", capacity=rng.choice([8, 10]))]
             if rng.random() < 0.5:
-                tc.rooms.append(Room(code=f"{tc.code}-R2", name="Room 2", capacity=6))
+                tc.rooms.append(Room(code=f"{tc.code}-R2", name="第二调解室", capacity=6))
             db.session.add(tc)
     # A tour-reception venue that opens only on market days (every 5th day).
     town = regions["qs.lq.bs"]
-    venue = Centre(code="lq-bs-market", name="Baisha Market-Day Reception Point", level="venue",
+    venue = Centre(code="lq-bs-market", name="白沙镇赶集日接访点", level="venue",
                    region=town, open_weekdays=[], address="龙泉县白沙镇集贸市场")
-    venue.rooms = [Room(code="lq-bs-market-R1", name="Reception tent", capacity=10)]
+    venue.rooms = [Room(code="lq-bs-market-R1", name="接访棚", capacity=10)]
     first = today + timedelta(days=(5 - today.toordinal() % 5) % 5)
-    venue.dates = [CentreDate(date=first + timedelta(days=5 * k), kind="open", note="Market day")
+    venue.dates = [CentreDate(date=first + timedelta(days=5 * k), kind="open", note="赶集日")
                    for k in range(12)]
     db.session.add(venue)
 
 
 # The "6+N" tour-reception teams: a lead unit and the other units that go to the market.
 TEAMS = {
-    "by-ml-market": ("Baiyun County Letters and Visits Bureau (白云县信访局)",
-                     ["Baiyun County People's Court (白云县人民法院)",
-                      "Baiyun County Justice Bureau (白云县司法局)",
-                      "Meiling Police Station (梅岭派出所)",
-                      "Qingshan Human Resources and Social Security Bureau",
-                      "Qingshan Natural Resources Bureau"]),
-    "fx-xs-market": ("Fengxi County Letters and Visits Bureau (丰溪县信访局)",
-                     ["Fengxi County People's Court (丰溪县人民法院)",
-                      "Fengxi County Justice Bureau (丰溪县司法局)",
-                      "Xiashi Police Station (下市派出所)",
-                      "Qingshan Housing and Urban-Rural Development Bureau"]),
+    "by-ml-market": ("白云县信访局",
+                     ["白云县人民法院", "白云县司法局", "梅岭派出所", "青山市人力资源和社会保障局",
+                      "青山市自然资源局"]),
+    "fx-xs-market": ("丰溪县信访局",
+                     ["丰溪县人民法院", "丰溪县司法局", "下市派出所", "青山市住房和城乡建设局"]),
 }
 
 
@@ -255,15 +244,15 @@ def _market_day_venues(regions: dict[str, Region], orgs: dict[str, Organisation]
     Xiashi's on the lunar 1st, 11th and 21st (农历初一、十一、廿一), with their reception teams."""
     end = today + timedelta(days=90)
     venues = [
-        ("by-ml-market", "Meiling Market-Day Reception Point", "qs.by.ml", "白云县梅岭镇老街",
-         days_by_last_digit(today, end, DIGIT_CYCLES["147"]), "Market day (1/4/7)"),
-        ("fx-xs-market", "Xiashi Market-Day Reception Point", "qs.fx.xs", "丰溪县下市镇农贸市场",
-         lunar_days(today, end, (1, 11, 21)), "Market day (lunar 1/11/21)"),
+        ("by-ml-market", "梅岭镇赶集日接访点", "qs.by.ml", "白云县梅岭镇老街",
+         days_by_last_digit(today, end, DIGIT_CYCLES["147"]), "赶集日（逢一四七）"),
+        ("fx-xs-market", "下市镇赶集日接访点", "qs.fx.xs", "丰溪县下市镇农贸市场",
+         lunar_days(today, end, (1, 11, 21)), "赶集日（农历初一、十一、廿一）"),
     ]
     for code, name, region, address, days, note in venues:
         venue = Centre(code=code, name=name, level="venue", region=regions[region],
                        open_weekdays=[], follows_official_calendar=False, address=address)
-        venue.rooms = [Room(code=f"{code}-R1", name="Reception tent", capacity=10)]
+        venue.rooms = [Room(code=f"{code}-R1", name="接访棚", capacity=10)]
         lead_name, unit_names = TEAMS[code]
         lead = orgs.get(lead_name) or get_or_create_organisation(lead_name)
         units = sorted((orgs.get(n) or get_or_create_organisation(n) for n in unit_names),
@@ -275,7 +264,7 @@ def _market_day_venues(regions: dict[str, Region], orgs: dict[str, Organisation]
 
 def _person_name(rng: random.Random, used: set[str]) -> str:
     while True:
-        name = f"{rng.choice(data.SURNAMES)} {rng.choice(data.GIVEN)}{rng.choice(['', rng.choice(data.GIVEN).lower()])}"
+        name = f"{rng.choice(data.SURNAMES)}{rng.choice(data.GIVEN)}{rng.choice(['', rng.choice(data.GIVEN)])}"
         if name not in used:
             used.add(name)
             return name
@@ -286,7 +275,7 @@ def _people(rng, regions, areas, orgs, sessions, today) -> list[Person]:
     counties = [r for r in regions.values() if r.level == "county"]
     area_codes = list(areas)
     weights = [5, 4, 4, 6, 3, 2, 2, 2, 2]  # land, labour, housing, law are the common needs
-    employers = [orgs[name] for name, _ in data.EMPLOYERS if name != "Qingshan Psychological Counselling Centre"]
+    employers = [orgs[name] for name, _ in data.EMPLOYERS if name != data.COUNSELLING_CENTRE]
     people = []
     for i in range(60):
         expertise = set(rng.choices(area_codes, weights=weights, k=rng.choice([1, 2, 2, 3])))
@@ -294,8 +283,7 @@ def _people(rng, regions, areas, orgs, sessions, today) -> list[Person]:
             code=f"E{i + 1:03d}", name=_person_name(rng, used), is_expert=True,
             is_counsellor=i in (7, 33),
             email=f"expert{i + 1:03d}@example.org", phone=f"139{rng.randrange(10**8):08d}",
-            title=rng.choice(["Professor", "Senior lawyer", "Senior engineer", "Retired judge",
-                              "Accountant", "Associate professor", "Chief physician"]),
+            title=rng.choice(data.EXPERT_TITLES),
             max_hearings=rng.choice([4, 6, 8, 10]), max_per_day=rng.choice([1, 1, 2]),
             available_weekdays=rng.choice([None, [1, 2, 3, 4, 5], [1, 3, 5], [2, 4], [1, 2, 3, 4, 5, 6]]),
             locale=rng.choice(["zh_Hans_CN", "zh_Hans_CN", "en"]),
@@ -308,12 +296,12 @@ def _people(rng, regions, areas, orgs, sessions, today) -> list[Person]:
             person.regions = rng.sample(counties, rng.choice([1, 1, 2]))
         _unavailability(rng, person, sessions, today)
         people.append(person)
-    counselling = orgs["Qingshan Psychological Counselling Centre"]
+    counselling = orgs[data.COUNSELLING_CENTRE]
     for i in range(10):
         person = Person(
             code=f"C{i + 1:03d}", name=_person_name(rng, used), is_expert=False, is_counsellor=True,
             email=f"counsellor{i + 1:03d}@example.org", phone=f"138{rng.randrange(10**8):08d}",
-            title="Psychological counsellor", max_hearings=rng.choice([8, 10, 12]), max_per_day=2,
+            title=data.COUNSELLOR_TITLE, max_hearings=rng.choice([8, 10, 12]), max_per_day=2,
             available_weekdays=rng.choice([None, [1, 2, 3, 4, 5]]), locale="zh_Hans_CN",
         )
         person.organisations = [counselling]
@@ -331,7 +319,7 @@ def _unavailability(rng, person: Person, sessions, today: date) -> None:
         session = rng.choice([None, None, *sessions])
         if all(u.date != day for u in person.unavailability):
             person.unavailability.append(
-                Unavailability(date=day, session=session, reason=rng.choice(["Travel", "Teaching", "Court hearing", "Leave"]))
+                Unavailability(date=day, session=session, reason=rng.choice(data.AWAY_REASONS))
             )
 
 
@@ -362,9 +350,9 @@ def _cases(rng, regions, areas, orgs, admin: User, today: date,
         group = rng.random() < 0.08
         case = Case(
             reference=f"QS-{year}-{i + 1:04d}",
-            title=data.CATEGORY_TITLES[category] + (" (group case)" if group else ""),
+            title=data.CATEGORY_TITLES[category] + ("（群体访）" if group else ""),
             category=category,
-            description="Petitioner reports the matter has been raised repeatedly without resolution.",
+            description="信访人称多次反映，问题一直未得到解决。",
             region=rng.choice(towns_and_villages),
             registered_on=registered,
             acceptance_due_on=deadline(registered, lim["accept_days"]),
@@ -413,7 +401,7 @@ def _advance(rng, case: Case, admin: User, today: date, lim: dict[str, int]) -> 
     accepted = case.registered_on + timedelta(days=rng.randrange(1, min(age, 10) + 1))
     if rng.random() < 0.06:
         case.status = "not_accepted"
-        case.not_accepted_redirect = "Belongs to the people's court: litigation channel."
+        case.not_accepted_redirect = "属于人民法院受理范围，引导走诉讼渠道。"
         case.events.append(CaseEvent(at=_at(accepted, 10), user=admin, action="not_accept",
                                      from_status="registered", to_status="not_accepted",
                                      note=case.not_accepted_redirect))
@@ -438,20 +426,20 @@ def _conflicts(rng, people: list[Person], cases: list[Case], orgs) -> None:
     for case in rng.sample(cases, 14):
         person = rng.choice(experts)
         kind, reason = rng.choice([
-            ("hard", "Near relative of a petitioner"),
-            ("hard", "Handled this case at an earlier stage"),
-            ("waivable", "Business ties with the respondent"),
-            ("soft", "Advised a party within the last 3 years"),
-            ("soft", "Lives in the same village as the petitioner"),
+            ("hard", "信访人的近亲属"),
+            ("hard", "此前阶段办理过本案"),
+            ("waivable", "与被反映单位有业务往来"),
+            ("soft", "近三年内曾为一方当事人提供咨询"),
+            ("soft", "与信访人同村居住"),
         ])
         conflicts.append(Conflict(person=person, case=case, kind=kind, reason=reason))
     for _ in range(6):
         org = orgs[rng.choice(data.ORGANISATIONS)[0]]
         conflicts.append(Conflict(person=rng.choice(experts), organisation=org, kind=rng.choice(["waivable", "soft"]),
-                                  reason=rng.choice(["Former employee of the respondent", "Often engaged by this organisation"])))
+                                  reason=rng.choice(["曾在被反映单位工作", "经常受聘于该单位"])))
     for case in rng.sample(cases, 3):
         conflicts.append(Conflict(person=rng.choice(experts), party=case.parties[0], kind="hard",
-                                  reason="Is a relative of this party"))
+                                  reason="是该当事人的亲属"))
     db.session.add_all(conflicts)
 
 
@@ -530,23 +518,23 @@ def _hearings_held(rng, cases: list[Case], people: list[Person], sessions, admin
                "due": today + timedelta(days=rng.randrange(3, 14)),
                "overdue": today - timedelta(days=1)}[state]
         f = FollowUp(case_id=case.id, due_on=due,
-                     visitor=rng.choice(["Village committee: " + _person_name(rng, set()),
-                                         "Letters and visits officer"]),
+                     visitor=rng.choice(["村委会：" + _person_name(rng, set()),
+                                         "信访干部"]),
                      created_by_id=admin.id)
         if state == "done":
             f.done_on, f.satisfied = due, True
-            f.result = "Visited at home: the compensation was paid; the petitioner is satisfied."
+            f.result = "入户回访：补偿款已到位，信访人表示满意。"
             f.recorded_at = _at(due, 16)
         db.session.add(f)
     db.session.flush()
 
 
 _MINUTES = {
-    "agreed": "Both sides agreed on the amount and the payment date; agreement signed.",
-    "held": "Positions heard; no agreement. The panel will give its opinion.",
+    "agreed": "双方就金额和支付日期达成一致，已签订协议。",
+    "held": "已听取双方意见，未达成协议，由评议组出具意见。",
     "adjourned": "Respondent's representative absent; adjourned to a later date.",
-    "no_show": "The petitioner did not come; no reason given.",
-    "postponed": "Postponed at the petitioner's request (illness).",
+    "no_show": "信访人未到场，未说明理由。",
+    "postponed": "应信访人请求（生病）延期。",
 }
 
 
@@ -554,9 +542,9 @@ def _terminate(case: Case, closed: date, admin: User) -> None:
     for name, _label in CHECKLIST:
         setattr(case, f"checklist_{name}_state", "done")
     case.checklist_demands_resolved_state = "not_applicable"
-    case.checklist_demands_resolved_reason = "The panel found no demand within policy."
+    case.checklist_demands_resolved_reason = "评议组认为诉求均不在政策范围内。"
     case.status, case.closed_on, case.in_termination_register = "terminated", closed, True
-    case.closure_reason = "Demands beyond policy, explained at the hearing; no new facts."
+    case.closure_reason = "诉求超出政策范围，已在评议会上解释清楚，无新的事实理由。"
     case.events.append(CaseEvent(at=_at(closed, 10), user=admin, action="checklist", note="4/4"))
     case.events.append(CaseEvent(at=_at(closed, 11), user=admin, action="terminate",
                                  from_status="opinion_given", to_status="terminated",
@@ -586,7 +574,7 @@ def _opinion_and_closure(rng, case: Case, panel: list[Person], agreement: bool, 
     for name, _label in CHECKLIST:
         setattr(case, f"checklist_{name}_state", "done")
     case.status, case.closed_on = "resolved", closed
-    case.closure_reason = "Agreement carried out; the petitioner confirmed it at the follow-up."
+    case.closure_reason = "协议已履行，信访人在回访时确认。"
     case.events.append(CaseEvent(at=_at(closed, 10), user=admin, action="checklist", note="4/4"))
     case.events.append(CaseEvent(at=_at(closed, 11), user=admin, action="resolve",
                                  from_status="opinion_given", to_status="resolved"))

@@ -87,8 +87,10 @@ def test_a_case_from_registration_to_resolution(page, db):
     page.wait_for_url(RUN_PAGE)
     page.locator("#run-summary").wait_for(timeout=120_000)
     assert page.locator("#run-status").inner_text() == "ready for review"  # succeeded
+    page.get_by_role("link", name="Publish this plan").click()  # first: what will change
+    page.wait_for_url(re.compile(r"/planning/runs/\d+/publish$"))
     with page.expect_navigation(url=RUN_PAGE, timeout=120_000):
-        page.get_by_role("button", name="Publish this plan").click(no_wait_after=True)
+        page.get_by_role("button", name="Publish now").click(no_wait_after=True)
     hearing = db.session.scalar(sa.select(Hearing).where(
         Hearing.case_id == case_id, Hearing.layer == PUBLISHED_LAYER,
         Hearing.status == "published"))

@@ -439,7 +439,7 @@ def test_pin_and_unpin(db, coordinator, planned):
     html = _html(coordinator.get(path))
     assert "Pinned: the next plan keeps this hearing." in html
     assert '<dd id="hearing-pinned">yes</dd>' in html
-    assert "📌" in _html(coordinator.get(f"/planning/runs/{planned.id}"))
+    assert 'class="pin"' in _html(coordinator.get(f"/planning/runs/{planned.id}"))
     response = _post(coordinator, f"{path}/pin", {"version": h.version}, token_from=path)
     db.session.expire_all()
     assert response.status_code == 302 and not h.pinned
@@ -760,7 +760,7 @@ def test_moving_a_published_hearing_keeps_its_uid_and_raises_its_sequence(db, co
     assert (h.date, h.room_id, h.uid, h.sequence) == (day, room.id, uid, 1)
     assert {m.person_id for m in h.members} == people
     html = _html(coordinator.get(path))
-    assert "SEQUENCE 1" in html and "Hearing moved." in html
+    assert "changed once since the first invitation" in html and "Hearing moved." in html
 
 
 def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, published):
