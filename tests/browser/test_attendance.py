@@ -82,7 +82,9 @@ def test_expert_declines_on_a_phone_and_the_repair_keeps_slot_and_others(
     page.locator("#hearing-answers").get_by_role("link", name="repair proposal").click()
     changes = page.locator("#changes tbody tr")
     assert changes.count() == 1 and changes.first.get_attribute("data-kind") == "panel"
-    page.get_by_role("button", name="Publish this plan").click()
+    page.get_by_role("link", name="Publish this plan").click()  # first: what will change
+    page.wait_for_url(re.compile(r"/planning/runs/\d+/publish$"))
+    page.get_by_role("button", name="Publish now").click()
     page.get_by_role("status").first.wait_for()
 
     db.session.expire_all()

@@ -174,7 +174,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     assert changes.count() == 1
     assert changes.first.get_attribute("data-case") == target.case.reference
     assert changes.first.get_attribute("data-kind") in ("panel", "moved")
-    assert f"− {declined.name}" in changes.first.inner_text()
+    assert f"{declined.name} leaves" in changes.first.inner_text()
     counts = page.locator("#diff .counts").inner_text()
     assert "0 new" in counts and "0 cancelled" in counts
 
