@@ -113,13 +113,14 @@ class Finding:
 
 
 def _describe(org: Organisation) -> str:
-    """The record's name, its number, and the other names it is known by."""
+    """The organisation as the coordinator knows it: its record's name, and its other names
+    where they read as written (aliases are stored normalised: a Latin one is lower-cased, so
+    it is left to the organisation's own page)."""
     own = normalise_name(org.name)
-    others = sorted(a.alias for a in org.aliases if a.alias != own)
-    text = f"{org.name} (#{org.id})"
+    others = sorted(a.alias for a in org.aliases if a.alias != own and not a.alias.isascii())
     if others:
-        text += " " + _("also known as %(names)s", names=", ".join(others))
-    return text
+        return org.name + " " + _("also known as %(names)s", names=_(", ").join(others))
+    return org.name
 
 
 # --- automatic findings ---------------------------------------------------------------------

@@ -386,7 +386,7 @@ def _cases(rng, regions, areas, orgs, admin: User, today: date,
 def _party(rng, used, orgs) -> Party:
     name = _person_name(rng, used)
     return Party(kind="person", name=name, id_number=f"3601{rng.randrange(10**13):013d}"[:17] + rng.choice("0123456789X"),
-                 phone=f"13{rng.randrange(10**9):09d}", address=f"{rng.randrange(1, 200)} Village Road")
+                 phone=f"13{rng.randrange(10**9):09d}", address=f"{rng.choice(data.VILLAGES)}{rng.randrange(1, 200)}号")
 
 
 def _at(day: date, hour: int) -> datetime:
