@@ -155,6 +155,8 @@ def free_slots(hearing: Hearing, limit: int = 10, today: date | None = None) -> 
     the solver's results are held to; the cheap rules of place and date prune first, from the
     same registries). Ranked: the same room, then the same centre, then the nearest date to the
     current one, earlier first."""
+    if hearing.date < local_today():
+        return []  # it has taken place: its outcome is recorded, it is not moved
     today = today or first_open_day()
     if hearing.case.accepted_on is None or hearing.case.due_by is None:
         return []

@@ -889,3 +889,12 @@ def test_schedule_hides_closed_days_and_filters_by_centre_and_person(db, coordin
         assert shown == expected and hearings[0].case.reference in shown, query
     html = _html(coordinator.get("/planning/schedule?person=nobody-at-all"))
     assert 'id="no-person"' in html and not re.findall(r'data-case="([^"]+)"', html)
+
+
+def test_a_hearing_that_has_taken_place_is_offered_no_slot(db, coordinator, world, published):
+    h = _published(db)[0]
+    assert _offered(_html(coordinator.get(f"/planning/hearings/{h.id}")))  # before: some
+    h.date = local_today() - timedelta(days=2)  # it has taken place (its outcome is recorded)
+    db.session.commit()
+    html = _html(coordinator.get(f"/planning/hearings/{h.id}"))
+    assert 'id="free-slots"' not in html
