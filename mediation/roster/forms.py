@@ -45,7 +45,7 @@ class PersonForm(FlaskForm):
         Optional(), Length(max=320), Email(_l("Enter a valid email address."),
                                            check_deliverability=False)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Professional title"), validators=[Optional(), Length(max=200)])
     is_expert = BooleanField(_l("Expert"))
     is_counsellor = BooleanField(_l("Psychological counsellor"))
     expertise_ids = MultiCheckboxField(_l("Expertise areas"), coerce=int, validate_choice=True)
