@@ -33,7 +33,8 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
-    [("MEDIATION_TIMEZONE", "Mars/Olympus", "MEDIATION_TIMEZONE"), ("SMTP_PORT", "twenty", "SMTP_PORT")],
+    [("MEDIATION_TIMEZONE", "Mars/Olympus", "MEDIATION_TIMEZONE"), ("SMTP_PORT", "twenty", "SMTP_PORT"),
+     ("MEDIATION_PLANNER_THREADS", "0", "MEDIATION_PLANNER_THREADS")],
 )
 def test_bad_settings_name_the_variable(tmp_path, monkeypatch, name, value, fragment):
     monkeypatch.setenv(name, value)
