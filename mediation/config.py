@@ -134,6 +134,11 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_WORKER": os.environ.get("MEDIATION_WORKER", "auto"),
         "MEDIATION_QUEUE": os.environ.get("MEDIATION_QUEUE", "mediation"),
         "MEDIATION_WORKER_THREADS": _int("MEDIATION_WORKER_THREADS", 2),
+        # CP-SAT search threads of ONE plan run (docs/operations.md, "Workers"). Two runs may
+        # solve at once (two RQ workers, or the two in-process threads), so by default each gets
+        # half the cores; keep (runs at once) x threads near the number of cores.
+        "MEDIATION_PLANNER_THREADS": _int("MEDIATION_PLANNER_THREADS",
+                                          max(1, (os.cpu_count() or 2) // 2)),
         "MEDIATION_TICK_SECONDS": _int("MEDIATION_TICK_SECONDS", 15),
         # A running plan whose worker has not reported for this long is marked failed.
         "MEDIATION_RUN_STALE_SECONDS": _int("MEDIATION_RUN_STALE_SECONDS", 45),
@@ -202,6 +207,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         raise ConfigError("MEDIATION_WORKER must be 'auto' or 'in-process'")
     if config["MEDIATION_WORKER_THREADS"] < 1:
         raise ConfigError("MEDIATION_WORKER_THREADS must be at least 1")
+    if config["MEDIATION_PLANNER_THREADS"] < 1:
+        raise ConfigError("MEDIATION_PLANNER_THREADS must be at least 1")
     if config["MEDIATION_RUN_STALE_SECONDS"] < 5:
         raise ConfigError("MEDIATION_RUN_STALE_SECONDS must be at least 5")
     for name in ("MEDIATION_IDLE_TIMEOUT_MINUTES", "MEDIATION_LOGIN_ACCOUNT_LIMIT",

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
-    [("MEDIATION_TIMEZONE", "Mars/Olympus", "MEDIATION_TIMEZONE"), ("SMTP_PORT", "twenty", "SMTP_PORT")],
+    [("MEDIATION_TIMEZONE", "Mars/Olympus", "MEDIATION_TIMEZONE"), ("SMTP_PORT", "twenty", "SMTP_PORT"),
+     ("MEDIATION_PLANNER_THREADS", "0", "MEDIATION_PLANNER_THREADS")],
 )
 def test_bad_settings_name_the_variable(tmp_path, monkeypatch, name, value, fragment):
     monkeypatch.setenv(name, value)
@@ -80,3 +82,14 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch):
 )
 def test_database_url_spellings(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_each_plan_run_gets_half_the_cores_unless_told(tmp_path, monkeypatch):
+    """Two runs may solve at once (two workers, or the two in-process threads): by default each
+    run's CP-SAT search gets half the machine, at least one thread."""
+    monkeypatch.delenv("MEDIATION_PLANNER_THREADS", raising=False)
+    for cores, threads in ((8, 4), (2, 1), (1, 1), (None, 1)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert load_config(tmp_path, {"SECRET_KEY": "k"})["MEDIATION_PLANNER_THREADS"] == threads
+    monkeypatch.setenv("MEDIATION_PLANNER_THREADS", "3")
+    assert load_config(tmp_path, {"SECRET_KEY": "k"})["MEDIATION_PLANNER_THREADS"] == 3

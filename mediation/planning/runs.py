@@ -362,10 +362,14 @@ class _Reporter:
 
 
 def execute_run(run_id: int, *, worker_label: str | None = None) -> PlanRun | None:
-    """Claim a queued run, solve it, store the result in one transaction. Returns the run."""
+    """Claim a queued run, solve it, store the result in one transaction. Returns the run.
+
+    The claim is one conditional UPDATE, so of several workers handed the same run only one
+    solves it; the claimer records its CP-SAT threads (MEDIATION_PLANNER_THREADS) in `workers`."""
     claimed = db.session.execute(
         sa.update(PlanRun).where(PlanRun.id == run_id, PlanRun.status == "queued")
         .values(status="running", started_at=now_utc(), heartbeat_at=now_utc(),
+                workers=current_app.config["MEDIATION_PLANNER_THREADS"],
                 **({"worker": worker_label} if worker_label else {}))
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -379,7 +383,7 @@ def execute_run(run_id: int, *, worker_label: str | None = None) -> PlanRun | No
         with _Reporter(db.engine, run.id) as reporter:
             reporter.beat()
             kwargs = dict(time_limit=run.time_limit_seconds, on_progress=reporter.on_progress,
-                          stop=reporter.stop)
+                          stop=reporter.stop, workers=run.workers)
             scope = run_scope(run)
             if scope.kind == "repair":
                 plan = scheduler.repair(data.scenario, data.previous or scheduler.Plan((), (), {}),
