@@ -760,7 +760,7 @@ def test_moving_a_published_hearing_keeps_its_uid_and_raises_its_sequence(db, co
     assert (h.date, h.room_id, h.uid, h.sequence) == (day, room.id, uid, 1)
     assert {m.person_id for m in h.members} == people
     html = _html(coordinator.get(path))
-    assert "changed once since the first invitation" in html and "Hearing moved." in html
+    assert "changed 1 time since the first invitation" in html and "Hearing moved." in html
 
 
 def test_a_hearing_cannot_be_moved_into_the_past(db, coordinator, world, published):
