@@ -280,3 +280,22 @@ def test_published_hearings_are_fixed_unless_released(db, world, planned):
                                     release_published=True), world.user, background=False)
     data = build_input(released)
     assert data.scenario.fixed == () and len(data.previous.hearings) == 4
+
+
+@pytest.mark.parametrize("gap, early", [("0.2", True), ("0", False)])
+def test_plan_run_command_takes_a_gap(db, world, runner, one_too_many, gap, early):
+    first, last = (d.isoformat() for d in one_too_many)
+    result = runner.invoke(args=["plan", "run", "--from", first, "--to", last,
+                                 "--time-limit", "60", "--gap", gap])
+    assert result.exit_code == 0, result.output
+    run = db.session.scalar(sa.select(PlanRun))
+    assert run.status == "succeeded" and run.stats["gap_tolerance"] == float(gap)
+    assert (run.stats["stopped_early"] == "gap") is early
+    assert ("ended early within 20.00% of the bound" in result.output) is early
+
+
+def test_plan_run_command_refuses_a_gap_out_of_range(db, world, runner):
+    result = runner.invoke(args=["plan", "run", "--from", HORIZON[0].isoformat(),
+                                 "--to", HORIZON[1].isoformat(), "--gap", "0.5"])
+    assert result.exit_code != 0 and "--gap" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanRun)) == 0
