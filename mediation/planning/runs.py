@@ -406,7 +406,9 @@ def execute_run(run_id: int, *, worker_label: str | None = None,
             raise RuntimeError("the planner returned an invalid plan: "
                                + "; ".join(map(str, violations[:5])))
         stats = {**plan.stats, "gap_tolerance": gap_tolerance}
-        if stopped:  # a coordinator's cancel: the best plan found until then is the result
+        if stopped and stats.get("stopped_early") == "stop":
+            # a coordinator's cancel cut the search short: the best plan until then is the result
+            # (a cancel that came after the search had ended changes nothing)
             stats["stopped_by"] = "coordinator"
         store_plan(run, scheduler.Plan(plan.hearings, plan.unscheduled, stats))
         run.result_cases = data.case_ids

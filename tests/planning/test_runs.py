@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 import scheduler
 from mediation.db import now_utc
@@ -108,8 +109,6 @@ def _cancel_at_first_solution(monkeypatch) -> dict:
 
 
 def test_cancelling_a_running_solve_keeps_the_best_plan_found(db, world, monkeypatch, app):
-    from flask_babel import force_locale
-
     from mediation.planning.publish import publish_run
 
     seen = _cancel_at_first_solution(monkeypatch)
@@ -154,6 +153,26 @@ def test_a_cancel_before_any_plan_keeps_nothing(db, world, monkeypatch):
     done = execute_run(run.id)
     assert done.status == "cancelled" and "nothing was kept" in done.error
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Hearing)) == 0
+
+
+def test_a_cancel_after_the_search_ended_changes_nothing(db, world, monkeypatch):
+    import mediation.planning.runs as runs
+
+    run = start_run(RunRequest(*HORIZON, time_limit=60), world.user, background=False)
+    real_solve = scheduler.solve
+
+    def solve_then_cancel(scenario, **kwargs):
+        plan = real_solve(scenario, **kwargs)
+        with db.engine.begin() as conn:  # Cancel pressed just as the planner finished
+            conn.execute(sa.update(PlanRun.__table__).values(cancel_requested=True))
+        return plan
+
+    monkeypatch.setattr(runs.scheduler, "solve", solve_then_cancel)
+    done = execute_run(run.id)
+    assert done.status == "succeeded" and done.scheduled_count == 4
+    assert "stopped_by" not in done.stats and done.stats["stopped_early"] != "stop"
+    with force_locale("en"):
+        assert not any("coordinator" in line for line in run_summary(done))
 
 
 @pytest.fixture
