@@ -29,6 +29,16 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -143,6 +153,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # A running plan whose worker has not reported for this long is marked failed.
         "MEDIATION_RUN_STALE_SECONDS": _int("MEDIATION_RUN_STALE_SECONDS", 45),
         "MEDIATION_MAX_TIME_LIMIT": _int("MEDIATION_MAX_TIME_LIMIT", 1800),
+        # The planner stops searching once its plan is within this fraction of the most points
+        # any plan can reach (0.005: 0.5 %; 0: only when proved best).
+        "MEDIATION_PLAN_GAP_TOLERANCE": _float("MEDIATION_PLAN_GAP_TOLERANCE", 0.005),
         # Security (docs/security.md): idle sign-out, login throttling, reverse proxies.
         "MEDIATION_IDLE_TIMEOUT_MINUTES": _int("MEDIATION_IDLE_TIMEOUT_MINUTES", 30),
         "MEDIATION_LOGIN_ACCOUNT_LIMIT": _int("MEDIATION_LOGIN_ACCOUNT_LIMIT", 5),
@@ -211,6 +224,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         raise ConfigError("MEDIATION_PLANNER_THREADS must be at least 1")
     if config["MEDIATION_RUN_STALE_SECONDS"] < 5:
         raise ConfigError("MEDIATION_RUN_STALE_SECONDS must be at least 5")
+    if not 0 <= config["MEDIATION_PLAN_GAP_TOLERANCE"] <= 0.2:
+        raise ConfigError("MEDIATION_PLAN_GAP_TOLERANCE must be between 0 and 0.2 (0.005: 0.5 %)")
     for name in ("MEDIATION_IDLE_TIMEOUT_MINUTES", "MEDIATION_LOGIN_ACCOUNT_LIMIT",
                  "MEDIATION_LOGIN_ADDRESS_LIMIT", "MEDIATION_LOGIN_WINDOW_SECONDS"):
         if config[name] < 1:

@@ -898,8 +898,20 @@ def run_summary(run: Any) -> list[str]:
             lines.append(_("No plan can score more than %(bound)d points, so searching longer "
                            "could gain at most %(pct)s.", bound=int(run.bound),
                            pct=format_percent(gap, "#,##0.0%", locale=_locale())))
-    if stats.get("stopped_early") == "stop" or str(stats.get("status", "")).endswith("(stopped)"):
+    if stats.get("stopped_by") == "coordinator":
+        lines.append(_("Stopped early by a coordinator: the best plan found until then is kept."))
+    elif (stats.get("stopped_early") == "stop"
+          or str(stats.get("status", "")).endswith("(stopped)")):
         lines.append(_("The search was stopped early; this is the best plan found until then."))
+    elif stats.get("stopped_early") == "gap":
+        tolerance = stats.get("gap_tolerance")
+        if isinstance(tolerance, (int, float)) and tolerance > 0:
+            lines.append(_("The plan is within %(pct)s of the most points any plan can reach, "
+                           "so the search ended early.",
+                           pct=format_percent(tolerance, "#,##0.###%", locale=_locale())))
+        else:
+            lines.append(_("The plan is close enough to the most points any plan can reach, "
+                           "so the search ended early."))
     replan = stats.get("replan")
     if isinstance(replan, dict) and any(replan.get(k) for k in ("kept", "repaired", "replanned")):
         lines.append(_("Of the hearings planned before, %(kept)d stay as they were, %(repaired)d "

@@ -123,7 +123,7 @@ def _keep_slot(ix: ScenarioIndex, prev: Hearing, usage: PlanUsage) -> Hearing | 
 
 def repair(scenario: Scenario, previous: Plan, cases: Iterable[str], *, time_limit: float = 30.0,
            workers: int = 2, on_progress: Progress | None = None,
-           stop: threading.Event | None = None) -> Plan:
+           stop: threading.Event | None = None, gap_tolerance: float = 0.005) -> Plan:
     """Re-plan `cases` around every fixed hearing of `scenario`, changing as little as possible.
 
     First each case keeps its previous room and time with only the people who no longer fit
@@ -156,7 +156,8 @@ def repair(scenario: Scenario, previous: Plan, cases: Iterable[str], *, time_lim
     extra = tuple(FixedHearing(h.case, h.date, h.session, h.room, tuple(h.panel), h.counsellor,
                                h.chair) for h in kept)
     plan = solve(replace(scenario, fixed=scenario.fixed + extra), time_limit=time_limit,
-                 workers=workers, previous_plan=previous, on_progress=on_progress, stop=stop)
+                 workers=workers, previous_plan=previous, on_progress=on_progress, stop=stop,
+                 gap_tolerance=gap_tolerance)
     for h in plan.hearings:
         if h.case in set(cases) and h.case not in how:
             how[h.case] = "re-planned"

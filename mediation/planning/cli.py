@@ -42,6 +42,11 @@ def describe(run: PlanRun) -> str:
                      + (f", gap {gap:.2%}" if gap is not None else ""))
     if run.solve_seconds is not None:
         parts.append(f"{run.solve_seconds:.1f} s")
+    stats = run.stats or {}
+    if stats.get("stopped_by") == "coordinator":
+        parts.append("stopped early by a coordinator; the best plan found so far is kept")
+    elif stats.get("stopped_early") == "gap":
+        parts.append(f"ended early within {stats.get('gap_tolerance', 0):.2%} of the bound")
     if run.error:
         parts.append(run.error)
     return "; ".join(parts)
@@ -57,8 +62,11 @@ def describe(run: PlanRun) -> str:
 @click.option("--region", default=None, help="Plan only this region (code) and those below it.")
 @click.option("--release-published", is_flag=True,
               help="Let the planner move or drop published hearings in scope.")
+@click.option("--gap", type=click.FloatRange(0, 0.2), default=None,
+              help="Stop once the plan is within this fraction of the bound (0.005: 0.5 %; "
+                   "0: only when proved best). Default: MEDIATION_PLAN_GAP_TOLERANCE.")
 @with_appcontext
-def run_command(start, end, time_limit, region, release_published) -> None:
+def run_command(start, end, time_limit, region, release_published, gap) -> None:
     """Plan the horizon now, in this process; prints the run id and a summary."""
 
     req = RunRequest(start.date(), end.date(), time_limit=time_limit,
@@ -69,7 +77,7 @@ def run_command(start, end, time_limit, region, release_published) -> None:
             raise click.ClickException(f"--region: no region with code {region!r}")
         req.scope, req.region_id = "region", found.id
     try:
-        run = run_now(req)
+        run = run_now(req, gap_tolerance=gap)
     except PlanningError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(describe(run))

@@ -161,7 +161,8 @@ def _hand_to_worker(run: PlanRun, time_limit: float) -> None:
 
 
 def cancel_run(run: PlanRun, user=None) -> PlanRun:
-    """Ask a run to stop. A queued run stops at once; a running one within about a second."""
+    """Ask a run to stop. A queued run stops at once, keeping nothing; a running one within
+    about a second, keeping the best plan found so far as its result (`execute_run`)."""
     if not run.active:
         raise PlanningError(_l("Run #%(id)d is not queued or running.", id=run.id))
     db.session.execute(sa.update(PlanRun).where(PlanRun.id == run.id)
@@ -361,11 +362,18 @@ class _Reporter:
             self.stop.set()
 
 
-def execute_run(run_id: int, *, worker_label: str | None = None) -> PlanRun | None:
+def execute_run(run_id: int, *, worker_label: str | None = None,
+                gap_tolerance: float | None = None) -> PlanRun | None:
     """Claim a queued run, solve it, store the result in one transaction. Returns the run.
 
     The claim is one conditional UPDATE, so of several workers handed the same run only one
-    solves it; the claimer records its CP-SAT threads (MEDIATION_PLANNER_THREADS) in `workers`."""
+    solves it; the claimer records its CP-SAT threads (MEDIATION_PLANNER_THREADS) in `workers`.
+    The search ends early once the plan is within `gap_tolerance` (default: the setting
+    MEDIATION_PLAN_GAP_TOLERANCE) of the bound. A coordinator's cancel while it solves stops the
+    search and keeps the best plan found so far, checked and stored like any other result
+    (status "succeeded", `stats["stopped_by"] = "coordinator"`)."""
+    if gap_tolerance is None:
+        gap_tolerance = float(current_app.config.get("MEDIATION_PLAN_GAP_TOLERANCE", 0.005))
     claimed = db.session.execute(
         sa.update(PlanRun).where(PlanRun.id == run_id, PlanRun.status == "queued")
         .values(status="running", started_at=now_utc(), heartbeat_at=now_utc(),
@@ -383,7 +391,8 @@ def execute_run(run_id: int, *, worker_label: str | None = None) -> PlanRun | No
         with _Reporter(db.engine, run.id) as reporter:
             reporter.beat()
             kwargs = dict(time_limit=run.time_limit_seconds, on_progress=reporter.on_progress,
-                          stop=reporter.stop, workers=run.workers)
+                          stop=reporter.stop, workers=run.workers,
+                          gap_tolerance=gap_tolerance)
             scope = run_scope(run)
             if scope.kind == "repair":
                 plan = scheduler.repair(data.scenario, data.previous or scheduler.Plan((), (), {}),
@@ -392,14 +401,20 @@ def execute_run(run_id: int, *, worker_label: str | None = None) -> PlanRun | No
                 plan = scheduler.solve(data.scenario, previous_plan=data.previous,
                                        seed=scope.seed, **kwargs)
         db.session.refresh(run)
-        if run.cancel_requested:
+        stopped = bool(run.cancel_requested)
+        if stopped and not plan.hearings:  # stopped before the planner had anything to keep
             _finish(run, "cancelled", error="cancelled by a coordinator; nothing was kept")
             return run
         violations = scheduler.check_plan(data.scenario, plan)
         if violations:  # never store a plan that breaks a hard rule
             raise RuntimeError("the planner returned an invalid plan: "
                                + "; ".join(map(str, violations[:5])))
-        store_plan(run, plan)
+        stats = {**plan.stats, "gap_tolerance": gap_tolerance}
+        if stopped and stats.get("stopped_early") == "stop":
+            # a coordinator's cancel cut the search short: the best plan until then is the result
+            # (a cancel that came after the search had ended changes nothing)
+            stats["stopped_by"] = "coordinator"
+        store_plan(run, scheduler.Plan(plan.hearings, plan.unscheduled, stats))
         run.result_cases = data.case_ids
         run.status, run.finished_at = "succeeded", now_utc()
         run.progress = {**(run.progress or {}), "objective": run.objective, "bound": run.bound,
@@ -435,9 +450,9 @@ def _finish(run: PlanRun, status: str, *, error: str | None = None,
     signals.run_finished.send(run, status=run.status)
 
 
-def run_now(req: RunRequest, user=None) -> PlanRun:
+def run_now(req: RunRequest, user=None, *, gap_tolerance: float | None = None) -> PlanRun:
     """Start and execute a run in this process (the `mediation plan run` command)."""
     run = start_run(req, user, background=False)
     run.worker = "cli"
     db.session.commit()
-    return execute_run(run.id)
+    return execute_run(run.id, gap_tolerance=gap_tolerance)

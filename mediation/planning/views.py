@@ -168,9 +168,11 @@ def cancel(run_id: int):
     run = _visible_run_or_404(run_id)
     VersionForm().validate_on_submit() or abort(400)
     try:
+        running = run.status == "running"
         cancel_run(run, current_user)
         db.session.commit()
-        flash(_("Cancel requested."), "info")
+        flash(_("Stopping: the best plan found so far will be kept for you to review.")
+              if running else _("Cancelled before it started."), "info")
     except PlanningError as exc:
         flash(str(exc), "error")
     return redirect(url_for("planning.show_run", run_id=run.id))

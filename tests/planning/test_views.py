@@ -171,6 +171,7 @@ def test_run_page_while_queued_or_running_shows_progress_and_cancel(db, coordina
     response = coordinator.get(f"/planning/runs/{run.id}")
     html = _html(response)
     assert response.status_code == 200 and 'id="cancel-form"' in html
+    assert "Stop and keep the best plan so far" in html and "The best plan found so far is kept" in html
     assert re.search(r'<progress id="run-bar" max="20.0" value="7.5">', html)
     assert '<span id="run-elapsed">7.5</span>' in html
     assert re.search(r'id="run-scheduled">3<', html)
@@ -190,7 +191,9 @@ def test_run_page_while_queued_or_running_shows_progress_and_cancel(db, coordina
     assert response.headers["Location"].endswith(f"/planning/runs/{run.id}")
     db.session.expire_all()
     assert db.session.get(PlanRun, run.id).cancel_requested
-    assert "Cancel requested." in _html(coordinator.get(f"/planning/runs/{run.id}"))
+    html = _html(coordinator.get(f"/planning/runs/{run.id}"))
+    assert "Stopping: the best plan found so far will be kept for you to review." in html
+    assert 'id="run-stopping"' in html and 'id="cancel-form"' not in html
 
 
 def test_cancel_a_queued_run(db, coordinator, world):

@@ -1,6 +1,14 @@
 // Live progress of a plan run: polls the run's status and updates the page; reloads when done.
 (function () {
   "use strict";
+  // Stopping a run asks first (the text says what is kept).
+  var cancelForm = document.getElementById("cancel-form");
+  if (cancelForm) {
+    cancelForm.addEventListener("submit", function (ev) {
+      var question = cancelForm.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) { ev.preventDefault(); }
+    });
+  }
   var box = document.getElementById("run-progress");
   if (!box) { return; }
   var url = box.getAttribute("data-status-url");
