@@ -18,6 +18,7 @@ from typing import Any
 
 from .cpsat import SubModel
 from .explain import explain_unscheduled, static_reasons
+from .fairness import fairness
 from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
 from .index import ScenarioIndex
 from .lagrange import lagrangian_bound
@@ -437,6 +438,7 @@ def _plan(problem: Problem, run: _Run, previous: Plan | None,
         "lns_steps": run.lns_steps, "lns_improvements": run.lns_improvements,
         "stopped_early": None,
         "secondary": _secondary(problem, hearings, previous),
+        "fairness": fairness(ix, hearings),
     }
     if run.replan is not None:
         stats["replan"] = dict(run.replan)
