@@ -134,3 +134,52 @@ def test_solved_plan_reports_fairness_consistent_with_its_hearings() -> None:
     assert all(d >= 0 for d in delays)
     if delays:
         assert got["urgent"]["max_delay_days"] == max(delays)
+
+
+def _urgent_sub(urgent_early: bool) -> tuple[int, int]:
+    """Phase 2 of the whole model on one urgent case hinted on its last day: (day, priority)."""
+    from scheduler.cpsat import SubModel
+    from scheduler.greedy import Assignment, Bookings, Problem
+    from tests.scheduler.helpers import base, case
+
+    scenario = scenario_from_dict(base(cases=[case("A", ["law", "land"], priority=5)], days=4))
+    problem = Problem(scenario)
+    sub = SubModel(problem, Bookings(problem, ()), ["A"])
+    late = 3 * problem.ix.n_sessions  # the fourth morning
+    sub.hint({"A": Assignment("A", late, "C1", "R1", ("E1", "E2", "E3"), None)})
+    sub.secondary_with_primary(5, urgent_early=urgent_early)
+    result = sub.solve(10.0, 1, seed=0)
+    assert result.status == "OPTIMAL"
+    return result.assignments["A"].slot // problem.ix.n_sessions, result.objective
+
+
+def test_second_phase_hears_urgent_cases_first_without_losing_priority() -> None:
+    assert _urgent_sub(urgent_early=True) == (0, 5)
+
+
+def test_urgent_cases_move_to_their_earliest_free_day_and_priority_stays() -> None:
+    """The pass after the search: the urgent case heard on day 4 moves to day 1; the other case
+    (not urgent) stays; the same cases are heard; the plan is valid."""
+    import time
+
+    from scheduler import check_plan
+    from scheduler.greedy import Assignment, Bookings, Problem
+    from scheduler.solver import _plan, _Run, _urgent_earlier
+    from tests.scheduler.helpers import base, case, person
+
+    people = [person(f"E{i}", ["law", "land"]) for i in range(1, 7)]
+    scenario = scenario_from_dict(base(cases=[case("A", ["law", "land"], priority=5),
+                                              case("B", ["law", "land"], priority=3)],
+                                       people=people, days=4))
+    problem = Problem(scenario)
+    ns = problem.ix.n_sessions
+    late = [Assignment("A", 3 * ns, "C1", "R1", ("E1", "E2", "E3")),
+            Assignment("B", 3 * ns + 1, "C1", "R1", ("E4", "E5", "E6"))]
+    run = _Run(problem, 10.0, None, None, time.monotonic())
+    run.accept(Bookings(problem, late))
+    assert _urgent_earlier(problem, run) == 1
+    assert run.best.by_case["A"].slot // ns == 0
+    assert run.best.by_case["B"].slot == 3 * ns + 1
+    plan = _plan(problem, run, None, {})
+    assert plan.stats["objective"] == 8 and check_plan(scenario, plan) == []
+    assert plan.stats["fairness"]["urgent"]["max_delay_days"] == 0
