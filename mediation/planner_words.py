@@ -948,15 +948,17 @@ def fairness_summary(stats: dict | None) -> list[str]:
     urgent = fair.get("urgent") or {}
     if urgent.get("cases"):
         if urgent.get("scheduled") and urgent.get("mean_delay_days") is not None:
-            lines.append(_("Urgent cases (priority 5 or due within %(days)d days): %(heard)d of "
-                           "%(total)d heard, on average %(mean)s days after the first day they "
-                           "may be heard (at most %(most)d days).", days=urgent.get("days", 7),
+            lines.append(_("Urgent cases (due within %(days)d days, or petitioned %(repeats)d "
+                           "times or more): %(heard)d of %(total)d heard, on average %(mean)s "
+                           "days after the first day they may be heard (at most %(most)d days).",
+                           days=urgent.get("days", 7), repeats=urgent.get("repeats", 3),
                            heard=urgent["scheduled"], total=urgent["cases"],
                            mean=number(urgent["mean_delay_days"]),
                            most=urgent.get("max_delay_days") or 0))
         else:
-            lines.append(_("Urgent cases (priority 5 or due within %(days)d days): none of the "
-                           "%(total)d is heard.", days=urgent.get("days", 7),
+            lines.append(_("Urgent cases (due within %(days)d days, or petitioned %(repeats)d "
+                           "times or more): none of the %(total)d is heard.",
+                           days=urgent.get("days", 7), repeats=urgent.get("repeats", 3),
                            total=urgent["cases"]))
     if "soft_conflicts" in fair:
         lines.append(_("People with a soft conflict (allowed) sit on hearings %(n)d times.",

@@ -6,7 +6,7 @@ be applied to any plan: the planner's, first-fit's (bench), or one read from a f
     {"experts":     {"eligible", "used", "seats", "max", "min", "mean_used", "mean_all",
                      "spread", "cv", "cv_all", "at_max"},
      "counsellors": {same keys},
-     "urgent":      {"days", "cases", "scheduled", "mean_delay_days", "max_delay_days",
+     "urgent":      {"days", "repeats", "cases", "scheduled", "mean_delay_days", "max_delay_days",
                      "at_first_day"},
      "soft_conflicts": int}
 
@@ -17,8 +17,10 @@ be applied to any plan: the planner's, first-fit's (bench), or one read from a f
   `spread` = max − min over the used, `cv` = population standard deviation / mean over the used
   (0 when none), `cv_all` the same over all eligible (the unused count as 0). `at_max` = people
   of that role whose hearings in all roles reach their `max_hearings`.
-* Urgent cases: priority 5, or due within `URGENT_DAYS` (7) days of the horizon's start (the
-  same threshold as the planner's strongest urgency). `delay` of a scheduled one = days between
+* Urgent cases: due within `URGENT_DAYS` (7) days of the horizon's start, or petitioned again
+  `URGENT_REPEATS` (3) times or more: the planner's strongest urgency (`options.urgency`). Not
+  priority alone: a high-priority case with a late deadline should leave the early sessions to
+  the cases due soon (issue #16). `delay` of a scheduled one = days between
   its first allowed date (rule 10: max(horizon start, accepted_on, earliest)) and its hearing's
   date; `at_first_day` counts those heard on that first date. Means are `None` when no urgent
   case is scheduled.
@@ -38,7 +40,7 @@ from .index import ScenarioIndex
 from .model import Hearing, Scenario
 
 URGENT_DAYS = 7
-URGENT_PRIORITY = 5
+URGENT_REPEATS = 3
 
 
 def _r(x: float) -> float:
@@ -68,7 +70,7 @@ def load_figures(loads: dict[str, int], eligible: Iterable[str],
 
 def is_urgent(ix: ScenarioIndex, case_id: str) -> bool:
     case = ix.case[case_id]
-    return (case.priority >= URGENT_PRIORITY
+    return (case.repeat_count >= URGENT_REPEATS
             or (case.due_by - ix.scenario.horizon_start).days <= URGENT_DAYS)
 
 
@@ -100,7 +102,7 @@ def fairness(scenario: Scenario | ScenarioIndex, hearings: Iterable[Hearing]) ->
         "experts": load_figures(expert, ix.experts, total, limits),
         "counsellors": load_figures(counsellor, ix.counsellors, total, limits),
         "urgent": {
-            "days": URGENT_DAYS, "cases": urgent_cases, "scheduled": len(delays),
+            "days": URGENT_DAYS, "repeats": URGENT_REPEATS, "cases": urgent_cases, "scheduled": len(delays),
             "mean_delay_days": _r(fmean(delays)) if delays else None,
             "max_delay_days": max(delays) if delays else None,
             "at_first_day": sum(1 for d in delays if d <= 0),

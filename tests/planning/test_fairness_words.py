@@ -19,7 +19,7 @@ FAIR = {
                 "mean_all": 1.5, "spread": 3, "cv": 0.4, "cv_all": 0.8, "at_max": 2},
     "counsellors": {"eligible": 3, "used": 2, "seats": 3, "max": 2, "min": 1, "mean_used": 1.5,
                     "mean_all": 1.0, "spread": 1, "cv": 0.333, "cv_all": 0.7, "at_max": 0},
-    "urgent": {"days": 7, "cases": 4, "scheduled": 3, "mean_delay_days": 1.333,
+    "urgent": {"days": 7, "repeats": 3, "cases": 4, "scheduled": 3, "mean_delay_days": 1.333,
                "max_delay_days": 3, "at_first_day": 1},
     "soft_conflicts": 2,
 }
@@ -33,7 +33,7 @@ def test_fairness_in_words_in_both_languages(app):
         "已排满 2 人。",
         "心理咨询师负担：每人最多 2 场，参加的 2 名咨询师（共 3 名）平均 1.5 场，相差 1 场；"
         "已排满 0 人。",
-        "紧急案件（优先级 5 或 7 天内到期）：4 件中排上 3 件，平均在最早可排日期后 1.3 天听证"
+        "紧急案件（7 天内到期或重复信访 3 次及以上）：4 件中排上 3 件，平均在最早可排日期后 1.3 天听证"
         "（最晚 3 天）。",
         "有软性利益冲突（允许安排）的人员共参加听证 2 人次。",
     ]
@@ -48,7 +48,7 @@ def test_fairness_in_words_in_both_languages(app):
 
 def test_no_urgent_case_heard_and_old_runs(app):
     fair = dict(FAIR, counsellors={"used": 0},
-                urgent={"days": 7, "cases": 2, "scheduled": 0, "mean_delay_days": None,
+                urgent={"days": 7, "repeats": 3, "cases": 2, "scheduled": 0, "mean_delay_days": None,
                         "max_delay_days": None, "at_first_day": 0})
     with force_locale("zh_Hans_CN"):
         lines = planner_words.fairness_summary({"fairness": fair})

@@ -31,9 +31,10 @@ def _day(n: int) -> date:
 
 
 def _case(cid: str, priority: int, due: int, accepted: int = 0, earliest: int | None = None,
-          respondents: tuple[str, ...] = ()) -> Case:
+          respondents: tuple[str, ...] = (), repeats: int = 0) -> Case:
     return Case(cid, cid, "land", "r", _day(accepted), _day(due), ("land",), False, 3, priority,
-                respondents=respondents, earliest=_day(earliest) if earliest is not None else None)
+                repeat_count=repeats, respondents=respondents,
+                earliest=_day(earliest) if earliest is not None else None)
 
 
 def _expert(pid: str, max_hearings: int | None = None) -> Person:
@@ -48,9 +49,9 @@ def _hand_made() -> tuple[Scenario, list[Hearing]]:
     people = (_expert("E1", max_hearings=2), _expert("E2"), _expert("E4"), _expert("E5"),
               _counsellor("K1", max_hearings=1), _counsellor("K2"))
     cases = (
-        _case("A", 5, due=20, accepted=1),            # urgent by priority; first day D+1
+        _case("A", 3, due=20, accepted=1, repeats=3),  # urgent by repeats; first day D+1
         _case("B", 3, due=4, earliest=2),              # urgent by deadline; first day D+2
-        _case("C", 2, due=20, respondents=("Acme",)),  # not urgent
+        _case("C", 5, due=20, respondents=("Acme",)),  # not urgent: priority alone is not
         _case("D", 1, due=6),                          # urgent, left unscheduled
     )
     scenario = Scenario(
@@ -85,8 +86,8 @@ def test_fairness_of_a_hand_made_plan_is_exact() -> None:
         "eligible": 2, "used": 1, "seats": 1, "max": 1, "min": 1,
         "mean_used": 1.0, "mean_all": 0.5, "spread": 0, "cv": 0.0, "cv_all": 1.0, "at_max": 1,
     }
-    # urgent: A (priority 5) 2 days after its first day, B on its first day; D unscheduled
-    assert got["urgent"] == {"days": URGENT_DAYS, "cases": 3, "scheduled": 2,
+    # urgent: A (3 repeats) 2 days after its first day, B on its first day; D unscheduled
+    assert got["urgent"] == {"days": URGENT_DAYS, "repeats": 3, "cases": 3, "scheduled": 2,
                              "mean_delay_days": 1.0, "max_delay_days": 2, "at_first_day": 1}
     # E2 (case conflict) and E4 (organisation conflict) on C; E5's hard conflict is not counted
     assert got["soft_conflicts"] == 2
@@ -142,24 +143,24 @@ def _urgent_sub(urgent_early: bool) -> tuple[int, int]:
     from scheduler.greedy import Assignment, Bookings, Problem
     from tests.scheduler.helpers import base, case
 
-    scenario = scenario_from_dict(base(cases=[case("A", ["law", "land"], priority=5)], days=4))
+    scenario = scenario_from_dict(base(cases=[case("A", ["law", "land"], repeat_count=3)], days=4))
     problem = Problem(scenario)
     sub = SubModel(problem, Bookings(problem, ()), ["A"])
     late = 3 * problem.ix.n_sessions  # the fourth morning
     sub.hint({"A": Assignment("A", late, "C1", "R1", ("E1", "E2", "E3"), None)})
-    sub.secondary_with_primary(5, urgent_early=urgent_early)
+    sub.secondary_with_primary(3, urgent_early=urgent_early)
     result = sub.solve(10.0, 1, seed=0)
     assert result.status == "OPTIMAL"
     return result.assignments["A"].slot // problem.ix.n_sessions, result.objective
 
 
 def test_second_phase_hears_urgent_cases_first_without_losing_priority() -> None:
-    assert _urgent_sub(urgent_early=True) == (0, 5)
+    assert _urgent_sub(urgent_early=True) == (0, 3)
 
 
 def test_urgent_cases_move_to_their_earliest_free_day_and_priority_stays() -> None:
-    """The pass after the search: the urgent case heard on day 4 moves to day 1; the other case
-    (not urgent) stays; the same cases are heard; the plan is valid."""
+    """The pass after the search: the urgent case (3 repeats) heard on day 4 moves to day 1; the
+    other (priority 5, due late: not urgent) stays; the same cases are heard; the plan is valid."""
     import time
 
     from scheduler import check_plan
@@ -168,8 +169,8 @@ def test_urgent_cases_move_to_their_earliest_free_day_and_priority_stays() -> No
     from tests.scheduler.helpers import base, case, person
 
     people = [person(f"E{i}", ["law", "land"]) for i in range(1, 7)]
-    scenario = scenario_from_dict(base(cases=[case("A", ["law", "land"], priority=5),
-                                              case("B", ["law", "land"], priority=3)],
+    scenario = scenario_from_dict(base(cases=[case("A", ["law", "land"], repeat_count=3),
+                                              case("B", ["law", "land"], priority=5)],
                                        people=people, days=4))
     problem = Problem(scenario)
     ns = problem.ix.n_sessions
