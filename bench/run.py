@@ -1,7 +1,7 @@
 """Benchmark the planner on generated scenarios and print one table row per size.
 
     python -m bench.run [--sizes S,M,L,XL] [--family generator|hard|both] [--seed N]
-                        [--time-limit SECONDS] [--workers N]
+                        [--time-limit SECONDS] [--workers N] [--fairness]
 
 Families: `generator` (bench/generate.py, the default) and `hard` (bench/hard.py: scarce
 specialists, narrow reach, tight deadlines, market days; sizes S, M, L). "best known" is the
@@ -46,6 +46,7 @@ def run_size(size: str, seed: int, time_limit: float, workers: int, keep: Path |
     from bench.generate import dumps, generate
     from bench.hard import BEST_KNOWN, generate_hard
     from scheduler import check_plan, load_plan, scenario_from_dict
+    from scheduler.fairness import fairness
 
     data = generate_hard(size, seed) if family == "hard" else generate(size, seed)
     scenario = scenario_from_dict(data)
@@ -80,6 +81,7 @@ def run_size(size: str, seed: int, time_limit: float, workers: int, keep: Path |
         "baseline_valid": base_ok,
         "ratio": stats["objective"] / max(1, base.stats["objective"]),
         "valid": not violations, "violations": len(violations), "oracle_problems": oracle,
+        "fairness": stats.get("fairness"), "baseline_fairness": fairness(scenario, base.hearings),
     }
 
 
@@ -108,6 +110,28 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _fairness_table(rows: list[dict[str, Any]]) -> str:
+    """The secondary aims, planner against first-fit: expert loads (max, mean over experts who
+    sit, spread, coefficient of variation, at their max_hearings), urgent cases (heard of all,
+    mean and max days after their first allowed day) and soft conflicts used."""
+    head = ("| family | size | plan | experts used | max | mean | spread | CV | at max | "
+            "urgent heard | mean delay (days) | max delay | soft conflicts |")
+    lines = [head, "| --- | --- | --- " + "| ---: " * 10 + "|"]
+    for r in rows:
+        for name, f in (("first-fit", r.get("baseline_fairness")), ("planner", r.get("fairness"))):
+            if not f:
+                continue
+            e, u = f["experts"], f["urgent"]
+            mean = "-" if u["mean_delay_days"] is None else f"{u['mean_delay_days']:.2f}"
+            top = "-" if u["max_delay_days"] is None else u["max_delay_days"]
+            lines.append(
+                f"| {r['family']} | {r['size']} | {name} | {e['used']} of {e['eligible']} | "
+                f"{e['max']} | {e['mean_used']:.2f} | {e['spread']} | {e['cv']:.3f} | "
+                f"{e['at_max']} | {u['scheduled']} of {u['cases']} | {mean} | {top} | "
+                f"{f['soft_conflicts']} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--child"]:
@@ -120,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="folder to keep scenarios and plans in")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--fairness", action="store_true",
+                        help="also print the secondary aims, planner against first-fit")
     args = parser.parse_args(argv)
     from bench.hard import HARD_SIZES
 
@@ -134,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     print(_table(rows))
+    if args.fairness:
+        print()
+        print(_fairness_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0

@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, g, has_request_context
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -926,6 +926,55 @@ def run_summary(run: Any) -> list[str]:
                        same=sum(h.startswith("same slot") for h in how),
                        afresh=sum(h == "re-planned" for h in how),
                        unchanged=sum(h == "unchanged" for h in how)))
+    return lines
+
+
+def fairness_summary(stats: dict | None) -> list[str]:
+    """The secondary aims of a run in words, from its stored `stats["fairness"]` (see
+    scheduler/fairness.py): expert and counsellor loads, how soon urgent cases are heard, soft
+    conflicts used. Runs without the figure (older ones) say nothing."""
+    fair = (stats or {}).get("fairness")
+    if not isinstance(fair, dict):
+        return []
+    lines = []
+
+    def number(x: Any) -> str:
+        return format_decimal(float(x or 0), "#,##0.0", locale=_locale())
+
+    experts = fair.get("experts") or {}
+    if experts.get("used"):
+        lines.append(_("Expert load: at most %(max)d hearings each, %(mean)s on average for the "
+                       "%(used)d of %(eligible)d experts who sit, a difference of %(spread)d "
+                       "between the busiest and the least busy; at their limit: %(full)d.",
+                       max=experts.get("max", 0), mean=number(experts.get("mean_used")),
+                       used=experts["used"], eligible=experts.get("eligible", 0),
+                       spread=experts.get("spread", 0), full=experts.get("at_max", 0)))
+    counsellors = fair.get("counsellors") or {}
+    if counsellors.get("used"):
+        lines.append(_("Counsellor load: at most %(max)d hearings each, %(mean)s on average for "
+                       "the %(used)d of %(eligible)d counsellors who attend, a difference of "
+                       "%(spread)d; at their limit: %(full)d.",
+                       max=counsellors.get("max", 0), mean=number(counsellors.get("mean_used")),
+                       used=counsellors["used"], eligible=counsellors.get("eligible", 0),
+                       spread=counsellors.get("spread", 0), full=counsellors.get("at_max", 0)))
+    urgent = fair.get("urgent") or {}
+    if urgent.get("cases"):
+        if urgent.get("scheduled") and urgent.get("mean_delay_days") is not None:
+            lines.append(_("Urgent cases (due within %(days)d days, or petitioned %(repeats)d "
+                           "times or more): %(heard)d of %(total)d heard, on average %(mean)s "
+                           "days after the first day they may be heard (at most %(most)d days).",
+                           days=urgent.get("days", 7), repeats=urgent.get("repeats", 3),
+                           heard=urgent["scheduled"], total=urgent["cases"],
+                           mean=number(urgent["mean_delay_days"]),
+                           most=urgent.get("max_delay_days") or 0))
+        else:
+            lines.append(_("Urgent cases (due within %(days)d days, or petitioned %(repeats)d "
+                           "times or more): none of the %(total)d is heard.",
+                           days=urgent.get("days", 7), repeats=urgent.get("repeats", 3),
+                           total=urgent["cases"]))
+    if "soft_conflicts" in fair:
+        lines.append(_("People with a soft conflict (allowed) sit on hearings %(n)d times.",
+                       n=int(fair["soft_conflicts"] or 0)))
     return lines
 
 

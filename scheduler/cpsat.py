@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .fairness import is_urgent
 from .greedy import Assignment, Bookings, Problem
 from .options import CaseOptions
 from .rules import missing_expertise
@@ -276,11 +277,28 @@ class SubModel:
         self.secondary_span = 0
         self.model.maximize(self.primary_expr)
 
-    def secondary_with_primary(self, primary: int) -> None:
-        """Lexicographic second phase: keep at least `primary`, improve the secondary aims."""
+    def secondary_with_primary(self, primary: int, urgent_early: bool = False) -> None:
+        """Lexicographic second phase: keep at least `primary`, improve the secondary aims; with
+        `urgent_early`, then (a tie-break below every other secondary aim) hear urgent cases
+        (`fairness.is_urgent`) as soon after their first allowed day as possible."""
         self.model.add(self.primary_expr >= primary)
-        self.model.maximize(self.secondary_expr)
         self.weight = 0  # the solver's bound is now on the secondary part only
+        ix = self.p.ix
+        delays: list[tuple[cp_model.IntVar, int]] = []
+        span = 0  # the most the delay term can be: each case is heard at most once
+        if urgent_early:
+            for cid, v in self.v.items():
+                if not is_urgent(ix, cid):
+                    continue
+                first = ix.day_pos.get(ix.window(ix.case[cid])[0], 0)
+                late = [(x, slot // ix.n_sessions - first) for slot, x in v.x.items()
+                        if slot // ix.n_sessions > first]
+                delays.extend(late)
+                span += max((d for _x, d in late), default=0)
+        if not delays:
+            self.model.maximize(self.secondary_expr)
+            return
+        self.model.maximize((span + 1) * self.secondary_expr - sum(d * x for x, d in delays))
 
     # --- hints and solving --------------------------------------------------------------------
 

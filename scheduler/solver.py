@@ -18,6 +18,7 @@ from typing import Any
 
 from .cpsat import SubModel
 from .explain import explain_unscheduled, static_reasons
+from .fairness import fairness, is_urgent
 from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
 from .index import ScenarioIndex
 from .lagrange import lagrangian_bound
@@ -29,6 +30,7 @@ from .rules import PlanUsage, Reason, hearing_violations
 Progress = Callable[[dict[str, Any]], None]
 FULL_MODEL_LIMIT = 60_000
 LP_CASE_LIMIT = 1_200
+URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 LNS_START_SIZE = 20  # cases per neighbourhood at first
 LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
 LNS_STEP_SECONDS = 1.0  # above it GLOP's rounds take longer than the whole time budget  # person-slot candidates; above it the whole model is too slow to prove
@@ -188,6 +190,8 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
         _solve_whole(problem, run, candidates, previous, workers, seed)
     if not run.done() and not run.stopped():
         _lns(problem, run, candidates, previous, workers, seed)
+    if previous_plan is None and URGENT_EARLY:
+        _urgent_earlier(problem, run)
     return _plan(problem, run, previous_plan, impossible)
 
 
@@ -306,7 +310,7 @@ def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
     # phase 2: the secondary aims, never giving up any of that priority
     if run.stopped():
         return
-    sub.secondary_with_primary(run.objective() - fixed_value)
+    sub.secondary_with_primary(run.objective() - fixed_value, urgent_early=URGENT_EARLY)
     sub.hint(run.best.by_case)
     second = sub.solve(min(run.left(), 0.5 + 0.05 * run.left()), workers, run.stop, None, seed)
     if second.status in ("OPTIMAL", "FEASIBLE"):
@@ -400,6 +404,44 @@ def _fill(problem: Problem, bookings: Bookings, candidates: list[str]) -> None:
                 bookings.add(a)
 
 
+def _urgent_earlier(problem: Problem, run: _Run) -> int:
+    """Secondary aim, after the search: move each urgent case (`fairness.is_urgent`), latest
+    first, to the earliest day free for it when that is earlier, the same cases staying heard
+    (so total priority is unchanged), never adding a soft conflict nor leaving a centre of the
+    case's own region. A greedy pass of a few milliseconds per case, within the deadline; not on
+    a re-plan (it would move hearings). Returns how many hearings it moved earlier."""
+    if run.best is None:
+        return 0
+    ix = problem.ix
+    ns = ix.n_sessions
+    bookings = Bookings(problem, run.best.by_case.values())
+    urgent = [a for c, a in bookings.by_case.items()
+              if c not in problem.fixed and is_urgent(ix, c)
+              and a.slot // ns > problem.options[c].first_day]
+    urgent.sort(key=lambda a: (-(a.slot // ns - problem.options[a.case].first_day), a.case))
+    moved = 0
+    for old in urgent:
+        if run.left() <= 0:
+            break
+        opts = problem.options[old.case]
+        near = {co.centre.id: co.near for co in opts.centres}
+
+        def soft(a: Assignment, opts=opts) -> int:
+            return sum(1 for p in a.people() if p in opts.soft)
+
+        bookings.remove(old.case)
+        new = place(bookings, opts, late_first=0)
+        if (new is not None and new.slot // ns < old.slot // ns and soft(new) <= soft(old)
+                and near.get(new.centre, 0) >= near.get(old.centre, 0)):
+            bookings.add(new)
+            moved += 1
+        else:
+            bookings.add(old)
+    if moved and bookings.objective() >= run.objective():
+        run.accept(bookings)
+    return moved
+
+
 # --- the plan ----------------------------------------------------------------------------------
 
 
@@ -437,6 +479,7 @@ def _plan(problem: Problem, run: _Run, previous: Plan | None,
         "lns_steps": run.lns_steps, "lns_improvements": run.lns_improvements,
         "stopped_early": None,
         "secondary": _secondary(problem, hearings, previous),
+        "fairness": fairness(ix, hearings),
     }
     if run.replan is not None:
         stats["replan"] = dict(run.replan)

@@ -16,7 +16,7 @@ from mediation.exchange.services import export_plan
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingMember
 from mediation.hearings.queries import current_published, proposals_of
-from mediation.planner_words import run_summary
+from mediation.planner_words import fairness_summary, run_summary
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.services import grid_rows, grid_sessions, open_days
 from mediation.roster.models import Person
@@ -97,3 +97,9 @@ def unscheduled(run: PlanRun) -> list[UnscheduledCase]:
 def in_words(run: PlanRun) -> list[str]:
     """The objective, bound and gap as a coordinator would say them (mediation.planner_words)."""
     return run_summary(run)
+
+
+def fairness_words(run: PlanRun) -> list[str]:
+    """Loads, urgent cases and soft conflicts in words, from the run's stored stats; nothing for
+    runs stored before the planner reported them."""
+    return fairness_summary(run.stats)

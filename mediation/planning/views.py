@@ -141,6 +141,7 @@ def show_run(run_id: int):
         "planning/review.html", run=run, grid=review.grid(run, hearings, week),
         unscheduled=review.unscheduled(run), loads=load_rows,
         histogram=review.load_histogram(load_rows, experts or 0), words=review.in_words(run),
+        fairness=review.fairness_words(run),
         changes=changes, change_counts=publish.summary(changes), form=VersionForm(),
         hearing_count=len(hearings))
 
