@@ -231,20 +231,32 @@ def _error_page(code: int, message: str | None = None, headers: dict | None = No
     return render_template("errors/error.html", code=code, message=message), code, headers or {}
 
 
-@lru_cache(maxsize=1)
-def _favicon_bytes(static_folder: str) -> bytes:
-    with open(f"{static_folder}/favicon.ico", "rb") as icon:
+@lru_cache(maxsize=2)
+def _icon_bytes(path: str) -> bytes:
+    with open(path, "rb") as icon:
         return icon.read()
+
+
+def _icon_response(name: str, mimetype: str):
+    response = current_app.response_class(_icon_bytes(f"{current_app.static_folder}/{name}"),
+                                          mimetype=mimetype)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @public
 def _favicon():
     """Browsers ask for /favicon.ico whatever the page links; the same mark as favicon.svg.
     Served from memory (3 KB): no file handle left to a client that never reads the body."""
-    response = current_app.response_class(_favicon_bytes(current_app.static_folder),
-                                          mimetype="image/vnd.microsoft.icon")
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    return _icon_response("favicon.ico", "image/vnd.microsoft.icon")
+
+
+@public
+def _favicon_svg():
+    """The mark every page links (tab icon, brand): from memory too. A browser drops the icon's
+    request when it navigates away, and a file sent from disk to a dropped connection is left
+    open (the development server warns: a browser test once failed on that)."""
+    return _icon_response("favicon.svg", "image/svg+xml")
 
 
 def check_declarations(app: Flask) -> None:
@@ -266,6 +278,7 @@ def install(app: Flask) -> None:
     _install_gettext(app)
     app.jinja_env.filters["day"] = _format_date
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
+    app.add_url_rule("/favicon.svg", "favicon_svg", _favicon_svg)
     app.jinja_env.filters["number"] = _format_number
 
     @app.context_processor

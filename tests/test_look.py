@@ -13,7 +13,7 @@ def test_favicon_answers_for_anyone(client):
     assert ico.status_code == 200
     assert ico.mimetype == "image/vnd.microsoft.icon"
     assert ico.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
-    svg = client.get("/static/favicon.svg")
+    svg = client.get("/favicon.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert b"<svg" in svg.data
     ico.close()
@@ -22,7 +22,7 @@ def test_favicon_answers_for_anyone(client):
 
 def test_every_page_links_the_icon_and_the_vendored_framework(client):
     html = client.get("/login").get_data(as_text=True)
-    assert re.search(r'<link rel="icon" href="/static/favicon\.svg"', html)
+    assert re.search(r'<link rel="icon" href="/favicon\.svg"', html)
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert styles[:3] == ["/static/vendor/bootstrap/bootstrap.min.css",
                           "/static/vendor/bootstrap-icons/bootstrap-icons.min.css",

@@ -29,6 +29,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "auth.set_language": {"POST": PUBLIC},
     "auth.logout": {"POST": ALL},
     "favicon": {"GET": PUBLIC},  # browsers ask for it before anyone signs in
+    "favicon_svg": {"GET": PUBLIC},  # the icon every page links, the sign-in page too
     "home.index": {"GET": ALL},
     "cases.index": {"GET": ALL},
     "cases.show": {"GET": ALL},
