@@ -941,22 +941,22 @@ def fairness_summary(stats: dict | None) -> list[str]:
     def number(x: Any) -> str:
         return format_decimal(float(x or 0), "#,##0.0", locale=_locale())
 
+    def load(group: dict[str, Any]) -> dict[str, Any]:
+        return dict(max=group.get("max", 0), mean=number(group.get("mean_used")),
+                    used=group["used"], eligible=group.get("eligible", 0),
+                    spread=group.get("spread", 0), full=group.get("at_max", 0))
+
     experts = fair.get("experts") or {}
     if experts.get("used"):
         lines.append(_("Expert load: at most %(max)d hearings each, %(mean)s on average for the "
                        "%(used)d of %(eligible)d experts who sit, a difference of %(spread)d "
                        "between the busiest and the least busy; at their limit: %(full)d.",
-                       max=experts.get("max", 0), mean=number(experts.get("mean_used")),
-                       used=experts["used"], eligible=experts.get("eligible", 0),
-                       spread=experts.get("spread", 0), full=experts.get("at_max", 0)))
+                       **load(experts)))
     counsellors = fair.get("counsellors") or {}
     if counsellors.get("used"):
         lines.append(_("Counsellor load: at most %(max)d hearings each, %(mean)s on average for "
                        "the %(used)d of %(eligible)d counsellors who attend, a difference of "
-                       "%(spread)d; at their limit: %(full)d.",
-                       max=counsellors.get("max", 0), mean=number(counsellors.get("mean_used")),
-                       used=counsellors["used"], eligible=counsellors.get("eligible", 0),
-                       spread=counsellors.get("spread", 0), full=counsellors.get("at_max", 0)))
+                       "%(spread)d; at their limit: %(full)d.", **load(counsellors)))
     urgent = fair.get("urgent") or {}
     if urgent.get("cases"):
         if urgent.get("scheduled") and urgent.get("mean_delay_days") is not None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from mediation.attendance import services as attendance
 from mediation.config import load_config
+from mediation.roster.models import Person
 from tests.conftest import csrf_token, sign_in
 
 
@@ -90,7 +92,6 @@ def test_a_persons_language_is_chosen_on_the_roster(chinese_default, signed_in, 
     """The language of the person's emails and own page: as chosen, else the app's default."""
     import sqlalchemy as sa
 
-    from mediation.roster.models import Person
 
     data = _person_form(signed_in, **({"locale": chosen} if chosen else {}))
     assert signed_in.post("/roster/new", data=data).status_code == 302
@@ -102,7 +103,6 @@ def test_a_persons_language_is_chosen_on_the_roster(chinese_default, signed_in, 
 
 
 def test_the_own_page_follows_the_persons_language(chinese_default, client, db):
-    from mediation.attendance import services as attendance
     from tests import factories as F
 
     person = F.person(code="E-901", name="Zhao Lei", email="zl@example.org")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from mediation.forms import choices
 from tests.conftest import csrf_token
 
 
@@ -65,7 +66,6 @@ def _macros(app, name):
 def test_field_macro_marks_errors_and_hints_the_bootstrap_way(app, _web_app):
     from wtforms import BooleanField, Form, SelectField, StringField
 
-    from mediation.forms import choices
 
     class Sample(Form):
         name = StringField("Name")

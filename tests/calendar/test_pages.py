@@ -10,6 +10,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from mediation.auth.models import User
+from mediation.calendar import views
 from mediation.calendar.invites import queue_invites
 from mediation.calendar.mail import deliver_pending
 from mediation.calendar.models import FeedToken, OutboxMessage
@@ -80,7 +82,6 @@ def test_feeds_page_manages_my_feed_and_room_feeds(db, signed_in, make_user, cal
     form = csrf_token(signed_in, "/calendar/feeds")
     me = db.session.scalar(sa.select(FeedToken.__table__.c.id).limit(1))
     assert me is None
-    from mediation.auth.models import User
 
     coordinator = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
     signed_in.post(f"/calendar/feeds/coordinator/{coordinator.id}/rotate",
@@ -221,8 +222,6 @@ def _shown(client, url) -> list[int]:
 
 def test_outbox_is_paged_newest_first_and_filtered_by_status_and_person(
         db, signed_in, calendar_config, monkeypatch):
-    from mediation.calendar import views
-
     anna, bo = cf.person(name="Anna Lindqvist"), cf.person(name="Bo Zhang")
     h = cf.hearing(day=date(2026, 12, 1), members=[(anna, "chair"), (bo, "member")])
     ids = [_message(h, anna if n % 2 else bo, status="failed" if n in (1, 4) else "sent").id
@@ -281,8 +280,6 @@ PERSON_ROW_RE = re.compile(r'<tr id="person-(\d+)">')
 
 def test_feeds_page_lists_people_in_a_paged_filtered_table(db, signed_in, calendar_config,
                                                            monkeypatch):
-    from mediation.calendar import views
-
     people = [cf.person(code=f"FEED{n}", name=f"Feed Person {n}") for n in range(5)]
     counsellor = f.person(code="FEEDC", name="Counsellor Qian", expert=False, counsellor=True)
     retired = f.person(code="FEEDX", name="Retired", active=False)

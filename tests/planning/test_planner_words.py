@@ -20,6 +20,7 @@ from mediation import planner_words
 from mediation.extensions import db as _db
 from mediation.hearings.models import Hearing
 from mediation.planner_words import WORDS, Wording
+from mediation.planning import edits, publish
 from mediation.planning.models import UnscheduledCase
 from mediation.planning.runs import RunRequest, run_now
 from scheduler import (
@@ -410,8 +411,6 @@ def test_dashboard_words_the_unscheduled_reasons(app, client, world):
 def test_a_decline_is_recorded_and_shown_in_words(app, world):
     """A decline becomes a hard conflict whose reason is written in the coordinator's language
     (no ISO date or session code); the published hearing it breaks is listed with it worded."""
-    from mediation.planning import edits, publish
-
     run = run_now(RunRequest(*HORIZON, time_limit=5), world.user)
     publish.publish_run(run, world.user)
     _db.session.commit()

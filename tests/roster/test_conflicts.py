@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from mediation.audit.models import AuditEntry
 from mediation.cases.models import Party
+from mediation.conflicts import views
 from mediation.conflicts.models import Conflict
 from mediation.conflicts.services import (
     ConflictError,
@@ -248,8 +249,6 @@ def _rows_of(html: str) -> list[str]:
 
 def test_conflicts_page_is_paged_and_a_page_past_the_end_shows_the_last(db, signed_in, world,
                                                                          monkeypatch):
-    from mediation.conflicts import views
-
     declare_conflict(world["free"], "hard", "Near relative", case=world["case"])
     db.session.commit()
     everyone = _rows_of(signed_in.get("/conflicts/").get_data(as_text=True))

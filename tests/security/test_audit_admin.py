@@ -8,9 +8,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from mediation.audit import views
+from mediation.audit.labels import ACTION_AREAS, OBJECT_TYPES
 from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.auth.services import AccountError, authenticate, create_user, update_user
+from mediation.extensions import db as ext_db
 from mediation.roster.models import Organisation
 from tests import factories as f
 from tests.conftest import csrf_token, sign_in
@@ -159,10 +162,6 @@ def test_password_containing_the_email_is_refused(db):
 
 
 def test_audit_filters_speak_words_and_paging_holds_past_the_end(db, client, make_user):
-    from mediation.audit import views
-    from mediation.audit.labels import OBJECT_TYPES
-    from mediation.extensions import db as ext_db
-
     admin, password = make_user("admin")
     for n in range(3):
         db.session.add(Organisation(name=f"Org {n:02d}"))
@@ -192,8 +191,6 @@ def test_every_recorded_action_area_has_words():
     label for the audit filter, so the filter never shows a code."""
     import re
     from pathlib import Path
-
-    from mediation.audit.labels import ACTION_AREAS
 
     source = Path(__file__).resolve().parents[2] / "mediation"
     pattern = re.compile(r'(?:record|_audit|_after_change)\((?:[a-z_]+, )?f?"([a-z_]+)\.')
