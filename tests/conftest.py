@@ -214,6 +214,27 @@ def browser():
         instance.close()
 
 
+def _buffered(wsgi_app):
+    """Read each response whole before the server writes it. Werkzeug's development server
+    closes a response only after draining the socket, and a browser that drops a request
+    (navigating away while a font or icon loads) makes that drain raise first: the file
+    being sent stays open and warns as unraisable, which filterwarnings=error turns into a
+    failed test depending on timing. Nothing the app serves streams, so buffering changes
+    no behaviour under test."""
+
+    def app(environ, start_response):
+        response = wsgi_app(environ, start_response)
+        try:
+            body = b"".join(response)
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+        return [body]
+
+    return app
+
+
 @pytest.fixture
 def live_server(app, _web_app):
     """The app served on a free local port for the length of one test; yields its base URL."""
@@ -221,7 +242,7 @@ def live_server(app, _web_app):
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, _web_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(_web_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
