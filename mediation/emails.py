@@ -29,7 +29,8 @@ _SEPARATORS = frozenset(",;<>\"")
 
 
 class EmailError(ValueError):
-    """Not one valid address; `message` says why, in the reader's language (lazy)."""
+    """Not one valid address; `message` says why in a sentence, in the reader's language
+    (lazy), fit to show under a form's field or after an import's row and column."""
 
     def __init__(self, message):
         super().__init__(message)
@@ -52,19 +53,20 @@ def _control(ch: str) -> bool:
 def normalise(value: str) -> str:
     """The normal form of one address, or EmailError (see the module's docstring)."""
     if not isinstance(value, str):
-        raise EmailError(_l("is not a valid email address (such as name@example.org)"))
+        raise EmailError(_l("Enter a valid email address."))
     folded = _folded(value)
     if any(_control(ch) for ch in folded):
-        raise EmailError(_l("must not contain line breaks or other control characters"))
+        raise EmailError(_l("An email address must not contain line breaks or other control "
+                            "characters."))
     if any(ch in _SEPARATORS or ch.isspace() for ch in folded) or folded.count("@") > 1:
-        raise EmailError(_l("must be one address only, such as name@example.org, without a "
-                            "name, commas, semicolons or spaces"))
+        raise EmailError(_l("Enter one email address only, such as name@example.org, without "
+                            "a name, commas, semicolons or spaces."))
     if len(folded) > MAX_LENGTH:
-        raise EmailError(_l("must be at most %(n)s characters", n=MAX_LENGTH))
+        raise EmailError(_l("An email address has at most %(n)s characters.", n=MAX_LENGTH))
     try:
         checked = validate_email(folded, check_deliverability=False)
     except EmailNotValidError:
-        raise EmailError(_l("is not a valid email address (such as name@example.org)")) from None
+        raise EmailError(_l("Enter a valid email address.")) from None
     return checked.normalized.lower()
 
 

@@ -52,7 +52,7 @@ def test_anything_but_one_bare_address_is_refused(bad):
 def test_the_refusals_say_why():
     with pytest.raises(emails.EmailError, match="control characters"):
         emails.normalise("x@example.org\r\nBcc: victim@evil.example")
-    with pytest.raises(emails.EmailError, match="one address only"):
+    with pytest.raises(emails.EmailError, match="one email address only"):
         emails.normalise("a@example.org, attacker@evil.example")
 
 
