@@ -3,7 +3,8 @@
 Failed sign-ins are counted per account and per client address over a sliding window. The
 account is the email's normal form (`mediation.emails.key`: NFKC, IDNA, lower case), the one
 sign-in looks up, so no other spelling of the address escapes the count. At the limit, further
-attempts are refused with 429 until the window has passed, before any password is checked. A successful sign-in clears its account's count.
+attempts are refused with 429 until the window has passed, before any password is checked. A
+successful sign-in clears its account's count.
 
 The store is Redis when `REDIS_URL` is set (a counter per key that expires with the window),
 otherwise the database (`login_failures`); both are shared by every gunicorn worker and host.
