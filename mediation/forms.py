@@ -32,8 +32,6 @@ class EmailAddress:
     """One email address (mediation.emails): refused with the reason, else the field's data
     becomes its normal form. An empty field is left to Optional / DataRequired."""
 
-    field_flags = {"email": True}
-
     def __call__(self, form, field) -> None:
         if not field.data:
             return
