@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from wtforms import SelectMultipleField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from mediation import emails
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
     from wtforms.fields.choices import SelectChoice
@@ -23,3 +26,16 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class EmailAddress:
+    """One email address (mediation.emails): refused with the reason, else the field's data
+    becomes its normal form. An empty field is left to Optional / DataRequired."""
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            return
+        try:
+            field.data = emails.normalise(field.data)
+        except emails.EmailError as exc:
+            raise StopValidation(str(exc)) from None

@@ -349,6 +349,7 @@ def _post_arguments(x: dict) -> dict[str, dict]:
     hearing, person, case_id = x["hearing"], x["person"], x["hearing"].case_id
     return gets | {
         "admin.reset_user_password": {"user_id": _first(User)},
+        "admin.end_user_sessions": {"user_id": _first(User)},
         "attachments.delete": {"attachment_id": x["attachment"].id},
         "attachments.upload": {"case_id": case_id},
         "attendance.revoke": {"person_id": person.id},

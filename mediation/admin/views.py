@@ -1,4 +1,5 @@
-"""User accounts, for administrators: list, create, change role/regions/active, reset password."""
+"""User accounts, for administrators: list, create, change role/regions/active, reset password,
+end every session of an account."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mediation.admin.forms import ROLE_LABELS, ConfirmForm, NewUserForm, UserForm
+from mediation.auth import sessions
 from mediation.auth.models import User
 from mediation.auth.permissions import admin_required
-from mediation.auth.services import AccountError, create_user, reset_password, update_user
+from mediation.auth.services import (
+    AccountError,
+    create_user,
+    end_sessions,
+    reset_password,
+    update_user,
+)
 from mediation.cases.services import region_choices
 from mediation.extensions import db
 from mediation.forms import choices
@@ -88,10 +96,12 @@ def edit_user(user_id: int):
             _field_error(form, exc)
         else:
             db.session.commit()
+            sessions.keep_if_current(user)  # one's own change does not sign one out here
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user,
-                           reset_form=ConfirmForm()), (422 if form.errors else 200)
+                           reset_form=ConfirmForm(), end_form=ConfirmForm()), (
+        422 if form.errors else 200)
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
@@ -102,5 +112,25 @@ def reset_user_password(user_id: int):
         abort(400)
     password = reset_password(user)
     db.session.commit()
+    sessions.keep_if_current(user)
     # Shown once, on this response only (never stored or flashed into the session cookie).
     return render_template("admin/password_reset.html", user=user, password=password)
+
+
+@bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])
+@admin_required
+def end_user_sessions(user_id: int):
+    """Sign the account out in every browser (a lost laptop, a shared computer, a cookie that
+    may have been copied); audited. One's own current session stays."""
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    end_sessions(user)
+    db.session.commit()
+    if user.id == current_user.id:
+        sessions.keep_if_current(user)
+        flash(_("Your other sessions were ended; you stay signed in here."), "success")
+    else:
+        flash(_("%(email)s was signed out everywhere and must sign in again.",
+                email=user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

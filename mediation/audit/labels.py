@@ -177,6 +177,7 @@ ACTION_LABELS = {
     "room.create": _l("room added"), "scenario.import": _l("scenario imported"),
     "session.create": _l("hearing session added"), "user.create": _l("user account created"),
     "user.password": _l("password changed"), "user.password_reset": _l("password reset"),
+    "user.sessions_ended": _l("all sessions ended (signed out everywhere)"),
     "user.sign_in": _l("signed in"), "user.sign_in_failed": _l("sign-in failed"),
     "user.update": _l("user account changed"),
 }

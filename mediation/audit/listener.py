@@ -33,7 +33,9 @@ from mediation.db import now_utc
 SKIP_TABLES = frozenset({"audit_log", "login_failures", "outbox_messages", "unscheduled_cases",
                          "imported_busy"})
 # Bookkeeping columns that change on every write, or bulky planner output.
-SKIP_COLUMNS = frozenset({"created_at", "updated_at", "last_login_at", "plan_runs.log",
+# users.session_version moves with every sign-out; ending sessions is recorded explicitly.
+SKIP_COLUMNS = frozenset({"created_at", "updated_at", "last_login_at", "users.session_version",
+                          "plan_runs.log",
                           "plan_runs.progress", "plan_runs.heartbeat_at", "plan_runs.stats",
                           "calendar_sources.checked_at", "calendar_sources.last_success_at",
                           "calendar_sources.etag", "calendar_sources.last_modified",

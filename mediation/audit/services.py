@@ -62,6 +62,10 @@ def _password_reset(user, **_):
     record("user.password_reset", user, summary=user.email)
 
 
+def _sessions_ended(user, **_):
+    record("user.sessions_ended", user, summary=user.email)
+
+
 def _signed_in(_app, user, **_):
     record("user.sign_in", user, summary=user.email, user=user)
 
@@ -76,5 +80,6 @@ def connect_account_signals() -> None:
     auth_signals.account_updated.connect(_account_updated)
     auth_signals.password_changed.connect(_password_changed)
     auth_signals.password_reset.connect(_password_reset)
+    auth_signals.sessions_ended.connect(_sessions_ended)
     auth_signals.sign_in_failed.connect(_sign_in_failed)
     user_logged_in.connect(_signed_in)

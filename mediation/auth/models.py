@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from mediation import emails
 from mediation.db import TimestampMixin, UTCDateTime
 from mediation.extensions import db
 
@@ -33,7 +34,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (auth.services.normalise_email), so the unique index is case-insensitive.
+    # Stored in its normal form (mediation.emails: NFKC, IDNA domain, lower case), so the
+    # unique index holds one account per address however it is typed.
     email: Mapped[str] = mapped_column(sa.String(320), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(200))
@@ -41,8 +43,16 @@ class User(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(16))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Copied into the session at sign-in and compared on every request (auth.sessions):
+    # raising it ends every session of the account at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
     regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by="Region.code")
+
+    @validates("email")
+    def _normal_email(self, _key: str, value: str) -> str:
+        """Every write stores the normal form (raises emails.EmailError on a bad address)."""
+        return emails.normalise(value)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users.

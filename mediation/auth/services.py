@@ -7,10 +7,10 @@ import secrets
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from mediation.auth import signals
+from mediation import emails
+from mediation.auth import sessions, signals
 from mediation.auth.models import ROLES, User
 from mediation.db import now_utc
 from mediation.extensions import db
@@ -80,11 +80,11 @@ def _common_passwords() -> frozenset[str]:
 
 
 def normalise_email(email: str) -> str:
+    """The account's address in its one normal form (mediation.emails), or AccountError."""
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise AccountError("email", _l("not a valid email address (%(detail)s)",
-                                       detail=str(exc))) from None
+        return emails.normalise(email)
+    except emails.EmailError as exc:
+        raise AccountError("email", exc.message) from None
 
 
 def create_user(email: str, password: str, role: str = "viewer", name: str = "") -> User:
@@ -105,6 +105,7 @@ def create_user(email: str, password: str, role: str = "viewer", name: str = "")
 def set_password(user: User, password: str) -> None:
     check_password_policy(password, (user.email, user.name))
     user.password_hash = hash_password(password)
+    sessions.bump(user)  # a new password ends every session opened with the old one
     signals.password_changed.send(user)
 
 
@@ -112,8 +113,15 @@ def reset_password(user: User) -> str:
     """Give `user` a new random password (shown once to the administrator) and return it."""
     password = secrets.token_urlsafe(15)  # 20 characters, 120 bits
     user.password_hash = hash_password(password)
+    sessions.bump(user)
     signals.password_reset.send(user)
     return password
+
+
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere (an administrator's button; audited)."""
+    sessions.bump(user)
+    signals.sessions_ended.send(user)
 
 
 def active_admins(excluding: User | None = None) -> int:
@@ -144,6 +152,8 @@ def update_user(user: User, *, name: str, role: str, active: bool, regions: list
     user.active = active
     user.regions = list(regions)
     after = _user_snapshot(user)
+    if (after["role"], after["active"]) != (before["role"], before["active"]):
+        sessions.bump(user)  # a new role or a deactivation ends the sessions opened before
     if after != before:
         signals.account_updated.send(user, before=before, after=after)
 

@@ -19,5 +19,7 @@ account_updated = _signals.signal("account-updated")
 password_changed = _signals.signal("password-changed")
 # sender=user: an administrator gave the account a random password
 password_reset = _signals.signal("password-reset")
+# sender=user: an administrator signed the account out everywhere
+sessions_ended = _signals.signal("sessions-ended")
 # sender=None; email=what was typed (trimmed, at most 320 characters)
 sign_in_failed = _signals.signal("sign-in-failed")

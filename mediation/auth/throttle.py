@@ -1,8 +1,10 @@
 """Login throttling per account and per address, in a store every server process shares.
 
-Failed sign-ins are counted per account (the normalised email) and per client address over a
-sliding window; at the limit, further attempts are refused with 429 until the window has
-passed, before any password is checked. A successful sign-in clears its account's count.
+Failed sign-ins are counted per account and per client address over a sliding window. The
+account is the email's normal form (`mediation.emails.key`: NFKC, IDNA, lower case), the one
+sign-in looks up, so no other spelling of the address escapes the count. At the limit, further
+attempts are refused with 429 until the window has passed, before any password is checked. A
+successful sign-in clears its account's count.
 
 The store is Redis when `REDIS_URL` is set (a counter per key that expires with the window),
 otherwise the database (`login_failures`); both are shared by every gunicorn worker and host.
@@ -21,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from redis.exceptions import RedisError
 
+from mediation import emails
 from mediation.auth.models import LoginFailure
 from mediation.db import now_utc
 from mediation.extensions import db
@@ -49,7 +52,7 @@ def _digest(kind: str, value: str) -> str:
 
 def keys_for(email: str | None, address: str | None) -> list[ThrottleKey]:
     config = current_app.config
-    account = (email or "").strip().lower()[:320]
+    account = emails.key(email)
     return [
         ThrottleKey("account", _digest("account", account), config["MEDIATION_LOGIN_ACCOUNT_LIMIT"]),
         ThrottleKey("address", _digest("address", address or "unknown"),

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
-from mediation.auth import signals, throttle
+from mediation.auth import sessions, signals, throttle
 from mediation.auth.forms import LoginForm, LogoutForm
 from mediation.auth.models import User
 from mediation.auth.permissions import public, signed_in
@@ -31,9 +31,17 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The session's user, if the session still stands (auth.sessions): the account exists,
+    may sign in, and has not ended its sessions since this one began."""
     # The regions come in the same query: every request checks the region scope.
     user = db.session.get(User, int(user_id), options=[joinedload(User.regions)])
-    return user if user is not None and user.active else None
+    if user is not None and user.active and sessions.is_current(user):
+        return user
+    # Ended: clear it, so the reply does not hand the same (perhaps copied) cookie back.
+    session.clear()
+    flash(_("Your session has ended: you signed out, your password or your account was "
+            "changed, or an administrator ended it. Please sign in again."), "info")
+    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -67,6 +75,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user)  # Flask-Login's user_logged_in: the audit log records it
+            sessions.remember(user)
             db.session.commit()
             throttle.succeeded(keys)
             return redirect(_safe_next(request.args.get("next")))
@@ -85,6 +94,9 @@ def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    # Every session of the account ends, so a copy of this cookie is worthless from now on.
+    sessions.bump(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -8,6 +8,7 @@ request.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email import policy
@@ -21,6 +22,7 @@ from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from markupsafe import escape
 
+from mediation import emails
 from mediation.attendance.services import link_for_messages
 from mediation.calendar.events import location, role_label, summary, vevent
 from mediation.calendar.ical import new_calendar, to_bytes
@@ -37,6 +39,7 @@ KINDS = ("published", "updated", "cancelled")
 # What status the hearing must have for each kind: a mismatch is a caller's bug, caught early.
 EXPECTED_STATUS = {"published": "published", "updated": "published", "cancelled": "cancelled"}
 ICAL_ROLES = {"chair": "CHAIR", "member": "REQ-PARTICIPANT", "counsellor": "REQ-PARTICIPANT"}
+log = logging.getLogger(__name__)
 
 
 def attendee_view(seen: dict | None, person_id: int) -> tuple | None:
@@ -125,17 +128,26 @@ def _queue(hearing: Hearing, person: Person, role: str | None, method: str, reas
     with force_locale(locale):
         subject, message = build_message(hearing, person, role, method, reason, now,
                                          before=before)
+    recipient = emails.deliverable(person.email)
     row = OutboxMessage(
         hearing=hearing, person=person, reason=reason, method=method,
-        uid=hearing.uid, sequence=hearing.sequence, recipient=person.email or None,
+        uid=hearing.uid, sequence=hearing.sequence, recipient=recipient,
         subject=subject, message=message, status="pending", attempts=0, next_attempt_at=now,
         created_at=now,
     )
-    if not person.email:
-        # Nobody to send to: visible on the outbox page instead of silently skipped.
+    if recipient is None:
+        # Nobody to send to: visible on the outbox page (and the home page's failed emails)
+        # instead of silently skipped. An address stored before addresses were checked, that
+        # is not one valid address, is never put in a header: the publish or cancel goes on.
         row.status = "failed"
         row.next_attempt_at = None
-        row.last_error = f"{person.code} has no email address"
+        if person.email:
+            log.warning("invite not sent: %s has an invalid stored email address", person.code)
+            row.last_error = _("%(code)s: the stored address is not a valid email address, "
+                               "so this message is not sent; correct it on the person's page.",
+                               code=person.code)
+        else:
+            row.last_error = f"{person.code} has no email address"
     db.session.add(row)
     return row
 
@@ -169,7 +181,8 @@ def invite_calendar(hearing: Hearing, person: Person, role: str | None, method: 
     # (that would cancel the event for everyone); a cancelled hearing carries it.
     status = "" if reason == "removed" else None
     event = vevent(hearing, dtstamp=now, role=role, organizer=(org_name, org_address),
-                   attendee=(person.email or "", ICAL_ROLES.get(role or "", "REQ-PARTICIPANT")),
+                   attendee=(emails.deliverable(person.email) or "",
+                             ICAL_ROLES.get(role or "", "REQ-PARTICIPANT")),
                    status=status, page_url=page_url_of(person), rsvp=method == "REQUEST")
     if method == "REQUEST":
         alarm = icalendar.Alarm()
@@ -206,7 +219,9 @@ def build_message(hearing: Hearing, person: Person, role: str | None, method: st
 
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((org_name, org_address))
-    msg["To"] = person.email or "undisclosed-recipients:;"
+    # Only one valid address ever reaches a header (mediation.emails): a stored value with a
+    # line break or a second address would inject headers or recipients.
+    msg["To"] = emails.deliverable(person.email) or "undisclosed-recipients:;"
     if method == "REQUEST":
         # Answers (and the calendar app's REPLY) go to the mailbox the app reads.
         msg["Reply-To"] = formataddr((org_name, reply_address()))

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from mediation import emails
 from mediation.calendar.models import OutboxMessage
 from mediation.db import now_utc
 from mediation.extensions import db
@@ -91,6 +92,9 @@ def _deliver(message: OutboxMessage, transport) -> str:
     try:
         if not message.recipient:
             raise PermanentFailure("no recipient address")
+        if not emails.is_valid(message.recipient):
+            # Queued before addresses were checked: never hand it to the server as it is.
+            raise PermanentFailure("the recipient is not one valid email address")
         delivered_to = transport.send(message)
     except Exception as exc:  # every failure is recorded and retried or given up, never raised
         error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 import scheduler
+from mediation import emails
 from mediation.availability.services import busy_by_person
 from mediation.cases.models import Case, CaseEvent, Party
 from mediation.cases.services import planning_due
@@ -279,11 +280,26 @@ def import_scenario(data: dict) -> ImportSummary:
     Flushes only; the caller commits, so a failure anywhere leaves nothing written.
     """
     scenario = scheduler.scenario_from_dict(data)
+    _check_emails(scenario)
     # New records are filled in over several look-ups; flushing half-filled rows would fail.
     with db.session.no_autoflush:
         summary = _import(scenario)
     db.session.flush()
     return summary
+
+
+def _check_emails(scenario: scheduler.Scenario) -> None:
+    """Each person's email is one valid address (mediation.emails), else ScenarioError naming
+    every bad one by its place in the file."""
+    problems = []
+    for i, p in enumerate(scenario.people):
+        if p.email:
+            try:
+                emails.normalise(p.email)
+            except emails.EmailError as exc:
+                problems.append(f"people[{i}].email ({p.id}): {exc}")
+    if problems:
+        raise scheduler.ScenarioError(problems)
 
 
 def _import(scenario: scheduler.Scenario) -> ImportSummary:
@@ -335,7 +351,8 @@ def _import(scenario: scheduler.Scenario) -> ImportSummary:
     imported = busy_by_person(date.min, date.max)
     for p in scenario.people:
         person, created = up.get(Person, "people", code=p.id)
-        up.set(person, "people", created, name=p.name, email=p.email or None,
+        up.set(person, "people", created, name=p.name,
+               email=emails.normalise(p.email) if p.email else None,
                is_expert="expert" in p.roles, is_counsellor="counsellor" in p.roles,
                max_hearings=p.max_hearings, max_per_day=p.max_per_day,
                available_weekdays=list(p.available_weekdays) if p.available_weekdays is not None else None,

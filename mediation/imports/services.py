@@ -28,6 +28,7 @@ from flask import has_request_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from mediation import emails
 from mediation.audit.services import record
 from mediation.cases import services as case_services
 from mediation.cases.clocks import deadline, limits
@@ -460,6 +461,15 @@ def _duplicate(row: _Row, key: str | None, seen: dict[str, int], column: str) ->
     return False
 
 
+def _email(row: _Row, value: str) -> str | None:
+    """One address in its normal form (mediation.emails), or None with the row's error."""
+    try:
+        return emails.normalise(value)
+    except emails.EmailError as exc:
+        row.error("email", str(exc))
+        return None
+
+
 def _people_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | None:
     code = row.text("code", 64, required=True)
     name = row.text("name", 200, required=True)
@@ -470,8 +480,8 @@ def _people_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | Non
     for column, length in (("email", 320), ("phone", 64), ("title", 200)):
         if row.has(column):
             values[column] = row.text(column, length)
-    if row.has("email") and values.get("email") and "@" not in values["email"]:
-        row.error("email", _("must be an email address"))
+    if values.get("email"):
+        values["email"] = _email(row, values["email"])
     if row.has("roles"):
         roles = [r.lower() for r in row.items("roles", ";；|,，、 ")]
         bad = [r for r in roles if r not in ("expert", "counsellor")]

@@ -15,7 +15,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     Length,
     NumberRange,
     Optional,
@@ -23,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from mediation.forms import MultiCheckboxField, choices
+from mediation.forms import EmailAddress, MultiCheckboxField, choices
 from mediation.i18n import LANGUAGE_NAMES
 from mediation.roster.services import code_taken, leader_code_taken
 
@@ -41,9 +40,7 @@ class PersonForm(FlaskForm):
         Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))])
     name = StringField(_l("Name"), validators=[DataRequired(_l("A name is required.")),
                                               Length(max=200)])
-    email = StringField(_l("Email"), validators=[
-        Optional(), Length(max=320), Email(_l("Enter a valid email address."),
-                                           check_deliverability=False)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=320), EmailAddress()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     title = StringField(_l("Professional title"), validators=[Optional(), Length(max=200)])
     is_expert = BooleanField(_l("Expert"))

@@ -10,6 +10,7 @@ from flask import current_app, has_request_context
 from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
+from mediation import emails
 from mediation.audit.services import record
 from mediation.centres.models import CentreDate, HearingSession, centre_date_units
 from mediation.extensions import db
@@ -193,6 +194,11 @@ def save_person(person: Person | None, data: dict) -> Person:
         value = data.get(key)
         setattr(person, key, value.strip() if isinstance(value, str) and value.strip() else
                 (None if key not in ("code", "name") else value))
+    if person.email:
+        try:
+            person.email = emails.normalise(person.email)
+        except emails.EmailError as exc:
+            raise RosterError(_("Email: %(problem)s", problem=str(exc))) from None
     person.is_expert = bool(data.get("is_expert"))
     person.is_counsellor = bool(data.get("is_counsellor"))
     if not (person.is_expert or person.is_counsellor):

@@ -96,6 +96,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "admin.new_user": both(ADMIN),
     "admin.edit_user": both(ADMIN),
     "admin.reset_user_password": {"POST": ADMIN},
+    "admin.end_user_sessions": {"POST": ADMIN},
     "audit.index": {"GET": ADMIN},
     # Calendars (issue #6): feeds by secret token; tokens and the outbox for editors.
     "calendar.feed": {"GET": PUBLIC},
