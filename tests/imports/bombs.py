@@ -9,12 +9,14 @@
 * `many_strings_bomb()`: 500,000 different short shared strings (12 MB unpacked, packed like
   ordinary text, so no size or ratio check stops it): the shared-strings count must.
 
-`python -m tests.imports.bombs OUT_DIR` writes them to a folder (docs/imports.md measures them).
+`python -m tests.imports.bombs [FOLDER]` writes them to FOLDER (default instance/bombs) and reads
+each with the import parser in a fresh process, printing seconds and peak RSS (docs/imports.md).
 """
 
 from __future__ import annotations
 
 import io
+import subprocess  # nosec B404 - runs this interpreter on a file it wrote, by hand only
 import sys
 import zipfile
 from pathlib import Path
@@ -72,6 +74,30 @@ def _inline(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
+def workbook(sheet_data: str, shared: list[str] | None = None, extra: str = "",
+             parts: dict[str, str | bytes] | None = None) -> bytes:
+    """A minimal workbook whose first sheet holds `sheet_data` (the rows' XML), `extra` before
+    `<worksheet>` (a DTD, say), and the given shared strings."""
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?>{extra}<worksheet xmlns="{MAIN}">'
+             f'<sheetData>{sheet_data}</sheetData></worksheet>')
+    built: dict[str, str | bytes] = {**_workbook_parts(shared is not None),
+                                     "xl/worksheets/sheet1.xml": sheet}
+    if shared is not None:
+        built["xl/sharedStrings.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">'
+            + "".join(f"<si><t>{t}</t></si>" for t in shared) + "</sst>")
+    return _zip({**built, **(parts or {})})
+
+
+def row(number: int, *cells: str) -> str:
+    """`row(2, inline("A2", "P1"), …)`"""
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def inline(ref: str, text: str) -> str:
+    return _inline(ref, text)
+
+
 def dimension_bomb() -> bytes:
     sheet = (
         f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}">'
@@ -110,12 +136,61 @@ def many_strings_bomb(count: int = 500_000) -> bytes:
                  "xl/sharedStrings.xml": strings})
 
 
-if __name__ == "__main__":  # pragma: no cover - a helper for measuring by hand
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
+def ordinary_cases(rows: int = 20_000) -> bytes:
+    """An honest file at the row limit: 20,000 cases in the 19 import columns (1.5 MB packed,
+    21 MB unpacked), to measure what the bounds cost a real import."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("cases")
+    sheet.append(["reference", "title", "category", "region", "registered_on", "accepted_on",
+                  "due_by", "earliest", "priority", "attendees", "needs_counsellor",
+                  "repeat_count", "required_expertise", "respondents", "parties",
+                  "responsible_leader", "party_id_numbers", "party_phones", "late_reason"])
+    for n in range(rows):
+        sheet.append([f"2026-{n:05d}", f"拖欠工资纠纷 第{n}号工地", "unpaid_wages", "city.c0.t3",
+                      "2026-11-02", "2026-11-03", "", "", 3, 1, "no", 0, "labour;law",
+                      "宁安镇人民政府;某某建设有限公司", f"张三{n};李四{n}", "王局长",
+                      "360102199001011234;360102199001011235", "13800000000;13900000000", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Reads one file with the import parser and prints seconds and peak RSS (a fresh process each,
+# so one measurement's memory cannot hide another's).
+_MEASURE = """
+import resource, sys, time
+from mediation.imports import services
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+try:
+    services.parse_table(data, "people.xlsx")
+    outcome = "read"
+except services.ImportFileError as exc:
+    outcome = "refused: " + str(exc)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{seconds:.2f} s, peak RSS {peak:.0f} MB (+{peak - before / 1024:.0f} MB); {outcome[:60]}")
+"""
+
+
+def main(folder: Path) -> None:  # pragma: no cover - measuring by hand (docs/imports.md)
+    """Write the bombs to `folder` and read each with the import parser in a fresh process."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, build in (("dimension-bomb", dimension_bomb),
                         ("shared-strings-bomb", shared_strings_bomb),
-                        ("many-strings-bomb", many_strings_bomb)):
+                        ("many-strings-bomb", many_strings_bomb),
+                        ("ordinary-20000-cases", ordinary_cases)):
+        path = folder / f"{name}.xlsx"
         data = build()
-        (folder / f"{name}.xlsx").write_bytes(data)
-        print(f"{name}.xlsx: {len(data):,} bytes")
+        path.write_bytes(data)
+        run = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True,
+                             text=True, check=False)
+        result = (run.stdout or run.stderr).strip().splitlines()[-1:]
+        print(f"{name}.xlsx ({len(data):,} bytes): {' '.join(result)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "instance/bombs"))

@@ -52,6 +52,7 @@ def test_xlsx_bombs_are_refused_quickly_in_little_memory(signed_in, build, messa
     response, seconds, peak_mb = _measured(
         lambda: _upload(signed_in, "/imports/upload", data, "people.xlsx", kind="people"))
     html = response.get_data(as_text=True)
+    print(f"{build.__name__}: {seconds:.3f} s, Python peak {peak_mb:.1f} MB")  # docs/imports.md
     assert response.status_code == 400, html[:2000]
     assert message in html
     # Before: the dimension bomb took 2.7 GB and 38 s in production, 2.6 GB here (docs).
@@ -100,8 +101,7 @@ def test_two_bomb_uploads_at_once_leave_sign_in_answering(app, _web_app, make_us
     outcomes: list[int] = []
     failures: list[BaseException] = []
 
-    def uploader(client, build):
-        data = build()
+    def uploader(client, data):
         try:
             while not stop.is_set():
                 outcomes.append(_upload(client, "/imports/upload", data, "people.xlsx",
@@ -109,15 +109,16 @@ def test_two_bomb_uploads_at_once_leave_sign_in_answering(app, _web_app, make_us
         except BaseException as exc:  # reported by the main thread
             failures.append(exc)
 
-    threads = [threading.Thread(target=uploader, args=(clients[0], bombs.dimension_bomb)),
-               threading.Thread(target=uploader, args=(clients[1], bombs.shared_strings_bomb))]
+    threads = [threading.Thread(target=uploader, args=(clients[0], bombs.dimension_bomb())),
+               threading.Thread(target=uploader, args=(clients[1], bombs.shared_strings_bomb()))]
     login = _web_app.test_client()
     tracemalloc.start()
     try:
         for thread in threads:
             thread.start()
         answered = []
-        for _ in range(10):
+        give_up = time.monotonic() + 120
+        while (len(answered) < 10 or len(outcomes) < 6) and time.monotonic() < give_up:
             start = time.perf_counter()
             status = login.get("/login").status_code
             answered.append((status, time.perf_counter() - start,
@@ -129,12 +130,14 @@ def test_two_bomb_uploads_at_once_leave_sign_in_answering(app, _web_app, make_us
     finally:
         stop.set()
         tracemalloc.stop()
+    print(f"two uploads at once: {len(outcomes)} refused, /login in at most "  # docs/imports.md
+          f"{max(s for _status, s, _alive in answered):.3f} s, Python peak {peak / MB:.1f} MB")
     assert not failures, failures
     assert not any(t.is_alive() for t in threads)
     assert all(status == 200 for status, _s, _alive in answered), answered
     assert all(alive for _status, _s, alive in answered), "the uploads ended before /login"
     assert max(seconds for _status, seconds, _alive in answered) < 30, answered
-    assert outcomes and set(outcomes) == {400}, outcomes
+    assert len(outcomes) >= 6 and set(outcomes) == {400}, outcomes
     assert peak / MB < 200, f"{peak / MB:.0f} MB"
 
 
