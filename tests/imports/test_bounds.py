@@ -130,7 +130,7 @@ def test_two_bomb_uploads_at_once_leave_sign_in_answering(app, _web_app, make_us
     finally:
         stop.set()
         tracemalloc.stop()
-    print(f"two uploads at once: {len(outcomes)} refused, /login in at most "  # docs/imports.md
+    print(f"two uploads at once: {len(outcomes)} answered, /login in at most "  # docs/imports.md
           f"{max(s for _status, s, _alive in answered):.3f} s, Python peak {peak / MB:.1f} MB")
     assert not failures, failures
     assert not any(t.is_alive() for t in threads)
