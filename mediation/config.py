@@ -164,6 +164,22 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MEDIATION_PROXY_HOPS": _int("MEDIATION_PROXY_HOPS", 0),
         # Uploads (imports) larger than this are refused before they are read.
         "MAX_CONTENT_LENGTH": _int("MEDIATION_MAX_UPLOAD_BYTES", 6 * 1024 * 1024),
+        # Imported spreadsheets (mediation/spreadsheets.py, docs/imports.md): what one file may
+        # cost, checked before and while it is read.
+        "MEDIATION_IMPORT_MAX_BYTES": _int("MEDIATION_IMPORT_MAX_BYTES", 5 * 1024 * 1024),
+        "MEDIATION_IMPORT_MAX_ROWS": _int("MEDIATION_IMPORT_MAX_ROWS", 20_000),
+        "MEDIATION_IMPORT_MAX_COLUMNS": _int("MEDIATION_IMPORT_MAX_COLUMNS", 60),
+        "MEDIATION_IMPORT_MAX_CELL_CHARS": _int("MEDIATION_IMPORT_MAX_CELL_CHARS", 32_767),
+        "MEDIATION_IMPORT_MAX_UNPACKED_BYTES": _int("MEDIATION_IMPORT_MAX_UNPACKED_BYTES",
+                                                    64 * 1024 * 1024),
+        "MEDIATION_IMPORT_MAX_PART_BYTES": _int("MEDIATION_IMPORT_MAX_PART_BYTES",
+                                                48 * 1024 * 1024),
+        "MEDIATION_IMPORT_MAX_RATIO": _int("MEDIATION_IMPORT_MAX_RATIO", 100),
+        "MEDIATION_IMPORT_MAX_SHARED_STRINGS": _int("MEDIATION_IMPORT_MAX_SHARED_STRINGS",
+                                                    400_000),
+        "MEDIATION_IMPORT_MAX_SHARED_CHARS": _int("MEDIATION_IMPORT_MAX_SHARED_CHARS",
+                                                  10_000_000),
+        "MEDIATION_IMPORT_MAX_SECONDS": _float("MEDIATION_IMPORT_MAX_SECONDS", 30.0),
         # Case attachments (evidence files): the largest file accepted (its route only).
         "MEDIATION_MAX_ATTACHMENT_BYTES": _int("MEDIATION_MAX_ATTACHMENT_BYTES",
                                                20 * 1024 * 1024),
@@ -216,6 +232,13 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     # The domain allows one extension of at most 30 days (the database enforces it too).
     if not 1 <= config["MEDIATION_MAX_EXTENSION_DAYS"] <= 30:
         raise ConfigError("MEDIATION_MAX_EXTENSION_DAYS must be between 1 and 30")
+    for name in ("MEDIATION_IMPORT_MAX_BYTES", "MEDIATION_IMPORT_MAX_ROWS",
+                 "MEDIATION_IMPORT_MAX_COLUMNS", "MEDIATION_IMPORT_MAX_CELL_CHARS",
+                 "MEDIATION_IMPORT_MAX_UNPACKED_BYTES", "MEDIATION_IMPORT_MAX_PART_BYTES",
+                 "MEDIATION_IMPORT_MAX_RATIO", "MEDIATION_IMPORT_MAX_SHARED_STRINGS",
+                 "MEDIATION_IMPORT_MAX_SHARED_CHARS", "MEDIATION_IMPORT_MAX_SECONDS"):
+        if not config[name] > 0:
+            raise ConfigError(f"{name} must be more than 0")
     if config["MEDIATION_WORKER"] not in ("auto", "in-process"):
         raise ConfigError("MEDIATION_WORKER must be 'auto' or 'in-process'")
     if config["MEDIATION_WORKER_THREADS"] < 1:

@@ -30,6 +30,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from mediation import bounded_json
 from mediation.extensions import db
 from mediation.i18n import LANGUAGE_NAMES
 from mediation.timeutil import to_local
@@ -95,7 +96,12 @@ def _refuse_unusable_json():
     number or nested objects would reach the fields as values no form expects."""
     if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
         return None
-    body = request.get_json(silent=True)
+    try:  # bounded: depth, numbers, NUL and lone surrogates (mediation/bounded_json.py)
+        body = bounded_json.loads(request.get_data(cache=True))
+    except bounded_json.NotJSON:
+        body = None
+    except bounded_json.UnusableJSON as exc:
+        return _error_page(400, str(exc))
     scalar = (str, int, float, bool, type(None))
     if not isinstance(body, dict) or not all(
         isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(i, scalar) for i in v))

@@ -35,7 +35,9 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
     [("MEDIATION_TIMEZONE", "Mars/Olympus", "MEDIATION_TIMEZONE"), ("SMTP_PORT", "twenty", "SMTP_PORT"),
-     ("MEDIATION_PLANNER_THREADS", "0", "MEDIATION_PLANNER_THREADS")],
+     ("MEDIATION_PLANNER_THREADS", "0", "MEDIATION_PLANNER_THREADS"),
+     ("MEDIATION_IMPORT_MAX_ROWS", "0", "MEDIATION_IMPORT_MAX_ROWS must be more than 0"),
+     ("MEDIATION_IMPORT_MAX_SECONDS", "nan", "MEDIATION_IMPORT_MAX_SECONDS must be more than 0")],
 )
 def test_bad_settings_name_the_variable(tmp_path, monkeypatch, name, value, fragment):
     monkeypatch.setenv(name, value)

@@ -258,3 +258,21 @@ def test_supervising_department_conflicts_reach_the_planner_until_waived(db):
                             rule=finding.rule, waived_at=datetime.now(UTC), waiver_reason="no ties"))
     db.session.commit()
     assert [c["kind"] for c in mine()] == ["soft"]
+
+
+@pytest.mark.parametrize("token, message", [
+    ("1e999", "the number 1e999, outside"),
+    ("[" * 5000 + "]" * 5000, "nested more than 32 levels deep"),
+    ('"\\ud800"', "lone UTF-16 surrogate"),
+])
+def test_cli_import_reads_the_file_within_bounds(runner, db, tmp_path, token, message):
+    """The command reads a scenario as the upload does (mediation/bounded_json.py)."""
+    scenario = sample()
+    scenario["cases"][0]["attendees"] = "@@"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(scenario).replace('"@@"', token), encoding="utf-8")
+    result = runner.invoke(args=["scenario", "import", str(path)])
+    assert result.exit_code == 1
+    assert "cannot read a JSON scenario" in result.output and message in result.output
+    stdin = runner.invoke(args=["scenario", "import", "-"], input=path.read_bytes())
+    assert stdin.exit_code == 1 and message in stdin.output

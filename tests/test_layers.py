@@ -49,7 +49,7 @@ LAYERS: list[set[str]] = [
 ]
 # Modules directly under mediation/ that form the lowest layer.
 CORE_MODULES = {"db", "extensions", "config", "timeutil", "signals", "worker", "web", "forms",
-                "secret_links", "planner_words", "emails",
+                "secret_links", "planner_words", "emails", "spreadsheets", "bounded_json",
                 "i18n", "storage"}
 # The composition root: builds the app from every feature (above every layer, not checked).
 ROOT_MODULES = {"__init__", "models", "cli"}

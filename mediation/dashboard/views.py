@@ -13,7 +13,7 @@ from mediation.auth.permissions import signed_in
 from mediation.cases.models import CATEGORIES
 from mediation.cases.services import STATUS_LABELS, region_choices
 from mediation.dashboard import charts, services
-from mediation.imports.services import to_csv, to_xlsx
+from mediation.spreadsheets import to_csv, to_xlsx
 from mediation.timeutil import local_today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 import scheduler
+from mediation import bounded_json
 from mediation.exchange.services import export_scenario, import_scenario
 from mediation.extensions import db
 
@@ -23,13 +24,13 @@ def scenario_cli() -> None:
 @with_appcontext
 def import_command(file: str) -> None:
     """Import FILE (all or nothing; importing the same file twice changes nothing)."""
-    try:
+    try:  # bounded as an upload is: depth, numbers, NaN, NUL, lone surrogates
         if file == "-":
-            data = json.load(sys.stdin)
+            data = bounded_json.loads(sys.stdin.buffer.read())
         else:
-            with open(file, encoding="utf-8") as handle:
-                data = json.load(handle)
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            with open(file, "rb") as handle:
+                data = bounded_json.loads(handle.read())
+    except (OSError, bounded_json.UnusableJSON) as exc:
         raise click.ClickException(f"{file}: cannot read a JSON scenario: {exc}") from None
     try:
         summary = import_scenario(data)

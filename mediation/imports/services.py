@@ -3,23 +3,18 @@
 Three steps, each a plain function tested directly:
 
 * `parse_table(data, filename)`: bytes → header and rows (UTF-8, UTF-8 with BOM, then GB18030 for
-  CSVs saved by Chinese Excel; or XLSX). Refuses empty, headerless and oversized files with
-  `ImportFileError`.
+  CSVs saved by Chinese Excel; or XLSX), read by `mediation.spreadsheets` within the import
+  limits. Refuses empty, headerless, oversized and hostile files with `ImportFileError`.
 * `run_import(kind, header, rows, apply=False)`: validates every row and works out, row by row,
   what would be created, updated or left unchanged. With `apply=True` and no errors it also
   writes (flushes only; the caller commits once). Any error means nothing is written.
-* `export_rows(kind)` + `to_csv` / `to_xlsx`: the same columns out, with formula injection
-  neutralised, so an exported file imports back as "0 created, 0 updated".
+* `export_rows(kind)` + `spreadsheets.to_csv` / `to_xlsx`: the same columns out, with formula
+  injection neutralised, so an exported file imports back as "0 created, 0 updated".
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import warnings
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -38,10 +33,9 @@ from mediation.extensions import db
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
 from mediation.roster.services import add_alias, find_leader, find_organisation, normalise_name
+from mediation.spreadsheets import Limits, SpreadsheetError, read_rows
 from mediation.timeutil import local_today
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
 KINDS = ("people", "organisations", "cases")
 
 
@@ -52,8 +46,9 @@ def _(text: str, **values) -> str:
     return text % values if values else text
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (encoding, size, header …)."""
+# The file as a whole cannot be read (encoding, size, a limit, header …): one error for what
+# `spreadsheets` refuses and what this module refuses.
+ImportFileError = SpreadsheetError
 
 
 @dataclass(frozen=True)
@@ -155,80 +150,19 @@ def _cell(value: object) -> str:
     return text
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (Chinese Excel's "CSV" encoding)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(_(
-            "The file is neither UTF-8 nor GB18030 text. Save it as \"CSV UTF-8\" and try again."
-        )) from None
-
-
-def _is_xlsx(data: bytes, filename: str) -> bool:
-    return filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheet = book.worksheets[0]
-                out = []
-                for values in sheet.iter_rows(values_only=True):
-                    out.append([_cell(v) for v in values])
-                    if len(out) > MAX_ROWS + 1:
-                        break
-            finally:
-                book.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
-        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
-    return out
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = decode_text(data)
-    if "\x00" in text:
-        raise ImportFileError(_("The file is not a CSV text file."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    out = []
-    try:
-        for values in csv.reader(io.StringIO(text, newline=""), dialect):
-            out.append([_cell(v) for v in values])
-            if len(out) > MAX_ROWS + 1:
-                break
-    except csv.Error as exc:
-        raise ImportFileError(_("The CSV file cannot be read: %(error)s", error=str(exc))) from None
-    return out
-
-
 @dataclass
 class Table:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, values by column)
 
 
-def parse_table(data: bytes, filename: str = "") -> Table:
-    """Read a CSV or XLSX file into a header and numbered rows (header = row 1)."""
+def parse_table(data: bytes, filename: str = "", bounds: Limits | None = None) -> Table:
+    """Read a CSV or XLSX file into a header and numbered rows (header = row 1), within the
+    import limits (`spreadsheets.Limits`: the app's settings unless given)."""
+    bounds = bounds or Limits.current()
     if not data or not data.strip():
         raise ImportFileError(_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(_("The file is larger than %(mb)s MB; split it into smaller files.",
-                                mb=MAX_BYTES // (1024 * 1024)))
-    raw = _xlsx_rows(data) if _is_xlsx(data, filename) else _csv_rows(data)
+    raw = [[_cell(v) for v in values] for values in read_rows(data, filename, bounds)]
     numbered = [(i, r) for i, r in enumerate(raw, start=1) if any(v for v in r)]
     if not numbered:
         raise ImportFileError(_("The file is empty."))
@@ -243,10 +177,7 @@ def parse_table(data: bytes, filename: str = "") -> Table:
         if name and name in seen:
             raise ImportFileError(_("Column %(name)s appears twice in the header.", name=name))
         seen.add(name)
-    body = numbered[1:]
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(_("The file has more than %(n)s rows; split it into smaller files.",
-                                n=f"{MAX_ROWS:,}"))
+    body = numbered[1:]  # at most max_rows: read_rows refuses data below row max_rows + 1
     rows = []
     for number, values in body:
         rows.append((number, {name: (values[i] if i < len(values) else "")
@@ -865,16 +796,6 @@ def _mark(result: RowResult | None, change: str) -> None:
 
 # --- templates and exports ---------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
     columns = COLUMNS[kind]
     return [c.name for c in columns], [[c.example for c in columns]]
@@ -921,29 +842,3 @@ def export_rows(kind: str) -> tuple[list[str], list[list[object]]]:
 
 def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
-
-
-def to_csv(header: list[str], rows: list[list[object]]) -> bytes:
-    """UTF-8 with BOM (Excel opens it correctly), every text cell neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(header: list[str], rows: list[list[object]], title: str = "export") -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append(header)
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-Renderer = Callable[[list[str], list[list[object]]], bytes]

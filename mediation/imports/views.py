@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import scheduler
+from mediation import bounded_json, spreadsheets
 from mediation.audit.services import record
 from mediation.auth.permissions import EDITORS, role_required, signed_in
 from mediation.exchange.services import export_scenario, import_scenario
@@ -94,23 +95,25 @@ def _read_file_field(name: str = "file") -> tuple[bytes | None, str, str | None]
     upload = request.files.get(name)
     if upload is None or not upload.filename:
         return None, "", _("Choose a file to upload.")
+    max_bytes = spreadsheets.Limits.current().max_bytes
     try:
-        data = upload.stream.read(services.MAX_BYTES + 1)
+        data = upload.stream.read(max_bytes + 1)
     finally:
         upload.close()  # large uploads are spooled to a temporary file
-    if len(data) > services.MAX_BYTES:
+    if len(data) > max_bytes:
         return None, upload.filename, _(
             "The file is larger than %(mb)s MB; split it into smaller files.",
-            mb=services.MAX_BYTES // (1024 * 1024))
+            mb=f"{max_bytes / (1024 * 1024):g}")
     return data, upload.filename, None
 
 
 def _index(kind: str = "people", error: str | None = None, status: int = 200):
     today = local_today()
+    bounds = spreadsheets.Limits.current()
     return render_template(
         "imports/index.html", columns=services.COLUMNS, labels=services.KIND_LABELS,
-        kind=kind, error=error, max_mb=services.MAX_BYTES // (1024 * 1024),
-        max_rows=services.MAX_ROWS, horizon_start=today, horizon_end=today + timedelta(days=27),
+        kind=kind, error=error, max_mb=f"{bounds.max_bytes / (1024 * 1024):g}",
+        max_rows=bounds.max_rows, horizon_start=today, horizon_end=today + timedelta(days=27),
     ), status
 
 
@@ -127,7 +130,7 @@ def template(kind: str):
     if kind not in services.KINDS:
         abort(404)
     header, rows = services.template_rows(kind)
-    return _download(services.to_csv(header, rows), f"{kind}-template.csv", "text/csv")
+    return _download(spreadsheets.to_csv(header, rows), f"{kind}-template.csv", "text/csv")
 
 
 @bp.route("/upload", methods=["POST"])
@@ -183,9 +186,9 @@ def export(kind: str, fmt: str):
     header, rows = services.export_rows(kind)
     stamp = local_today().isoformat()
     if fmt == "csv":
-        return _download(services.to_csv(header, rows), f"{kind}-{stamp}.csv", "text/csv")
+        return _download(spreadsheets.to_csv(header, rows), f"{kind}-{stamp}.csv", "text/csv")
     return _download(
-        services.to_xlsx(header, rows, kind), f"{kind}-{stamp}.xlsx",
+        spreadsheets.to_xlsx(header, rows, kind), f"{kind}-{stamp}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -202,9 +205,11 @@ def _scenario_from_upload() -> tuple[dict | None, str, str | None]:
     data, filename, error = _read_file_field()
     if error:
         return None, filename, error
-    try:
-        parsed = json.loads(services.decode_text(data))
-    except (ValueError, RecursionError, services.ImportFileError):  # hostile nesting too
+    try:  # bounded: depth, numbers, NUL and lone surrogates
+        parsed = bounded_json.loads(spreadsheets.decode_text(data))
+    except bounded_json.UnusableJSON as exc:
+        return None, filename, str(exc)
+    except spreadsheets.SpreadsheetError:  # neither UTF-8 nor GB18030
         return None, filename, _("The file is not JSON.")
     if not isinstance(parsed, dict):
         return None, filename, _("The file is not a scenario (a JSON object).")

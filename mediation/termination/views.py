@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from mediation.auth.permissions import can_edit, signed_in
 from mediation.cases.models import CATEGORIES
 from mediation.cases.services import region_choices
-from mediation.imports.services import to_csv, to_xlsx
+from mediation.spreadsheets import to_csv, to_xlsx
 from mediation.termination import services
 from mediation.timeutil import local_today
 

@@ -229,3 +229,30 @@ def test_dashboard_with_10000_cases_uses_a_fixed_number_of_queries(db, client, m
     assert elapsed < 5.0  # generous: the load test measures p95 under concurrency
     html = response.get_data(as_text=True)
     assert "Expert 2" in html  # the busiest experts are charted
+
+
+def test_a_control_character_in_a_title_breaks_no_xlsx_export(city, client, make_user, db):
+    """Issue #15, finding 7: one case title holding a BEL (\\x07) made openpyxl raise
+    IllegalCharacterError, and the case export and the dashboard's case lists answered 500 for
+    every user. Every cell now drops what XML cannot hold; formulas stay neutralised."""
+    for case in city.cases.values():
+        case.title = f"Wages\x07 {case.reference}\x1b"
+    city.cases["soon"].title = "=1+1\x07"
+    db.session.commit()
+    _viewer(client, make_user)
+    args = "from=2026-01&to=2026-11"
+    titles = {}
+    for url in ("/imports/export/cases.xlsx", f"/dashboard/export/overdue.xlsx?{args}",
+                f"/dashboard/export/at_risk.xlsx?{args}",
+                f"/dashboard/export/unscheduled.xlsx?{args}",
+                "/cases/termination-register/export.xlsx"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        rows = list(load_workbook(io.BytesIO(response.data)).active.values)
+        if rows and "title" in rows[0]:
+            column = rows[0].index("title")
+            titles[url] = {row[column] for row in rows[1:]}
+    assert "Wages R2" in titles["/imports/export/cases.xlsx"]
+    assert "'=1+1" in titles["/imports/export/cases.xlsx"]
+    assert "Wages R2" in titles[f"/dashboard/export/overdue.xlsx?{args}"]
+    assert not any("\x07" in t or "\x1b" in t for ts in titles.values() for t in ts)

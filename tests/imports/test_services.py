@@ -12,6 +12,7 @@ from mediation.cases.models import Case
 from mediation.imports import services
 from mediation.roster.models import Organisation, Person
 from mediation.roster.services import get_or_create_organisation
+from mediation.spreadsheets import Limits, to_csv, to_xlsx
 from tests import factories
 
 PEOPLE = (
@@ -60,12 +61,15 @@ def test_hostile_files_are_refused_with_a_message(data, message):
         services.parse_table(data, "x.csv")
 
 
-def test_too_large_and_too_many_rows(monkeypatch):
-    with pytest.raises(services.ImportFileError, match="larger than"):
-        services.parse_table(b"code\n" + b"x" * (services.MAX_BYTES + 1), "x.csv")
-    monkeypatch.setattr(services, "MAX_ROWS", 3)
-    with pytest.raises(services.ImportFileError, match="more than"):
-        services.parse_table(b"code\n1\n2\n3\n4\n", "x.csv")
+def test_too_large_and_too_many_rows():
+    with pytest.raises(services.ImportFileError, match="larger than 5 MB"):
+        services.parse_table(b"code\n" + b"x" * (Limits().max_bytes + 1), "x.csv")
+    with pytest.raises(services.ImportFileError, match="Row 5 holds data, but a file may have "
+                                                       "at most 3 rows below the header"):
+        services.parse_table(b"code\n1\n2\n3\n4\n", "x.csv", Limits(max_rows=3))
+    # Empty rows past the limit are no data.
+    table = services.parse_table(b"code\n1\n2\n3\n,\n\n\n", "x.csv", Limits(max_rows=3))
+    assert [n for n, _values in table.rows] == [2, 3, 4]
 
 
 def test_people_import_creates_then_is_idempotent(db):
@@ -167,9 +171,9 @@ def test_export_neutralises_formulas_and_round_trips(db):
     factories.person(code="P2", name="@SUM(A1)")
     db.session.commit()
     header, rows = services.export_rows("people")
-    text = services.to_csv(header, rows).decode("utf-8-sig")
+    text = to_csv(header, rows).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM" in text
-    book = load_workbook(io.BytesIO(services.to_xlsx(header, rows)))
+    book = load_workbook(io.BytesIO(to_xlsx(header, rows)))
     names = [row[1] for row in book.active.iter_rows(min_row=2, values_only=True)]
     assert names == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
     report = services.run_import("people", services.parse_table(text.encode(), "p.csv"))

@@ -113,10 +113,9 @@ def test_viewer_cannot_post(client, make_user):
 
 
 def test_too_large_upload_is_refused_clearly(signed_in, db, monkeypatch):
-    from mediation.imports import services
-
     # A small limit: the test client would leak the temporary file of a real 5 MB body.
-    monkeypatch.setattr(services, "MAX_BYTES", 5 * 1024 * 1024 // 1000)
+    monkeypatch.setitem(signed_in.application.config, "MEDIATION_IMPORT_MAX_BYTES",
+                        5 * 1024 * 1024 // 1000)
     data = b"code,name\n" + b"P,x\n" * 2000
     response = _upload(signed_in, "/imports/upload", data, "big.csv", kind="people")
     assert response.status_code == 400
