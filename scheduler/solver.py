@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .cpsat import SubModel
+from .daylp import columns_estimate, day_lp, guided_greedy
 from .explain import explain_unscheduled, static_reasons
 from .fairness import fairness, is_urgent
 from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
@@ -30,6 +31,14 @@ from .rules import PlanUsage, Reason, hearing_violations
 Progress = Callable[[dict[str, Any]], None]
 FULL_MODEL_LIMIT = 60_000
 LP_CASE_LIMIT = 1_200
+# The day-indexed LP (`daylp`) runs up to this `columns_estimate` (hard M: 236,000 estimated,
+# 159,000 built, 13-22 s under load 3.5; generator M: 314,000, 24 s and no better than the
+# aggregated LP there), with this share of the time left
+DAY_LP_COLUMNS = 260_000
+DAY_LP_SHARE = 0.7
+# PDLP's relative tolerance, coarse first (hard M: 4.6 s, bound 609, guided plan 541), then finer
+# when time allows (1e-3: 13.7 s, bound 597)
+DAY_LP_TOLERANCES = (1e-2, 1e-3)
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 LNS_START_SIZE = 20  # cases per neighbourhood at first
 LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
@@ -167,6 +176,9 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
         run.replan["minimal_objective"] = run.objective()
         run.replan["minimal_changes"] = run.changes(run.best)
     _warm_start(problem, run, base, candidates)
+    if not run.done() and not run.stopped() and \
+            columns_estimate(problem, candidates) <= DAY_LP_COLUMNS:
+        _day_lp(problem, run, base, candidates, order, replan=previous_plan is not None)
     # the Lagrangian bound first, at every size: cheap, so a useful bound exists even when the
     # LP's rounds do not finish in time (busy machine, scarce scenarios); then the LP, tighter
     # when it converges, up to LP_CASE_LIMIT cases
@@ -267,6 +279,23 @@ def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
         run.offer(greedy(problem, seed=attempt + 1, base=base,
                          order=[c for c in order if c in wanted],
                          late_first=LATE_WINDOW if attempt % 2 else 0))
+
+
+def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: list[str],
+            order: list[str], replan: bool) -> None:
+    """The day-indexed LP: its certified bound, and (not on a re-plan, which keeps what it can)
+    a plan built on the days it chose (`daylp.guided_greedy`)."""
+    for tolerance in DAY_LP_TOLERANCES:
+        result = day_lp(problem, candidates, time_limit=DAY_LP_SHARE * run.left(),
+                        tolerance=tolerance, stop=run.stop)
+        if result is None:
+            return
+        if result.bound is not None:
+            run.tighten(result.bound, "day-indexed LP relaxation")
+        if not replan:
+            run.offer(guided_greedy(problem, result, order, base))
+        if run.done() or run.left() < 4 * result.seconds:
+            return  # a finer solve takes about three times as long: the search gets the time
 
 
 def _model_size(problem: Problem, candidates: list[str]) -> int:
