@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import scheduler
 from mediation import signals
 from mediation.audit.services import record
+from mediation.cases.models import case_ids_in_regions
 from mediation.centres.models import HearingSession, Room
 from mediation.conflicts.services import declare_conflict
 from mediation.db import now_utc
@@ -435,12 +436,17 @@ def replan_around(hearings: list[Hearing], user=None, time_limit: float = 30.0,
                      user, background=background)
 
 
-def broken_published(today: date | None = None) -> list[tuple[Hearing, list[scheduler.Violation]]]:
+def broken_published(today: date | None = None, region_ids: frozenset[int] | None = None
+                     ) -> list[tuple[Hearing, list[scheduler.Violation]]]:
     """Published hearings from today on that now break a rule on their own (someone declined,
-    became unavailable, lost a role…): the ones to re-plan."""
+    became unavailable, lost a role…): the ones to re-plan; with `region_ids` (a
+    region-limited reader's scope), only those of cases in these regions."""
     today = today or local_today()
+    stmt = current_published(start=today)
+    if region_ids is not None:
+        stmt = stmt.where(Hearing.case_id.in_(case_ids_in_regions(region_ids)))
     hearings = list(db.session.scalars(
-        current_published(start=today)
+        stmt
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case), selectinload(Hearing.session),
                  selectinload(Hearing.room).selectinload(Room.centre))

@@ -224,6 +224,21 @@ def scope_cases(scope: RunScope) -> list[Case]:
     return list(db.session.scalars(stmt))
 
 
+def own_case_ids(scope: RunScope, case_ids) -> set[int]:
+    """Of these cases, those the run was asked to plan (its scope). The others in its scenario
+    are fixed context: other regions' (or other cases') published hearings the planner books
+    around, copied into the proposal unchanged, which publishing the run never changes.
+    Regions are read from the table itself, so a region-limited reader's filter hides nothing."""
+    ids = {int(c) for c in case_ids}
+    if scope.kind == "all" or not ids:
+        return ids
+    if scope.kind in ("cases", "repair"):
+        return ids & set(scope.case_ids)
+    table = Case.__table__
+    return set(db.session.scalars(sa.select(table.c.id).where(
+        table.c.id.in_(sorted(ids)), table.c.region_id.in_(region_and_below(scope.region_id)))))
+
+
 def released_ids(scope: RunScope, published: list[Hearing], in_scope: set[int]) -> set[int]:
     """Published hearings the planner may change: a repair's, and with "release published"
     every unpinned one of a case in scope."""
