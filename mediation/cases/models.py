@@ -315,3 +315,5 @@ def case_ids_in_regions(region_ids) -> sa.Select:
 
 # A hearing belongs to its case's region (hearings sit below cases and cannot say it themselves).
 access.register(Hearing, lambda hearing: case_region_ids([hearing.case_id]))
+access.scoped_arg("case_id", Case)
+access.scoped_arg("hearing_id", Hearing)

@@ -67,7 +67,7 @@ def diff(run: PlanRun) -> list[Change]:
     cancelled or unchanged. Its fixed context (other regions' published hearings, copied into
     the proposal as they were) is no change of this run's: neither shown nor touched."""
     mine = {h.case_id: h for h in proposals(run)}
-    planned = own_case_ids(run.inputs, set(run.result_cases or []) | set(mine))
+    planned = own_case_ids(run, set(run.result_cases or []) | set(mine))
     published = {h.case_id: h for h in db.session.scalars(
         in_force(case_ids=planned)
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),

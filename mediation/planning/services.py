@@ -16,6 +16,7 @@ from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
 from mediation.hearings.queries import current_published
 from mediation.planning.models import PlanRun, UnscheduledCase
+from mediation.planning.scope import ScopeError
 from mediation.roster.models import Person
 from mediation.timeutil import local_today
 
@@ -25,7 +26,12 @@ def run_region_ids(run: PlanRun) -> list[int | None]:
     region's run belongs to that region, a run over chosen cases (or a repair) to theirs, a run
     over every region to none a region-limited user holds. Other regions' published hearings
     in its scenario are fixed context (`runs.own_case_ids`) and do not count."""
-    scope = run.inputs
+    try:
+        scope = run.inputs
+    except ScopeError:  # a run stored before its scope was typed: every case it holds
+        held = set(run.result_cases or []) | set(db.session.scalars(
+            sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
+        return case_region_ids(held)
     if scope.kind == "all":
         return [None]
     if scope.kind == "region":
