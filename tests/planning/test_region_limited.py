@@ -103,6 +103,14 @@ def test_limited_coordinator_plans_reviews_and_publishes_their_own_county(
     # Nobody is booked twice in a slot across the two counties.
     seats = [(m.person_id, h.date, h.session_id) for h in published for m in h.members]
     assert len(seats) == len(set(seats))
+    # Their hearings' pages (free slots, candidates) work around the other county's bookings.
+    mine = next(h for h in published if h.case.reference == "W-0")
+    for url in (f"/planning/hearings/{mine.id}",
+                f"/planning/hearings/{mine.id}/candidates?role=expert"
+                f"&person={mine.members[0].person_id}"):
+        response = limited.get(url)
+        assert response.status_code == 200, url
+        assert "B-0" not in response.get_data(as_text=True), url
     # The planning page and the published schedule show them only their county.
     for url in ("/planning/", "/planning/schedule?week=" + TUESDAY.isoformat()):
         html = limited.get(url).get_data(as_text=True)

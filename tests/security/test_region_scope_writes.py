@@ -200,8 +200,8 @@ FEED_LINK = re.compile(r"/feeds/[A-Za-z0-9_-]{20,}\.ics")
 
 
 def test_person_feeds_are_not_for_a_region_limited_coordinator(app, db, foreign):
-    """A person's feed shows their hearings in every region: its link is neither shown to nor
-    made by a coordinator limited to one county."""
+    """A person's feed (and their own page) shows their hearings in every region: its link is
+    neither shown to nor made by a coordinator limited to one county."""
     limited, full = foreign.clients["limited"], foreign.clients["coordinator"]
     person_id = foreign.ids["person_id"]
     assert _post(limited, f"/calendar/feeds/person/{person_id}/rotate").status_code == 403
@@ -212,3 +212,6 @@ def test_person_feeds_are_not_for_a_region_limited_coordinator(app, db, foreign)
         assert bool(FEED_LINK.search(html)) is shown
         assert bool(FEED_LINK.search(client.get("/calendar/feeds").get_data(as_text=True))
                     ) is shown
+        assert ('id="page-link"' in html) is shown  # their own page: every region's hearings
+    assert _post(limited, f"/attendance/people/{person_id}/link/rotate").status_code == 403
+    assert _post(full, f"/attendance/people/{person_id}/link/rotate").status_code == 302
