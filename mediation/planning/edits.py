@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import scheduler
 from mediation import signals
 from mediation.audit.services import record
+from mediation.auth.scope import unscoped
 from mediation.cases.models import case_ids_in_regions
 from mediation.centres.models import HearingSession, Room
 from mediation.conflicts.services import declare_conflict
@@ -97,7 +98,13 @@ def _horizon(hearing: Hearing, *extra: date) -> tuple[date, date]:
 
 
 def context(hearing: Hearing, *extra_days: date) -> Context:
-    """The scenario the rules need for `hearing`, with the other live hearings of its layer."""
+    """The scenario the rules need for `hearing`, with the other live hearings of its layer:
+    every region's (read unscoped), since the same people and rooms serve them."""
+    with unscoped():
+        return _context(hearing, *extra_days)
+
+
+def _context(hearing: Hearing, *extra_days: date) -> Context:
     start, end = _horizon(hearing, *extra_days)
     if hearing.case.accepted_on is None or hearing.case.due_by is None:
         raise PlanningError(_l("Case %(ref)s has no acceptance date or deadline, so it cannot be "

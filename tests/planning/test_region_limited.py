@@ -111,6 +111,8 @@ def test_limited_coordinator_plans_reviews_and_publishes_their_own_county(
         response = limited.get(url)
         assert response.status_code == 200, url
         assert "B-0" not in response.get_data(as_text=True), url
+    # Someone booked in the other county at that time: said without naming its case.
+    assert "1 hearing in another region" in limited.get(url).get_data(as_text=True)
     # The planning page and the published schedule show them only their county.
     for url in ("/planning/", "/planning/schedule?week=" + TUESDAY.isoformat()):
         html = limited.get(url).get_data(as_text=True)
