@@ -137,11 +137,6 @@ def require_changeable(obj: T | None, user: Any = None) -> T:
     return obj
 
 
-def can_see_regions(user: Any, region_ids: Iterable[int | None]) -> bool:
-    scope = region_scope(user)
-    return scope is None or _within(scope, region_ids)
-
-
 def regions_in_scope(regions: Iterable[T], user: Any = None) -> list[T]:
     """Of these regions, those the (current) user works in: what a form may offer them."""
     scope = region_scope(current_user if user is None else user)

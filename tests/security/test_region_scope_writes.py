@@ -186,6 +186,11 @@ def test_organisation_conflicts_reaching_another_county_are_refused(app, db, for
     for url, data in ((f"/roster/organisations/{t['org_id']}/aliases", {"alias": "CB"}),
                       (f"/roster/organisations/{t['org_id']}/parent", {"parent": ""})):
         assert _post(limited, url, **data).status_code == 403, url
+    # Nor merge it, as the duplicate, into an organisation of theirs (its cases would move).
+    response = _post(limited, f"/roster/organisations/{foreign.ids['org_id']}/merge",
+                     duplicate="County Bureau")
+    assert response.status_code == 422
+    assert "shared with regions outside yours" in response.get_data(as_text=True)
     assert _snapshot() == before
     # The organisation not named in the other county's cases: allowed.
     response = _post(limited, "/conflicts/new", person_id=foreign.ids["person_id"],
