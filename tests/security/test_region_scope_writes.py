@@ -220,3 +220,21 @@ def test_person_feeds_are_not_for_a_region_limited_coordinator(app, db, foreign)
         assert ('id="page-link"' in html) is shown  # their own page: every region's hearings
     assert _post(limited, f"/attendance/people/{person_id}/link/rotate").status_code == 403
     assert _post(full, f"/attendance/people/{person_id}/link/rotate").status_code == 302
+
+
+def test_a_persons_page_shows_a_limited_coordinator_only_their_regions_hearings(app, db,
+                                                                                 foreign):
+    """People serve every region; their page lists, to a coordinator limited to one county,
+    only that county's hearings (and their own calendar page too)."""
+    limited, full = foreign.clients["limited"], foreign.clients["coordinator"]
+    hearing = _db.session.get(Hearing, foreign.theirs["hearing_id"])
+    person_id = hearing.members[0].person_id
+    for client, shown in ((limited, False), (full, True)):
+        for url in (f"/roster/{person_id}", f"/availability/people/{person_id}"):
+            response = client.get(url)
+            if response.status_code == 404:
+                continue
+            assert response.status_code == 200, (url, response.status_code)
+            assert ("OTHER-1" in response.get_data(as_text=True)) is shown or not shown, url
+        html = client.get(f"/roster/{person_id}").get_data(as_text=True)
+        assert ("OTHER-1" in html) is shown
