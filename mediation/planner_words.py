@@ -87,6 +87,19 @@ def _walk(params: dict[str, Any], ids: dict[str, set[str]]) -> None:
                 _walk(v, ids)
 
 
+def _outside_scope(refs: list[str]) -> set[str]:
+    """Of these case references, those outside the reader's regions (`g.region_scope`, set by
+    auth for a region-limited user on each request); none outside a request or for a reader
+    of every region. Read from the table itself."""
+    scope = g.get("region_scope") if has_request_context() else None
+    if scope is None or not refs:
+        return set()
+    t = db.metadata.tables["cases"]
+    inside = set(db.session.scalars(sa.select(t.c.reference).where(
+        t.c.reference.in_(refs), t.c.region_id.in_(sorted(scope) or [-1]))))
+    return set(refs) - inside
+
+
 def _locale() -> str:
     return str(get_locale() or "en")
 
@@ -254,9 +267,14 @@ class Wording:
         return ngettext("%(names)s and others, %(num)d person in all",
                         "%(names)s and others, %(num)d people in all", len(codes), names=shown)
 
-    @staticmethod
-    def cases(refs: Iterable[str], limit: int = CASES_SHOWN) -> str:
+    def cases(self, refs: Iterable[str], limit: int = CASES_SHOWN) -> str:
         refs = list(dict.fromkeys(refs))
+        hidden = _outside_scope(refs)
+        if hidden:  # a region-limited reader: other regions' cases are not named
+            refs = [r for r in refs if r not in hidden]
+            elsewhere = ngettext("%(num)d hearing in another region",
+                                 "%(num)d hearings in other regions", len(hidden))
+            return self.join([self.cases(refs, limit), elsewhere] if refs else [elsewhere])
         if len(refs) <= limit:
             return Wording.join(refs)
         shown = _list_sep().join(refs[:limit])

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mediation.auth import scope
+from mediation.auth import access, scope
 from mediation.auth.models import User
 from mediation.cases.models import Case, case_region_ids
 from mediation.db import UTCDateTime, now_utc
@@ -51,3 +51,4 @@ class Attachment(db.Model):
 scope.filter_reads(Attachment,
                    lambda region_ids: Attachment.case_id.in_(
                        sa.select(Case.id).where(Case.region_id.in_(region_ids))))
+access.scoped_arg("attachment_id", Attachment)

@@ -28,7 +28,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from mediation.attendance import services
 from mediation.attendance.models import RESPONSES
 from mediation.auth.access import can_see
-from mediation.auth.permissions import can_edit, editor_required
+from mediation.auth.permissions import EDITORS, can_edit, region_scope, role_required
 from mediation.extensions import csrf, db
 from mediation.roster.models import Person
 from mediation.web import public
@@ -132,8 +132,9 @@ def answer(token: str, hearing_id: int):
 
 @bp.app_template_global("person_page_box")
 def person_page_box(person) -> dict | None:
-    """The person page's box with their page link (editors only)."""
-    if not can_edit():
+    """The person page's box with their page link (editors of every region only: the page
+    shows the person's hearings in every region)."""
+    if not can_edit() or region_scope(current_user) is not None:
         return None
     row = services.live_link(person)
     token = services.token_of(row)
@@ -157,7 +158,7 @@ def _person_or_404(person_id: int) -> Person:
 
 
 @bp.route("/attendance/people/<int:person_id>/link/rotate", methods=["POST"])
-@editor_required
+@role_required(*EDITORS, all_regions=True)
 def rotate(person_id: int):
     person = _person_or_404(person_id)
     had = services.live_link(person) is not None
@@ -169,7 +170,7 @@ def rotate(person_id: int):
 
 
 @bp.route("/attendance/people/<int:person_id>/link/revoke", methods=["POST"])
-@editor_required
+@role_required(*EDITORS, all_regions=True)
 def revoke(person_id: int):
     person = _person_or_404(person_id)
     done = services.revoke_link(person, by=current_user)

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from mediation.auth import scope
+from mediation.auth.access import check_request
 from mediation.auth.permissions import DEFAULT_ACCESS, can_edit, is_admin
 from mediation.auth.scope import region_scope
 from mediation.web import access_of, idle_expired, next_target
@@ -49,6 +50,13 @@ def enforce_access():
                                        or "*" in access.all_regions):
         return render_template("errors/error.html", code=403, message=_(
             "This works across every region; your account is limited to some regions.")), 403
+    refused = check_request(current_user, request.method, request.view_args)
+    if refused == 404:
+        return render_template("errors/error.html", code=404, message=None), 404
+    if refused is not None:
+        return render_template("errors/error.html", code=refused, message=_(
+            "This is shared with regions outside yours: a coordinator of every region must "
+            "change it.")), refused
     return None
 
 

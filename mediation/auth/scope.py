@@ -11,12 +11,14 @@ scoped with `filter_reads(Model, criterion)` next to their definition (cases and
 `cases/models.py`, conflicts in `conflicts/models.py`), so this module imports no feature
 above it. Writes (POST) run unscoped, so integrity look-ups (next reference, "reference
 taken") see every row; the views check the one object they change with
-`auth.access.require_visible`.
+`auth.access.require_visible`. A page's own integrity computation (a hearing's free slots and
+candidates, checked against every booking) reads unscoped inside `with unscoped():`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -55,9 +57,25 @@ def region_scope(user) -> frozenset[int] | None:
 
 
 def _active_scope() -> frozenset[int] | None:
-    if not has_request_context() or request.method not in SCOPED_METHODS:
+    if not has_request_context() or request.method not in SCOPED_METHODS or g.get("_unscoped"):
         return None
     return g.get("region_scope")
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """Reads inside the block see every row, as a write does: for integrity computations on a
+    page (the rules a hearing's free slots and candidates are checked with must count other
+    regions' bookings of the same people and rooms). What is shown must still be scoped."""
+    if not has_request_context():
+        yield
+        return
+    previous = g.get("_unscoped", False)
+    g._unscoped = True
+    try:
+        yield
+    finally:
+        g._unscoped = previous
 
 
 def _add_region_criteria(state: ORMExecuteState) -> None:

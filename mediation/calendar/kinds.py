@@ -65,6 +65,9 @@ class FeedKind:
         return None
 
     owner_only: bool = False  # only the target user may manage the link
+    # The feed shows hearings of every region (a person's, wherever they sit): its link is not
+    # for a region-limited coordinator to see or manage.
+    all_regions: bool = False
 
     def hearings(self, row, window, removed_since=None) -> sa.Select:
         """SELECT of the hearings (and the role, if `with_role`) this feed shows in `window`;
@@ -74,6 +77,7 @@ class FeedKind:
 
 class PersonFeed(FeedKind):
     name, column, relation, model, with_role = "person", "person_id", "person", Person, True
+    all_regions = True
 
     def calendar_name(self, row) -> str:
         return _("Mediation hearings (%(code)s)", code=row.person.code)

@@ -139,8 +139,13 @@ def person_hearing_ics(token: str, hearing_id: int):
 @bp.app_template_global("person_feed_box")
 def person_feed_box(person) -> dict | None:
     """The person page's feed link box (roster sits below calendar and does not import it), for
-    editors only: the link opens the person's hearings to anyone who has it."""
-    return feed_box("person", person) if can_edit() else None
+    editors of every region only: the link opens the person's hearings, in every region, to
+    anyone who has it."""
+    return feed_box("person", person) if can_edit() and _sees_every_region() else None
+
+
+def _sees_every_region() -> bool:
+    return region_scope(current_user) is None
 
 
 def feed_box(kind: str, target) -> dict:
@@ -165,6 +170,9 @@ def _target_or_404(kind: str, target_id: int):
         abort(404)
     # A coordinator's feed is their own: nobody else may see or replace its link.
     if feed_kind.owner_only and target.id != current_user.id:
+        abort(403)
+    # A person's feed shows their hearings in every region: not for a region-limited user.
+    if feed_kind.all_regions and not _sees_every_region():
         abort(403)
     # Rooms and centres outside a region-limited coordinator's regions do not exist for them.
     if feed_kind.region_bound and not can_see_region(current_user, feed_kind.region_id(target)):
@@ -236,8 +244,10 @@ def feeds():
                else ""}
     people = paginate(people_statement(text=filters["q"], role=filters["role"] or None,
                                        link=filters["link"] or None), FEEDS_PER_PAGE)
-    links = live_person_links(people.items)
-    person_boxes = {p.id: _box("person", p, links.get(p.id)) for p in people.items}
+    person_boxes = None  # people's links show every region's hearings: not for a limited user
+    if _sees_every_region():
+        links = live_person_links(people.items)
+        person_boxes = {p.id: _box("person", p, links.get(p.id)) for p in people.items}
     return render_template("calendar/feeds.html", mine=feed_box("coordinator", current_user),
                            centres=centres, boxes=boxes, people=people,
                            person_boxes=person_boxes, filters=filters, roles=PERSON_ROLES,

@@ -52,6 +52,7 @@ class FollowUp(TimestampMixin, db.Model):
 scope.filter_reads(FollowUp, lambda region_ids: FollowUp.case_id.in_(
     sa.select(Case.id).where(Case.region_id.in_(region_ids))))
 access.register(FollowUp, lambda f: case_region_ids([f.case_id]))
+access.scoped_arg("followup_id", FollowUp)
 
 
 class FollowUpError(Exception):

@@ -185,10 +185,11 @@ class RegionForm(FlaskForm):
         DataRequired(_l("A name is required.")), Length(max=200)])
     parent_id = SelectField(_l("Under"), coerce=int)
 
-    def __init__(self, *args, regions=(), **kwargs):
+    def __init__(self, *args, regions=(), top: bool = True, **kwargs):
+        """`top`: may add a region at the top (a city); not for a region-limited user."""
         super().__init__(*args, **kwargs)
         self.parent_id.choices = choices(
-            [(0, _("(top: a city)"))] +
+            [(0, _("(top: a city)"))] * top +
             [(r.id, f"{r.name} ({r.code})") for r in regions if r.level != "village"])
 
     def validate_code(self, field):

@@ -7,6 +7,7 @@ from datetime import date, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.auth import access
 from mediation.centres.official import OfficialCalendar
 from mediation.db import JSONType
 from mediation.extensions import db
@@ -133,6 +134,10 @@ class CentreDate(db.Model):
 
     centre: Mapped[Centre] = relationship(back_populates="dates")
     lead_organisation = relationship("Organisation")
+
+    def scope_region_ids(self) -> tuple[int | None]:
+        """Region scope (auth.access): a closure or opening belongs to its centre's region."""
+        return self.centre.scope_region_ids()
     team_units = relationship("Organisation", secondary=centre_date_units,
                               order_by="Organisation.name")
 
@@ -158,3 +163,10 @@ class Room(db.Model):
 
     def __repr__(self) -> str:
         return f"<Room {self.code} ({self.capacity})>"
+
+
+# URL arguments naming these (auth.access.check_request: every request is checked against the
+# user's regions before its view runs).
+access.scoped_arg("centre_id", Centre)
+access.scoped_arg("room_id", Room)
+access.scoped_arg("date_id", CentreDate)

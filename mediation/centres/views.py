@@ -8,8 +8,16 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from mediation.auth.permissions import EDITORS, editor_required, role_required, signed_in
+from mediation.auth.access import regions_in_scope
+from mediation.auth.permissions import (
+    EDITORS,
+    editor_required,
+    region_scope,
+    role_required,
+    signed_in,
+)
 from mediation.centres.calendar_days import CalendarDay
 from mediation.centres.forms import (
     LEVEL_LABELS,
@@ -85,7 +93,7 @@ def _centre_data(form: _CentreForm) -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 @editor_required
 def new():
-    regions = list_regions()
+    regions = regions_in_scope(list_regions())  # a region-limited user: theirs only
     form = _CentreForm(regions=regions)
     if request.method == "GET":
         form.open_weekdays.data = [1, 2, 3, 4, 5]
@@ -120,7 +128,8 @@ def _show(centre: Centre, room_form, closure_form):
 @editor_required
 def edit(centre_id: int):
     centre = _centre_or_404(centre_id)
-    form = _CentreForm(obj=centre, centre_id=centre.id, regions=list_regions())
+    form = _CentreForm(obj=centre, centre_id=centre.id,
+                       regions=regions_in_scope(list_regions()))
     if form.validate_on_submit():
         save_centre(centre, _centre_data(form))
         db.session.commit()
@@ -309,7 +318,8 @@ def edit_session(session_id: int):
 @bp.route("/regions", methods=["GET", "POST"])
 @role_required(*EDITORS, methods=("POST",))
 def regions():
-    form = RegionForm(regions=list_regions())
+    form = RegionForm(regions=regions_in_scope(list_regions()),
+                      top=region_scope(current_user) is None)
     if request.method == "GET" and request.args.get("parent", type=int):
         form.parent_id.data = request.args.get("parent", type=int)
     if request.method == "POST":

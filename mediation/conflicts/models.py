@@ -11,8 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mediation.auth import scope
-from mediation.cases.models import Case, Party
+from mediation.auth import access, scope
+from mediation.cases.models import Case, Party, case_respondents
 from mediation.db import UTCDateTime, now_utc
 from mediation.extensions import db
 from mediation.roster.models import Organisation, Person
@@ -104,6 +104,15 @@ class Conflict(db.Model):
             self.party.case if self.party_id is not None else None)
         return case.scope_region_ids() if case is not None else ()
 
+    def scope_write_region_ids(self) -> list[int | None] | tuple[int | None, ...]:
+        """The regions deciding it reaches (auth.access.can_change): a conflict with an
+        organisation counts in every case naming that organisation, so a region-limited
+        coordinator may declare, waive or dismiss it only when all those cases are in their
+        regions; a conflict about a case (or party) reaches that case's region."""
+        if self.organisation_id is not None:
+            return organisation_region_ids(self.organisation_id)
+        return self.scope_region_ids()
+
     @property
     def state(self) -> str:
         if self.dismissed_at is not None:
@@ -137,3 +146,23 @@ def _read_filter(region_ids: list[int]) -> sa.ColumnElement[bool]:
 
 
 scope.filter_reads(Conflict, _read_filter)
+
+
+def organisation_region_ids(organisation_id: int) -> list[int]:
+    """The regions of every case naming this organisation, as a respondent or as a party's
+    organisation, read from the tables themselves (the read filter must not hide them)."""
+    cases, parties = Case.__table__, Party.__table__
+    named = sa.union(
+        sa.select(case_respondents.c.case_id.label("case_id"))
+        .where(case_respondents.c.organisation_id == organisation_id),
+        sa.select(parties.c.case_id).where(parties.c.organisation_id == organisation_id))
+    return list(db.session.scalars(sa.select(cases.c.region_id).distinct().where(
+        cases.c.id.in_(sa.select(named.subquery().c.case_id)))))
+
+
+# Organisations are seen by everybody; changing one (an alias, a merge, its parent, a conflict
+# with it) reaches every case that names it (auth.access).
+access.register(Organisation, lambda org: None)
+access.register_write(Organisation, lambda org: organisation_region_ids(org.id))
+access.scoped_arg("conflict_id", Conflict)
+access.scoped_arg("org_id", Organisation)

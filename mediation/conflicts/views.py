@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from mediation.auth.access import can_see, require_visible
+from mediation.auth.access import can_change, can_see, require_changeable, require_visible
 from mediation.auth.permissions import editor_required, signed_in
 from mediation.cases.models import Case, Party
 from mediation.conflicts.forms import AutomaticDecisionForm, DecisionForm, DeclareConflictForm
@@ -129,6 +129,11 @@ def _target(form: DeclareConflictForm) -> dict | None:
         if org is None:
             form.organisation.errors.append(_("No organisation has this name or alias."))
             return None
+        if not can_change(current_user, org):  # named in cases outside the user's regions
+            form.organisation.errors.append(_(
+                "This organisation is named in cases outside your regions: a coordinator of "
+                "every region must record a conflict with it."))
+            return None
         return {"organisation": org}
     ref = (form.case_reference.data or "").strip()
     case = db.session.scalar(sa.select(Case).where(Case.reference == ref)) if ref else None
@@ -146,7 +151,7 @@ def _target(form: DeclareConflictForm) -> dict | None:
 
 
 def _decide(conflict_id: int, operation):
-    conflict = require_visible(db.session.get(Conflict, conflict_id))
+    conflict = require_changeable(db.session.get(Conflict, conflict_id))
     form = DecisionForm()
     back = _safe_next(url_for("conflicts.index"))
     if not form.validate_on_submit():

@@ -15,10 +15,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from mediation.audit.services import record
+from mediation.auth.scope import region_scope
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings import lifecycle
@@ -155,13 +157,19 @@ def person_load(person_id: int, today: date | None = None) -> PersonLoad:
     return PersonLoad(count(first, next_first), count(today, today + timedelta(days=30)))
 
 
-def person_hearings(person_id: int, limit: int = 50) -> list[tuple[Hearing, str]]:
-    """The person's hearings in the schedule of record, newest first, with their role."""
+def person_hearings(person_id: int, limit: int = 50, region_ids: frozenset[int] | None = None
+                    ) -> list[tuple[Hearing, str]]:
+    """The person's hearings in the schedule of record, newest first, with their role; with
+    `region_ids` (a region-limited reader's scope), only those of cases in these regions."""
+    stmt = (sa.select(Hearing, HearingMember.role)
+            .join(HearingMember, HearingMember.hearing_id == Hearing.id)
+            .where(HearingMember.person_id == person_id, Hearing.layer == PUBLISHED_LAYER))
+    if region_ids is not None:
+        cases = db.metadata.tables["cases"]  # cases sit above hearings: by table
+        stmt = stmt.where(Hearing.case_id.in_(sa.select(cases.c.id).where(
+            cases.c.region_id.in_(sorted(region_ids) or [-1]))))
     rows = db.session.execute(
-        sa.select(Hearing, HearingMember.role)
-        .join(HearingMember, HearingMember.hearing_id == Hearing.id)
-        .where(HearingMember.person_id == person_id, Hearing.layer == PUBLISHED_LAYER)
-        .options(selectinload(Hearing.room), selectinload(Hearing.outcome),
+        stmt.options(selectinload(Hearing.room), selectinload(Hearing.outcome),
                  selectinload(Hearing.session))
         .order_by(Hearing.starts_at.desc(), Hearing.id.desc()).limit(limit)).all()
     return [(h, role) for h, role in rows]
@@ -171,7 +179,9 @@ def person_section(person, **_: object) -> str:
     """Subscriber of `signals.person_page_sections`: the person's hearings and load."""
     # The fragment is an autoescaped template's output, so it is safe HTML as it stands.
     html = render_template("hearings/_person_hearings.html", person=person,
-                           rows=person_hearings(person.id), load=person_load(person.id),
+                           rows=person_hearings(person.id,
+                                                region_ids=region_scope(current_user)),
+                           load=person_load(person.id),
                            result_labels=RESULT_LABELS, role_labels=ROLE_LABELS,
                            status_labels=HEARING_STATUS_LABELS)
     return Markup(html)  # noqa: S704 # nosec B704 - an autoescaped template rendered it

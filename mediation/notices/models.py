@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mediation.auth import scope
+from mediation.auth import access, scope
 from mediation.cases.models import Case, case_region_ids
 from mediation.db import UTCDateTime, now_utc
 from mediation.extensions import db
@@ -54,3 +54,4 @@ class Notice(db.Model):
 
 scope.filter_reads(Notice, lambda region_ids: Notice.case_id.in_(
     sa.select(Case.__table__.c.id).where(Case.__table__.c.region_id.in_(region_ids))))
+access.scoped_arg("notice_id", Notice)

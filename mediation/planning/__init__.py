@@ -16,5 +16,6 @@ def init_app(app: Flask) -> None:
     worker.register_periodic("plan.reap", tasks.reap)
     signals.case_left_planning.connect(services.on_case_left_planning)
     access.register(PlanRun, services.run_region_ids)
+    access.scoped_arg("run_id", PlanRun)
     app.add_template_filter(labels.run_status, "run_status")
     app.add_template_filter(labels.run_scope, "run_scope")

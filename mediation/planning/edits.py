@@ -25,6 +25,8 @@ from sqlalchemy.orm.exc import StaleDataError
 import scheduler
 from mediation import signals
 from mediation.audit.services import record
+from mediation.auth.scope import unscoped
+from mediation.cases.models import case_ids_in_regions
 from mediation.centres.models import HearingSession, Room
 from mediation.conflicts.services import declare_conflict
 from mediation.db import now_utc
@@ -96,7 +98,13 @@ def _horizon(hearing: Hearing, *extra: date) -> tuple[date, date]:
 
 
 def context(hearing: Hearing, *extra_days: date) -> Context:
-    """The scenario the rules need for `hearing`, with the other live hearings of its layer."""
+    """The scenario the rules need for `hearing`, with the other live hearings of its layer:
+    every region's (read unscoped), since the same people and rooms serve them."""
+    with unscoped():
+        return _context(hearing, *extra_days)
+
+
+def _context(hearing: Hearing, *extra_days: date) -> Context:
     start, end = _horizon(hearing, *extra_days)
     if hearing.case.accepted_on is None or hearing.case.due_by is None:
         raise PlanningError(_l("Case %(ref)s has no acceptance date or deadline, so it cannot be "
@@ -435,12 +443,17 @@ def replan_around(hearings: list[Hearing], user=None, time_limit: float = 30.0,
                      user, background=background)
 
 
-def broken_published(today: date | None = None) -> list[tuple[Hearing, list[scheduler.Violation]]]:
+def broken_published(today: date | None = None, region_ids: frozenset[int] | None = None
+                     ) -> list[tuple[Hearing, list[scheduler.Violation]]]:
     """Published hearings from today on that now break a rule on their own (someone declined,
-    became unavailable, lost a role…): the ones to re-plan."""
+    became unavailable, lost a role…): the ones to re-plan; with `region_ids` (a
+    region-limited reader's scope), only those of cases in these regions."""
     today = today or local_today()
+    stmt = current_published(start=today)
+    if region_ids is not None:
+        stmt = stmt.where(Hearing.case_id.in_(case_ids_in_regions(region_ids)))
     hearings = list(db.session.scalars(
-        current_published(start=today)
+        stmt
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
                  selectinload(Hearing.case), selectinload(Hearing.session),
                  selectinload(Hearing.room).selectinload(Room.centre))

@@ -27,7 +27,7 @@ from mediation.hearings.labels import member_role
 from mediation.hearings.models import Hearing, HearingMember
 from mediation.hearings.queries import in_force, proposals_of
 from mediation.planning.models import PlanRun
-from mediation.planning.runs import PlanningError
+from mediation.planning.runs import PlanningError, own_case_ids
 
 CHANGE_KINDS = ("new", "moved", "panel", "cancelled", "unchanged")
 
@@ -63,10 +63,11 @@ def proposals(run: PlanRun) -> list[Hearing]:
 
 
 def diff(run: PlanRun) -> list[Change]:
-    """Each case of the run against the published schedule: new, moved, changed panel,
-    cancelled or unchanged."""
+    """Each case the run plans against the published schedule: new, moved, changed panel,
+    cancelled or unchanged. Its fixed context (other regions' published hearings, copied into
+    the proposal as they were) is no change of this run's: neither shown nor touched."""
     mine = {h.case_id: h for h in proposals(run)}
-    planned = set(run.result_cases or []) | set(mine)
+    planned = own_case_ids(run, set(run.result_cases or []) | set(mine))
     published = {h.case_id: h for h in db.session.scalars(
         in_force(case_ids=planned)
         .options(selectinload(Hearing.members).selectinload(HearingMember.person),
@@ -177,9 +178,12 @@ def publish_run(run: PlanRun, user=None) -> dict[str, int]:
             lifecycle.cancel(c.before, at=now)
     # 2. Changed published hearings take their proposal's place and people (same row and UID);
     #    proposals matching an unchanged hearing are spent.
+    #    So are the copies of its fixed context, which publishing leaves as they are.
+    planned = {c.case.id for c in changes}
     lifecycle.take_proposals(
         [(c.before, c.after) for c in changes if c.kind in ("moved", "panel")], run.id,
-        spent=[c.after for c in changes if c.kind == "unchanged"])
+        spent=[c.after for c in changes if c.kind == "unchanged"]
+        + [h for h in proposals(run) if h.case_id not in planned])
     # 3. New hearings move from the run's layer into the schedule.
     for c in changes:
         if c.kind == "new":

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 import scheduler
+from mediation.cases.models import case_ids_in_regions
 from mediation.centres.models import Centre, HearingSession, Room
 from mediation.exchange.services import export_plan
 from mediation.extensions import db
@@ -22,21 +23,25 @@ from mediation.planning.services import grid_rows, grid_sessions, open_days
 from mediation.roster.models import Person
 
 
-def run_hearings(run: PlanRun) -> list[Hearing]:
+def run_hearings(run: PlanRun, region_ids: frozenset[int] | None = None) -> list[Hearing]:
     """The hearings a run stands for: its proposal, or once published, the published hearings
-    that came from it."""
+    that came from it. With `region_ids` (a region-limited reader's scope), only those of
+    cases in these regions: other regions' hearings in the proposal are fixed context the
+    reader does not see."""
     if run.status == "published":
         stmt = current_published().where(Hearing.plan_run_id == run.id)
     else:
         stmt = proposals_of(run.id)
+    if region_ids is not None:
+        stmt = stmt.where(Hearing.case_id.in_(case_ids_in_regions(region_ids)))
     return list(db.session.scalars(stmt.options(
         selectinload(Hearing.members).selectinload(HearingMember.person),
         selectinload(Hearing.case), selectinload(Hearing.session),
         selectinload(Hearing.room).selectinload(Room.centre))))
 
 
-def run_plan(run: PlanRun) -> scheduler.Plan:
-    return export_plan(run, run_hearings(run))
+def run_plan(run: PlanRun, region_ids: frozenset[int] | None = None) -> scheduler.Plan:
+    return export_plan(run, run_hearings(run, region_ids))
 
 
 @dataclass

@@ -40,7 +40,7 @@ from mediation.hearings import lifecycle
 from mediation.hearings.models import Hearing
 from mediation.hearings.queries import in_force, proposals_of
 from mediation.planning.models import ACTIVE_RUN_STATUSES, PlanRun, UnscheduledCase
-from mediation.planning.scope import RunScope
+from mediation.planning.scope import RunScope, ScopeError
 from mediation.regions.models import Region
 from mediation.roster.models import Person
 from mediation.timeutil import local_today
@@ -222,6 +222,25 @@ def scope_cases(scope: RunScope) -> list[Case]:
         stmt = stmt.where(Case.status.in_(PLANNABLE_STATUSES), Case.accepted_on.is_not(None),
                           Case.due_by.is_not(None))
     return list(db.session.scalars(stmt))
+
+
+def own_case_ids(run: PlanRun, case_ids) -> set[int]:
+    """Of these cases, those the run was asked to plan (its scope). The others in its scenario
+    are fixed context: other regions' (or other cases') published hearings the planner books
+    around, copied into the proposal unchanged, which publishing the run never changes.
+    Regions are read from the table itself, so a region-limited reader's filter hides nothing."""
+    ids = {int(c) for c in case_ids}
+    try:
+        scope = run.inputs
+    except ScopeError:  # a run stored before its scope was typed: all it held is its own
+        return ids
+    if scope.kind == "all" or not ids:
+        return ids
+    if scope.kind in ("cases", "repair"):
+        return ids & set(scope.case_ids)
+    table = Case.__table__
+    return set(db.session.scalars(sa.select(table.c.id).where(
+        table.c.id.in_(sorted(ids)), table.c.region_id.in_(region_and_below(scope.region_id)))))
 
 
 def released_ids(scope: RunScope, published: list[Hearing], in_scope: set[int]) -> set[int]:

@@ -16,23 +16,27 @@ from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
 from mediation.hearings.queries import current_published
 from mediation.planning.models import PlanRun, UnscheduledCase
+from mediation.planning.scope import ScopeError
 from mediation.roster.models import Person
 from mediation.timeutil import local_today
 
 
-def run_case_ids(run: PlanRun) -> set[int]:
-    """Every case a run touches: chosen, planned, or in its proposal."""
-    ids = set(run.result_cases or []) | set(run.inputs.case_ids)
-    ids |= set(db.session.scalars(sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
-    return ids
-
-
 def run_region_ids(run: PlanRun) -> list[int | None]:
-    """The regions a run belongs to (auth.access): its cases' regions; a run over every region
-    belongs to none a region-limited user holds, since it shows other regions' cases and people."""
-    if run.inputs.kind == "all":
+    """The regions a run belongs to (auth.access), judged by what it was asked to plan: a
+    region's run belongs to that region, a run over chosen cases (or a repair) to theirs, a run
+    over every region to none a region-limited user holds. Other regions' published hearings
+    in its scenario are fixed context (`runs.own_case_ids`) and do not count."""
+    try:
+        scope = run.inputs
+    except ScopeError:  # a run stored before its scope was typed: every case it holds
+        held = set(run.result_cases or []) | set(db.session.scalars(
+            sa.select(Hearing.case_id).where(Hearing.layer == run.id)))
+        return case_region_ids(held)
+    if scope.kind == "all":
         return [None]
-    return case_region_ids(run_case_ids(run))
+    if scope.kind == "region":
+        return [scope.region_id]
+    return case_region_ids(scope.case_ids)
 
 
 def recent_runs(limit: int = 20) -> list[PlanRun]:

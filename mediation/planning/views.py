@@ -77,7 +77,7 @@ def index():
     form = RunForm()
     form.region.choices = region_choices()
     form.prefill()
-    broken = [(h, v) for h, v in edits.broken_published() if can_see(current_user, h)]
+    broken = edits.broken_published(region_ids=region_scope(current_user))
     return _index_page(form, broken=broken)
 
 
@@ -132,7 +132,7 @@ def show_run(run_id: int):
     run = _visible_run_or_404(run_id)
     if run.active or run.status in ("failed", "cancelled"):
         return render_template("planning/progress.html", run=run, form=VersionForm())
-    hearings = review.run_hearings(run)
+    hearings = review.run_hearings(run, region_scope(current_user))
     week = request.args.get("week", type=date.fromisoformat)
     changes = publish.diff(run) if run.status == "succeeded" else []
     load_rows = review.loads(hearings)
@@ -230,7 +230,8 @@ def export_run(run_id: int):
     run = _visible_run_or_404(run_id)
     if run.status not in ("succeeded", "published"):
         abort(404)
-    body = json.dumps(scheduler.plan_to_dict(review.run_plan(run)), ensure_ascii=False, indent=1)
+    plan = review.run_plan(run, region_scope(current_user))
+    body = json.dumps(scheduler.plan_to_dict(plan), ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="plan-{run.id}.json"'})
 

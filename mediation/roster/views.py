@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from mediation import signals
+from mediation.auth.access import can_change
 from mediation.auth.models import User
 from mediation.auth.permissions import (
     EDITORS,
@@ -400,6 +402,9 @@ def merge(org_id: int):
         duplicate = _org_or_none(form.duplicate.data)
         if duplicate is None:
             form.duplicate.errors.append(_("No organisation has this name or alias."))
+        elif not can_change(current_user, duplicate):  # its cases move: all must be in scope
+            form.duplicate.errors.append(_("This is shared with regions outside yours: a "
+                                           "coordinator of every region must change it."))
         else:
             try:
                 name = duplicate.name

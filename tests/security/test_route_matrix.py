@@ -110,8 +110,9 @@ MATRIX: dict[str, dict[str, object]] = {
     # The expert's page (issue #13): by secret link, no account; its link for editors.
     "attendance.page": {"GET": PUBLIC},
     "attendance.answer": {"POST": PUBLIC},
-    "attendance.rotate": {"POST": EDITORS},
-    "attendance.revoke": {"POST": EDITORS},
+    # A person's page shows their hearings in every region (issue #15): not for a limited one.
+    "attendance.rotate": {"POST": UNLIMITED_EDITORS},
+    "attendance.revoke": {"POST": UNLIMITED_EDITORS},
     "calendar.person_hearing_ics": {"GET": PUBLIC},
     # Publishing (issue #14): the confirmation page is for those who may publish.
     "planning.publish_confirm": {"GET": EDITORS},
