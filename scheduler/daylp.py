@@ -22,6 +22,8 @@ the LP is then smaller and still guides, but its value is not a bound (None).
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -34,6 +36,30 @@ from .greedy import Assignment, Bookings, Problem, place
 from .rules import seats as room_seats
 
 INF = highspy.kHighsInf
+_BANNER_LOCK = threading.Lock()
+_banner_done = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance. HiGHS prints a banner on stdout at the first one of a process, where
+    `python -m scheduler` may be writing a plan: that first one is made with stdout pointed
+    at /dev/null."""
+    global _banner_done
+    with _BANNER_LOCK:
+        if not _banner_done:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+                    highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _banner_done = True
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 @dataclass
@@ -216,8 +242,7 @@ def day_lp(problem: Problem, candidates: list[str], time_limit: float,
     left = time_limit - (time.monotonic() - t0)
     if left <= 0.2:
         return None
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _new_highs()
     h.setOptionValue("solver", "pdlp")
     h.setOptionValue("run_crossover", "off")
     h.setOptionValue("kkt_tolerance", tolerance)

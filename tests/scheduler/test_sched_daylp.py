@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,15 @@ def test_a_set_stop_ends_the_solve() -> None:
     stop = threading.Event()
     stop.set()
     assert daylp.day_lp(problem, candidates, time_limit=60, stop=stop) is None
+
+
+def test_nothing_reaches_stdout(tmp_path) -> None:
+    """HiGHS prints a banner at its first instance; `python -m scheduler` writes plans there."""
+    script = ("from bench.hard import generate_hard\n"
+              "from scheduler import daylp, scenario_from_dict\n"
+              "from scheduler.greedy import Problem\n"
+              "p = Problem(scenario_from_dict(generate_hard('S', seed=1)))\n"
+              "assert daylp.day_lp(p, p.free_cases[:5], time_limit=30) is not None\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120, check=True)
+    assert done.stdout == ""
