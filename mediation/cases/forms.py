@@ -40,6 +40,7 @@ from mediation.cases.services import (
     checklist,
     reference_taken,
 )
+from mediation.db import id_or_none
 from mediation.forms import choices
 
 MAX_PARTIES = 50
@@ -78,7 +79,7 @@ class PartyForm(Form):
 
     def to_data(self) -> PartyData:
         return PartyData(
-            id=int(self.id.data) if (self.id.data or "").isdigit() else None,
+            id=id_or_none(self.id.data),
             kind=self.kind.data, name=self.name.data.strip(), id_number=self.id_number.data,
             phone=self.phone.data, address=self.address.data,
             organisation=self.organisation.data,
