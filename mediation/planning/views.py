@@ -33,7 +33,7 @@ from mediation.cases.models import Case, case_region_ids
 from mediation.cases.services import region_choices
 from mediation.centres.labels import session_name
 from mediation.centres.models import HearingSession, Room
-from mediation.db import id_or_none
+from mediation.db import bounded_int, id_or_none
 from mediation.extensions import db
 from mediation.hearings.models import PUBLISHED_LAYER
 from mediation.planner_words import run_error_text, violation_texts
@@ -65,8 +65,9 @@ def _run_or_404(run_id: int) -> PlanRun:
 
 
 def _version(form) -> int | None:
+    """The hearing version the page was showing; None (refused by `edits`) when missing."""
     try:
-        return int(form.version.data)
+        return bounded_int(form.version.data)
     except (TypeError, ValueError):
         return None
 
