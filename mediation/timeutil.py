@@ -51,6 +51,15 @@ def parse_day(value: str) -> date:
     return day
 
 
+def year_or_none(value) -> int | None:
+    """A year typed in a query string (`?year=`) within the sane window, else None."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if EARLIEST_DAY.year <= year <= LATEST_DAY.year else None
+
+
 def parse_month(value: str) -> date:
     """A month written YYYY-MM, as its first day, within the sane window; ValueError otherwise."""
     if not isinstance(value, str):
