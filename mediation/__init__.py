@@ -34,6 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
+    from mediation.web import prepare as prepare_web
+
+    prepare_web(app)  # before any route: the bounded `int` converter and request arguments
+
     _register_blueprints(app)
     _register_cli(app)
     _init_features(app)

@@ -12,6 +12,28 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# Ids, counts and limits are INTEGER columns (32 bits on PostgreSQL): a larger number names no row
+# and overflows in a query, so input is bounded to this before it reaches one.
+DB_INT_MAX = 2**31 - 1
+
+
+def bounded_int(value) -> int:
+    """`int(value)` within the database's INTEGER range; ValueError beyond it (as for junk)."""
+    number = int(value)
+    if not -DB_INT_MAX <= number <= DB_INT_MAX:
+        raise ValueError(f"{value!r} is out of range")
+    return number
+
+
+def id_or_none(value) -> int | None:
+    """An id typed as digits (a form field, a query argument, a command's key), or None when it
+    is not one or is too large to name a row."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= DB_INT_MAX else None
+
 # Constraint names by convention, so that migrations come out the same every time and on every
 # database.
 NAMING_CONVENTION = {

@@ -28,3 +28,44 @@ def local_to_utc(day: date, at: time) -> datetime:
 
 def local_today() -> date:
     return datetime.now(local_zone()).date()
+
+
+# Dates people may enter anywhere (forms, query strings, imports): a date outside this window is
+# a typing mistake, and near the ends of Python's range a week or a month around it overflows.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2200, 12, 31)
+
+
+def day_in_window(value: date) -> bool:
+    return EARLIEST_DAY <= value <= LATEST_DAY
+
+
+def parse_day(value: str) -> date:
+    """An ISO date (YYYY-MM-DD; '/' accepted for '-') within the sane window; ValueError
+    otherwise. The one parser of dates people type."""
+    if not isinstance(value, str):
+        raise ValueError("not a date")
+    day = date.fromisoformat(value.strip().replace("/", "-"))
+    if not day_in_window(day):
+        raise ValueError(f"{day} is outside {EARLIEST_DAY}–{LATEST_DAY}")
+    return day
+
+
+def year_or_none(value) -> int | None:
+    """A year typed in a query string (`?year=`) within the sane window, else None."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if EARLIEST_DAY.year <= year <= LATEST_DAY.year else None
+
+
+def parse_month(value: str) -> date:
+    """A month written YYYY-MM, as its first day, within the sane window; ValueError otherwise."""
+    if not isinstance(value, str):
+        raise ValueError("not a month")
+    year, month = (int(part) for part in value.strip().split("-"))
+    first = date(year, month, 1)
+    if not day_in_window(first):
+        raise ValueError(f"{first} is outside {EARLIEST_DAY}–{LATEST_DAY}")
+    return first

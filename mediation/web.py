@@ -7,16 +7,22 @@ roles and regions; this module imports no feature package.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from babel import dates as babel_dates
 from flask import (
     Flask,
+    Request,
     current_app,
     g,
     render_template,
@@ -27,15 +33,19 @@ from flask_babel import format_date, format_decimal, get_locale, get_timezone, g
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from mediation import bounded_json
+from mediation.db import DB_INT_MAX, bounded_int
 from mediation.extensions import db
 from mediation.i18n import LANGUAGE_NAMES
 from mediation.timeutil import to_local
 
-__all__ = ["Access", "access_of", "install", "public", "undeclared_endpoints"]
+__all__ = ["Access", "access_of", "install", "on_refused_input", "prepare", "public", "safe_next",
+           "undeclared_endpoints"]
 
 SEEN_KEY = "_seen"  # last request of this signed-in session (epoch seconds)
 
@@ -91,9 +101,81 @@ def undeclared_endpoints(app) -> list[str]:
     )
 
 
+# --- input every request brings ---------------------------------------------------------------
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in routes, bounded to the database's range: a larger id is a 404, not an
+    overflow in the query (`/cases/99999999999999999999`)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class InputArgs(ImmutableMultiDict):
+    """Query strings and form bodies: `get(name, type=int)` (and `getlist`) gives the default for
+    a number beyond the database's range, as it does for one that is not a number, so every
+    `request.args.get("page", 1, type=int)` is bounded without each view checking."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's own signature
+        return super().get(key, default, bounded_int if type is int else type)
+
+    def getlist(self, key, type=None):  # noqa: A002
+        return super().getlist(key, bounded_int if type is int else type)
+
+
+class InputRequest(Request):
+    parameter_storage_class = InputArgs
+
+
+def prepare(app: Flask) -> None:
+    """Before any blueprint is registered: the bounded `int` route converter and request args."""
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.request_class = InputRequest
+
+
+def unreadable(text: str) -> bool:
+    """A NUL byte or a lone surrogate: no column can store it (PostgreSQL refuses NUL in text, and
+    a surrogate cannot be encoded), so such input is refused whole rather than half-read."""
+    return "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+def on_refused_input(app: Flask, endpoint: str, callback: Callable[[], None]) -> None:
+    """Let a feature record a request refused for unreadable input (sign-in: a failed attempt
+    is still audited). The callback runs before the 400 answer and commits what it records."""
+    app.extensions.setdefault("mediation_refused_input", {})[endpoint] = callback
+
+
+def _refuse_unreadable_input():
+    """NUL bytes or lone surrogates in a query string or a form (names or values): 400."""
+    fields = [*request.args.items(multi=True)]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        fields += request.form.items(multi=True)
+    if not any(unreadable(name) or unreadable(value) for name, value in fields):
+        return None
+    callback = current_app.extensions.get("mediation_refused_input", {}).get(request.endpoint)
+    if callback is not None:
+        callback()
+    return _error_page(400, _("The request holds characters no field accepts (a NUL byte or "
+                              "an unpaired surrogate)."))
+
+
+def _json_usable(value, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return not unreadable(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, bool | int | type(None)):
+        return True
+    if depth >= 1 or not isinstance(value, list):
+        return False
+    return all(_json_usable(item, depth + 1) for item in value)
+
+
 def _refuse_unusable_json():
-    """Forms also accept a JSON body (Flask-WTF), which must then be a flat object: a list, a
-    number or nested objects would reach the fields as values no form expects."""
+    """Forms also accept a JSON body (Flask-WTF), which must then be a flat object of plain
+    values: a list, a number or nested objects would reach the fields as values no form expects;
+    an infinite number (`1e999`), an unreadable string or nesting deep enough to exhaust the
+    parser is refused the same way."""
     if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
         return None
     try:  # bounded: depth, numbers, NUL and lone surrogates (mediation/bounded_json.py)
@@ -102,13 +184,35 @@ def _refuse_unusable_json():
         body = None
     except bounded_json.UnusableJSON as exc:
         return _error_page(400, str(exc))
-    scalar = (str, int, float, bool, type(None))
     if not isinstance(body, dict) or not all(
-        isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(i, scalar) for i in v))
-        for v in body.values()
+        isinstance(k, str) and not unreadable(k) and _json_usable(v) for k, v in body.items()
     ):
         return _error_page(400, _("The request body must be a JSON object of plain values."))
     return None
+
+
+# --- redirects -----------------------------------------------------------------------------
+
+_NEXT_MAX = 2048
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    r"""A same-site path to go back to, from user input (`next`, a form's `back`), or `fallback`.
+
+    Only an absolute path on this site: no scheme or host, no `//` (another host), no backslash
+    (browsers read it as `/`), and no control, format or space characters anywhere (browsers drop
+    a tab or a line break, so `/\t/evil.example` would become `//evil.example`; a line break would
+    also break the Location header)."""
+    if not isinstance(target, str) or not target or len(target) > _NEXT_MAX:
+        return fallback
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    if any(unicodedata.category(c)[0] in "CZ" for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
 
 
 def next_target() -> str | None:
@@ -278,6 +382,7 @@ def install(app: Flask) -> None:
     if hops:
         # Behind a reverse proxy: the client address (throttling, audit) and scheme it saw.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.before_request(_refuse_unreadable_input)
     app.before_request(_refuse_unusable_json)
     app.after_request(_security_headers)
     app.jinja_env.filters["localdt"] = _format_local_datetime
@@ -313,6 +418,21 @@ def install(app: Flask) -> None:
         headers = {k: v for k, v in response.headers.items()
                    if k in ("Allow", "Retry-After", "WWW-Authenticate")}
         return _error_page(exc.code, messages.get(exc.code), headers)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    @app.errorhandler(sa.exc.DisconnectionError)
+    def _database_unavailable(exc):
+        """The database cannot be reached (down, restarting, connection lost): 503 with a retry
+        hint, rather than a 500 that reads like a bug. Nothing of the request was saved."""
+        app.logger.error("database unavailable: %s", exc)
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
+        # The page must not touch the database again: no signed-in user (loading or refreshing
+        # one would query it) for the menu, the language choice or the headers.
+        g._login_user = current_app.login_manager.anonymous_user()
+        retry = str(app.config.get("MEDIATION_RETRY_AFTER_SECONDS", 30))
+        return _error_page(503, None, {"Retry-After": retry, "Cache-Control": "no-store"})
 
     @app.errorhandler(500)
     def _server_error(_exc):

@@ -13,7 +13,7 @@ from mediation.audit.models import AuditEntry
 from mediation.auth.models import User
 from mediation.auth.permissions import admin_required
 from mediation.extensions import db
-from mediation.timeutil import local_zone
+from mediation.timeutil import local_zone, parse_day
 from mediation.web import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -33,7 +33,7 @@ class AuditFilters:
     def from_args(cls, args) -> AuditFilters:
         def day(name):
             try:
-                return date.fromisoformat(args.get(name, "")[:10])
+                return parse_day(args.get(name, "")[:10])
             except ValueError:
                 return None
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -25,6 +23,7 @@ from mediation.auth.models import User
 from mediation.auth.permissions import public, signed_in
 from mediation.auth.services import authenticate
 from mediation.extensions import db, login_manager
+from mediation.web import on_refused_input, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -46,11 +45,7 @@ def _load_user(user_id: str) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect would let a phishing link borrow our login."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("home.index")
+    return safe_next(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,6 +81,22 @@ def login():
         flash(_("Wrong email or password."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
+
+
+def record_refused_sign_in() -> None:
+    """A sign-in refused before the form was read (a NUL byte or a lone surrogate in it, see
+    `web.on_refused_input`) is still a failed sign-in for the audit log: recorded with what was
+    typed, the unreadable characters shown as U+FFFD."""
+    if request.method != "POST":
+        return
+    typed = request.form.get("email", "")
+    readable = "".join("\ufffd" if c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF else c for c in typed)
+    db.session.rollback()
+    signals.sign_in_failed.send(None, email=readable.strip()[:320])
+    db.session.commit()
+
+
+bp.record_once(lambda state: on_refused_input(state.app, "auth.login", record_refused_sign_in))
 
 
 @bp.route("/logout", methods=["POST"])

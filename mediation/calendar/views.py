@@ -53,7 +53,7 @@ from mediation.centres.models import Centre
 from mediation.extensions import db
 from mediation.hearings.models import Hearing
 from mediation.hearings.queries import in_schedule
-from mediation.web import paginate, public
+from mediation.web import paginate, public, safe_next
 
 bp = Blueprint("calendar", __name__)
 bp.record_once(lambda state: redact.install(state.app))
@@ -181,11 +181,7 @@ def _target_or_404(kind: str, target_id: int):
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    # Only paths on this site (no scheme, no "//host").
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_next(request.form.get("next"), default)
 
 
 @bp.route("/calendar/feeds/<kind>/<int:target_id>/rotate", methods=["POST"])

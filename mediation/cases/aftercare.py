@@ -18,11 +18,12 @@ from mediation.auth.access import require_visible
 from mediation.auth.permissions import editor_required
 from mediation.cases import followups
 from mediation.cases.views import _case_or_404, _render_show
+from mediation.db import id_or_none
 from mediation.extensions import db
 from mediation.hearings import outcomes
 from mediation.hearings.models import OUTCOME_RESULTS, PUBLISHED_LAYER, Hearing
 from mediation.hearings.queries import in_force
-from mediation.timeutil import local_today
+from mediation.timeutil import local_today, parse_day
 
 bp = Blueprint("aftercare", __name__, url_prefix="/cases")
 
@@ -59,7 +60,7 @@ def _case_followup_panel(case) -> dict:
 
 def _date(name: str) -> date | None:
     try:
-        return date.fromisoformat(request.form.get(name, "").strip())
+        return parse_day(request.form.get(name, ""))
     except ValueError:
         return None
 
@@ -86,7 +87,7 @@ def outcome(case_id: int, hearing_id: int):
     try:
         outcomes.record_outcome(
             hearing, result=request.form.get("result"),
-            present_ids=[int(v) for v in request.form.getlist("present") if v.isdigit()],
+            present_ids=[i for i in map(id_or_none, request.form.getlist("present")) if i is not None],
             petitioner_present=request.form.get("petitioner_present") == "1",
             agreement=_yes_no("agreement"), minutes=request.form.get("minutes"),
             user=current_user)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
+import wtforms
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -40,14 +39,15 @@ from mediation.cases.services import (
     checklist,
     reference_taken,
 )
-from mediation.forms import choices
+from mediation.db import id_or_none
+from mediation.forms import Form, choices
 
 MAX_PARTIES = 50
 ID_NUMBER_RE = re.compile(r"^[0-9A-Za-z\s-]{4,40}$")
 PHONE_RE = re.compile(r"^[0-9+()\s-]{5,30}$")
 
 
-class PartyForm(Form):
+class PartyForm(wtforms.Form):  # nested in CaseForm, checked with it
     """One party; a row left entirely blank is ignored."""
 
     id = HiddenField()
@@ -78,14 +78,14 @@ class PartyForm(Form):
 
     def to_data(self) -> PartyData:
         return PartyData(
-            id=int(self.id.data) if (self.id.data or "").isdigit() else None,
+            id=id_or_none(self.id.data),
             kind=self.kind.data, name=self.name.data.strip(), id_number=self.id_number.data,
             phone=self.phone.data, address=self.address.data,
             organisation=self.organisation.data,
         )
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     reference = StringField(
         _l("Reference"),
         validators=[Optional(), Length(max=64),
@@ -157,7 +157,7 @@ class CaseForm(FlaskForm):
 # --- workflow actions --------------------------------------------------------------------------
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField()
 
@@ -173,7 +173,7 @@ class AcceptForm(ActionForm):
         return {"note": self.note.data, "on": self.on.data}
 
 
-class NotAcceptForm(FlaskForm):
+class NotAcceptForm(Form):
     redirect = TextAreaField(_l("Where to go instead"),
                              validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField()
@@ -182,7 +182,7 @@ class NotAcceptForm(FlaskForm):
         return {"redirect": self.redirect.data}
 
 
-class NoteRequiredForm(FlaskForm):
+class NoteRequiredForm(Form):
     note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField()
 
@@ -198,7 +198,7 @@ class ReopenForm(NoteRequiredForm):
     note = TextAreaField(_l("New facts"), validators=[DataRequired(), Length(max=5000)])
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     days = IntegerField(_l("Days"), validators=[InputRequired(), NumberRange(min=1)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField()
@@ -221,7 +221,7 @@ class MemberOpinionForm(Form):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class OpinionForm(FlaskForm):
+class OpinionForm(Form):
     members = FieldList(FormField(MemberOpinionForm), min_entries=3, max_entries=3)
     submit = SubmitField()
 
@@ -258,7 +258,7 @@ class ChecklistPointForm(Form):
             raise ValidationError(_l("Give the reason why this point does not apply."))
 
 
-class ChecklistForm(FlaskForm):
+class ChecklistForm(Form):
     """The case page's checklist: one sub-form per point (prefix checklist-<point>-)."""
 
     submit = SubmitField(_l("Save checklist"))
@@ -278,7 +278,7 @@ for _name, _label in CHECKLIST:
     setattr(ChecklistForm, _name, FormField(ChecklistPointForm, label=_label))
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     """Resolve or terminate: the reason is required (the termination register shows it)."""
 
     reason = TextAreaField(_l("Reason for closing"), validators=[DataRequired(),
@@ -288,7 +288,7 @@ class ClosureForm(FlaskForm):
     def to_data(self) -> dict:
         return {"reason": self.reason.data}
 
-ACTION_FORMS: dict[str, type[FlaskForm]] = {
+ACTION_FORMS: dict[str, type[Form]] = {
     "accept": AcceptForm,
     "not_accept": NotAcceptForm,
     "start_handling": ActionForm,

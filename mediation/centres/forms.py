@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,7 +25,7 @@ from wtforms.validators import (
 from mediation.centres.labels import LEVEL_LABELS
 from mediation.centres.models import CENTRE_LEVELS, Centre, HearingSession, Room
 from mediation.centres.services import MAX_GENERATED_DATES, code_taken
-from mediation.forms import MultiCheckboxField, choices
+from mediation.forms import Form, MultiCheckboxField, choices
 from mediation.regions.models import Region
 
 WEEKDAYS = [
@@ -38,7 +37,7 @@ CODE = Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and unders
 
 
 
-class CentreForm(FlaskForm):
+class CentreForm(Form):
     code = StringField(_l("Code"), validators=[
         DataRequired(_l("A code is required.")), Length(max=64), CODE])
     name = StringField(_l("Name"), validators=[
@@ -68,7 +67,7 @@ class CentreForm(FlaskForm):
                 _("Tick the weekdays it opens (only a market-day venue may have none)."))
 
 
-class RoomForm(FlaskForm):
+class RoomForm(Form):
     code = StringField(_l("Room code"), validators=[
         DataRequired(_l("A code is required.")), Length(max=64), CODE])
     name = StringField(_l("Room name"), validators=[
@@ -87,7 +86,7 @@ class RoomForm(FlaskForm):
             raise ValidationError(_("Another room already has this code."))
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     date = DateField(_l("Closed on"), validators=[InputRequired(_l("Enter a date."))])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
@@ -110,7 +109,7 @@ def parse_lunar_days(text: str | None) -> list[int]:
     return sorted(set(days))
 
 
-class MarketDaysForm(FlaskForm):
+class MarketDaysForm(Form):
     cycle = SelectField(_l("Cycle"), choices=CYCLES, default="every")
     start = DateField(_l("First market day"), validators=[InputRequired(_l("Enter a date."))])
     end = DateField(_l("Until"), validators=[InputRequired(_l("Enter a date."))])
@@ -147,7 +146,7 @@ class MarketDaysForm(FlaskForm):
                 raise ValidationError(_("The period may be at most two years."))
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(Form):
     date = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
     kind = SelectField(_l("Kind"), choices=choices([
         ("holiday", _l("Holiday (closed, not a working day)")),
@@ -155,7 +154,7 @@ class CalendarDayForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     code = StringField(_l("Code"), validators=[
         DataRequired(_l("A code is required.")), Length(max=32), CODE])
     name = StringField(_l("Name"), validators=[
@@ -178,7 +177,7 @@ class SessionForm(FlaskForm):
             raise ValidationError(_("A session must end after it starts."))
 
 
-class RegionForm(FlaskForm):
+class RegionForm(Form):
     code = StringField(_l("Code"), validators=[
         DataRequired(_l("A code is required.")), Length(max=64), CODE])
     name = StringField(_l("Name"), validators=[

@@ -58,7 +58,7 @@ from mediation.centres.services import (
 )
 from mediation.extensions import db
 from mediation.regions.models import Region
-from mediation.timeutil import local_today
+from mediation.timeutil import local_today, year_or_none
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 
@@ -116,7 +116,7 @@ def show(centre_id: int):
 
 def _show(centre: Centre, room_form, closure_form):
     """The centre page, with the year's holidays and substituted working days (`?year=`)."""
-    year = request.args.get("year", type=int) or local_today().year
+    year = year_or_none(request.args.get("year")) or local_today().year
     return render_template("centres/show.html", centre=centre, room_form=room_form,
                            closure_form=closure_form, levels=LEVEL_LABELS, calendar_year=year,
                            official_days=centre_calendar(centre, date(year, 1, 1),
@@ -242,7 +242,7 @@ def official_preview(dates: list[date] | None) -> dict[date, str]:
 @role_required("admin", methods=("POST",))
 def official_calendar():
     """Statutory holidays and substituted working days (调休) of a year, and the local additions."""
-    year = request.args.get("year", type=int) or local_today().year
+    year = year_or_none(request.args.get("year")) or local_today().year
     form = CalendarDayForm()
     if request.method == "POST":
         return _save_calendar_day_view(form, year)

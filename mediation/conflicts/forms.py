@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from mediation.forms import Form
 from mediation.roster.forms import choices
 
 KIND_CHOICES = [
@@ -20,7 +20,7 @@ TARGET_CHOICES = [
 ]
 
 
-class DeclareConflictForm(FlaskForm):
+class DeclareConflictForm(Form):
     person_id = SelectField(_l("Person"), coerce=int, validators=[
         DataRequired(_l("Choose a person."))])
     target = RadioField(_l("Conflict with"), choices=choices(TARGET_CHOICES), default="case")
@@ -34,7 +34,7 @@ class DeclareConflictForm(FlaskForm):
                                                      Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("A reason is required.")),
                                                    Length(max=2000)])
     next = HiddenField()

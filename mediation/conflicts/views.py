@@ -27,11 +27,12 @@ from mediation.conflicts.services import (
     person_conflicts,
     waive_conflict,
 )
+from mediation.db import id_or_none
 from mediation.extensions import db
 from mediation.roster.forms import choices
 from mediation.roster.models import Person
 from mediation.roster.services import find_organisation
-from mediation.web import ListPage, page_number
+from mediation.web import ListPage, page_number, safe_next
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
 STATES = ("active", "waived", "dismissed")
@@ -55,10 +56,7 @@ def _decision_form():
 
 
 def _safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_next(request.form.get("next") or request.args.get("next"), default)
 
 
 @bp.route("/")
@@ -189,10 +187,14 @@ def automatic():
         flash(_("A reason is required."), "error")
         return redirect(back)
     try:
-        person = db.session.get(Person, int(form.person_id.data)) or abort(404)
-        case = require_visible(db.session.get(Case, int(form.case_id.data)))
-        finding = find_automatic(person, case, int(form.basis_organisation_id.data),
-                                 form.rule.data)
+        ids = [id_or_none(f.data) for f in (form.person_id, form.case_id,
+                                             form.basis_organisation_id)]
+        if None in ids:
+            raise ValueError("not an id")
+        person_id, case_id, organisation_id = ids
+        person = db.session.get(Person, person_id) or abort(404)
+        case = require_visible(db.session.get(Case, case_id))
+        finding = find_automatic(person, case, organisation_id, form.rule.data)
         decide_automatic(finding, form.decision.data, form.reason.data, current_user)
     except ValueError as exc:  # ConflictError, or a tampered number
         db.session.rollback()

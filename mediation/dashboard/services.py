@@ -32,6 +32,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from mediation.cases.models import CATEGORIES, Case, CaseLink
 from mediation.cases.services import OPEN_STATUSES, clock_condition, due_on_expr
 from mediation.centres.models import Room
+from mediation.db import id_or_none
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingMember
 from mediation.hearings.queries import is_current_published, sent_back_to_planning
@@ -123,8 +124,9 @@ class DashboardFilters:
         today = today or local_today()
         region_id = None
         raw_region = (args.get("region") or "").strip()
-        if raw_region.isdigit() and db.session.get(Region, int(raw_region)) is not None:
-            region_id = int(raw_region)
+        wanted = id_or_none(raw_region)
+        if wanted is not None and db.session.get(Region, wanted) is not None:
+            region_id = wanted
         category = args.get("category") or None
         last = _parse_month(args.get("to")) or month_start(today)
         first = _parse_month(args.get("from")) or add_months_to(last, 1 - DEFAULT_MONTHS)

@@ -29,14 +29,20 @@ from mediation.cases import services as case_services
 from mediation.cases.clocks import deadline, limits
 from mediation.cases.models import CATEGORIES, Case, Party
 from mediation.cases.repeats import PersonKey, classify, normalise_id_number, normalise_phone
+from mediation.db import DB_INT_MAX
 from mediation.extensions import db
 from mediation.regions.models import Region
 from mediation.roster.models import ExpertiseArea, Organisation, Person
 from mediation.roster.services import add_alias, find_leader, find_organisation, normalise_name
 from mediation.spreadsheets import Limits, SpreadsheetError, read_rows
-from mediation.timeutil import local_today
+from mediation.timeutil import EARLIEST_DAY, LATEST_DAY, day_in_window, local_today
 
 KINDS = ("people", "organisations", "cases")
+# The same bounds as the forms (roster.forms, cases.forms): a number past them is a typing mistake.
+MAX_HEARINGS = 1000  # a person's hearings in one planning horizon
+MAX_PER_DAY = 10
+MAX_ATTENDEES = 10_000
+MAX_REPEATS = 1000
 
 
 def _(text: str, **values) -> str:
@@ -270,20 +276,18 @@ class _Row:
             return None
         return value
 
-    def integer(self, column: str, low: int = 0, high: int | None = None) -> int | None:
+    def integer(self, column: str, low: int = 0, high: int = DB_INT_MAX) -> int | None:
+        """A whole number from `low` to `high` (at most what the database's columns hold)."""
         value = self.values.get(column, "").strip()
         if not value:
             return None
         try:
-            number = int(value)
+            number = int(value) if len(value) <= 20 else None
         except ValueError:
             number = None
-        if number is None or number < low or (high is not None and number > high):
-            if high is None:
-                self.error(column, _("must be a whole number ≥ %(low)s", low=low))
-            else:
-                self.error(column, _("must be a whole number from %(low)s to %(high)s",
-                                     low=low, high=high))
+        if number is None or number < low or number > high:
+            self.error(column, _("must be a whole number from %(low)s to %(high)s",
+                                 low=low, high=high))
             return None
         return number
 
@@ -294,10 +298,15 @@ class _Row:
                 self.error(column, _("is required"))
             return None
         try:
-            return date.fromisoformat(value.replace("/", "-")[:10])
+            day = date.fromisoformat(value.replace("/", "-")[:10])
         except ValueError:
             self.error(column, _("must be a date written YYYY-MM-DD"))
             return None
+        if not day_in_window(day):
+            self.error(column, _("must be a date between %(first)s and %(last)s",
+                                 first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat()))
+            return None
+        return day
 
     def boolean(self, column: str) -> bool | None:
         value = self.values.get(column, "").strip().lower()
@@ -420,9 +429,9 @@ def _people_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | Non
             row.error("roles", _("must be expert and/or counsellor"))
         values["is_expert"] = "expert" in roles
         values["is_counsellor"] = "counsellor" in roles
-    for column in ("max_hearings", "max_per_day"):
+    for column, high in (("max_hearings", MAX_HEARINGS), ("max_per_day", MAX_PER_DAY)):
         if row.has(column):
-            values[column] = row.integer(column, 0)
+            values[column] = row.integer(column, 0, high)
     if row.has("available_weekdays"):
         days = []
         for part in row.items("available_weekdays", ";；|,，、 "):
@@ -649,10 +658,10 @@ def _cases_row(row: _Row, apply: bool, seen: dict[str, int],
     if row.has("priority"):
         values["priority"] = row.integer("priority", 1, 5) or 3
     if row.has("attendees"):
-        attendees = row.integer("attendees", 0)
+        attendees = row.integer("attendees", 0, MAX_ATTENDEES)
         values["attendees"] = 1 if attendees is None else attendees
     if row.has("repeat_count"):
-        values["repeat_count"] = row.integer("repeat_count", 0) or 0
+        values["repeat_count"] = row.integer("repeat_count", 0, MAX_REPEATS) or 0
     if row.has("needs_counsellor"):
         values["needs_counsellor"] = bool(row.boolean("needs_counsellor"))
     if row.has("responsible_leader"):
@@ -763,9 +772,57 @@ def run_import(kind: str, table: Table, apply: bool = False, user=None,
     return report
 
 
+def _org_key(name: str, org: Organisation | None = None) -> tuple:
+    """One organisation, named in the file or known: its record, else its normalised name."""
+    org = org if org is not None else find_organisation(name)
+    return ("id", org.id) if org is not None and org.id is not None else ("new",
+                                                                          normalise_name(name))
+
+
+def _refuse_loops(parents: list) -> set[int]:
+    """Rows whose supervising department would, through the file's rows and the records'
+    current parents, lead back to the organisation itself; each gets an error naming the loop.
+    Returns their row numbers."""
+    wanted = {}
+    names = {}
+    for _row, org, name, parent_name, _creating in parents:
+        key = _org_key(name, org)
+        names[key] = name
+        wanted[key] = _org_key(parent_name) if parent_name else None
+        if parent_name:
+            names.setdefault(wanted[key], parent_name)
+
+    def parent_of(key):
+        if key in wanted:
+            return wanted[key]
+        if key[0] == "id":
+            known = db.session.get(Organisation, key[1])
+            if known is not None and known.parent_id is not None:
+                names.setdefault(("id", known.parent_id), known.parent.name)
+                return ("id", known.parent_id)
+        return None
+
+    looping = set()
+    for row, org, name, _parent, _creating in parents:
+        start = _org_key(name, org)
+        chain, seen, key = [name], {start}, parent_of(start)
+        while key is not None and key not in seen:
+            chain.append(names.get(key, "?"))
+            seen.add(key)
+            key = parent_of(key)
+        if key == start:
+            row.error("parent", _("would make a loop of supervising departments: %(chain)s",
+                                  chain=" → ".join([*chain, name])))
+            looping.add(row.number)
+    return looping
+
+
 def _apply_parents(parents: list, report: ImportReport, apply: bool) -> None:
     by_row = {r.row: r for r in report.rows}
+    looping = _refuse_loops(parents)
     for row, org, _name, parent_name, creating in parents:
+        if row.number in looping:
+            continue
         parent = find_organisation(parent_name) if parent_name else None
         if parent_name and parent is None and apply:
             db.session.flush()

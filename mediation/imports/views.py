@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -35,7 +35,7 @@ from mediation.auth.permissions import EDITORS, role_required, signed_in
 from mediation.exchange.services import export_scenario, import_scenario
 from mediation.extensions import db
 from mediation.imports import services
-from mediation.timeutil import local_today
+from mediation.timeutil import local_today, parse_day
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -264,8 +264,8 @@ def scenario_commit():
 @role_required(*EDITORS, all_regions=True)
 def scenario_export():
     try:
-        start = date.fromisoformat(request.args.get("start", ""))
-        end = date.fromisoformat(request.args.get("end", ""))
+        start = parse_day(request.args.get("start", ""))
+        end = parse_day(request.args.get("end", ""))
     except ValueError:
         return _index(error=_("Enter the horizon as two dates (YYYY-MM-DD)."), status=400)
     if end < start:

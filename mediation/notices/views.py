@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from mediation.audit.services import record
 from mediation.auth.access import require_visible
 from mediation.auth.permissions import editor_required, signed_in
 from mediation.cases.models import Case
 from mediation.extensions import db
+from mediation.forms import Form
 from mediation.hearings.models import Hearing
 from mediation.notices import services
 from mediation.notices.models import Notice
@@ -25,7 +25,7 @@ def _case_notices(case: Case) -> dict:
     """For the case page (cases sits below notices): the notices and what can be generated."""
     return {"notices": services.notices_for_case(case),
             "hearings": services.published_hearings(case),
-            "labels": services.KIND_LABELS, "form": FlaskForm(formdata=None)}
+            "labels": services.KIND_LABELS, "form": Form(formdata=None)}
 
 
 def _back(case: Case):
@@ -39,7 +39,7 @@ def hearing_notice(case_id: int, hearing_id: int):
     hearing = db.session.get(Hearing, hearing_id)
     if hearing is None or hearing.case_id != case.id:
         abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     if not services.can_generate_hearing_notice(hearing):
         flash(_("A hearing notice is only for a published hearing."), "error")
@@ -54,7 +54,7 @@ def hearing_notice(case_id: int, hearing_id: int):
 @editor_required
 def written_reply(case_id: int):
     case = require_visible(db.session.get(Case, case_id))
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         notice = services.generate_written_reply(case, current_user)

@@ -82,9 +82,15 @@ def load_hearing(hearing_id: int) -> Hearing:
 
 
 def _check_version(hearing: Hearing, expected: int | None) -> None:
+    """Every edit names the version of the hearing it was made on; one without (a tampered or
+    scripted request) is refused: it could silently overwrite a change made meanwhile."""
+    if expected is None:
+        raise EditConflict(_l("This change did not say which version of the hearing it was made "
+                              "on, so it could overwrite someone else's change. Reload the page "
+                              "and make it again."))
     if hearing.status == "cancelled":
         raise EditConflict(_l("This hearing has been cancelled meanwhile."))
-    if expected is not None and hearing.version != expected:
+    if hearing.version != expected:
         raise EditConflict(_l("Someone else changed this hearing while you were looking at it. "
                               "The page now shows the change: check it, then try again."))
 

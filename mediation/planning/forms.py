@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,11 +18,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from mediation.forms import choices
+from mediation.forms import Form, choices
 from mediation.timeutil import local_today
 
 
-class RunForm(FlaskForm):
+class RunForm(Form):
     start = DateField(_l("First day"), validators=[DataRequired()])
     end = DateField(_l("Last day"), validators=[DataRequired()])
     scope = RadioField(_l("Cases to plan"), choices=choices([
@@ -45,27 +44,27 @@ class RunForm(FlaskForm):
             self.end.data = today + timedelta(days=31)
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     """Pin/unpin, remove, publish, cancel: only the version (and CSRF)."""
 
     version = HiddenField()
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     version = HiddenField()
     room = SelectField(_l("Room"), coerce=int, validate_choice=False)
     date = DateField(_l("Date"), validators=[DataRequired()])
     session = SelectField(_l("Session"), coerce=int, validate_choice=False)
 
 
-class ReplaceForm(FlaskForm):
+class ReplaceForm(Form):
     version = HiddenField()
     old = HiddenField()  # person id leaving ("" for an empty counsellor seat)
     new = HiddenField(validators=[DataRequired()])
     role = HiddenField(validators=[DataRequired()])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     person = SelectField(_l("Who declined or cannot come"), coerce=int, validate_choice=False)
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])

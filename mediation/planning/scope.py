@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from mediation.timeutil import parse_day
+
 KINDS = ("all", "region", "cases", "repair")
 
 
@@ -125,7 +127,7 @@ class RunScope:
 def _day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    return date.fromisoformat(value)
+    return parse_day(value)
 
 
 __all__ = ["KINDS", "RunScope", "ScopeError"]

@@ -33,6 +33,7 @@ from mediation.cases.models import Case, case_region_ids
 from mediation.cases.services import region_choices
 from mediation.centres.labels import session_name
 from mediation.centres.models import HearingSession, Room
+from mediation.db import bounded_int, id_or_none
 from mediation.extensions import db
 from mediation.hearings.models import PUBLISHED_LAYER
 from mediation.planner_words import run_error_text, violation_texts
@@ -49,6 +50,7 @@ from mediation.planning.runs import (
 )
 from mediation.planning.services import published_schedule, recent_runs
 from mediation.roster.models import ExpertiseArea, Person
+from mediation.timeutil import parse_day
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 
@@ -63,8 +65,9 @@ def _run_or_404(run_id: int) -> PlanRun:
 
 
 def _version(form) -> int | None:
+    """The hearing version the page was showing; None (refused by `edits`) when missing."""
     try:
-        return int(form.version.data)
+        return bounded_int(form.version.data)
     except (TypeError, ValueError):
         return None
 
@@ -133,7 +136,7 @@ def show_run(run_id: int):
     if run.active or run.status in ("failed", "cancelled"):
         return render_template("planning/progress.html", run=run, form=VersionForm())
     hearings = review.run_hearings(run, region_scope(current_user))
-    week = request.args.get("week", type=date.fromisoformat)
+    week = request.args.get("week", type=parse_day)
     changes = publish.diff(run) if run.status == "succeeded" else []
     load_rows = review.loads(hearings)
     experts = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.active))
@@ -289,7 +292,7 @@ def _hearing_page(hearing):
 
 
 def _day(value: str) -> date:
-    return date.fromisoformat(value)
+    return parse_day(value)
 
 
 def _refused(hearing_id: int, exc: PlanningError | None = None, *, errors=(), keep=None):
@@ -377,8 +380,9 @@ def replace_person(hearing_id: int):
     hearing = _hearing_or_404(hearing_id)
     form = ReplaceForm()
     form.validate_on_submit() or abort(400)
-    old = db.session.get(Person, int(form.old.data)) if (form.old.data or "").isdigit() else None
-    new = db.session.get(Person, int(form.new.data)) if (form.new.data or "").isdigit() else None
+    old_id, new_id = id_or_none(form.old.data), id_or_none(form.new.data)
+    old = db.session.get(Person, old_id) if old_id is not None else None
+    new = db.session.get(Person, new_id) if new_id is not None else None
     if new is None:
         abort(400)
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from mediation.forms import EmailAddress, MultiCheckboxField, choices
+from mediation.forms import EmailAddress, Form, MultiCheckboxField, choices
 from mediation.i18n import LANGUAGE_NAMES
 from mediation.roster.services import code_taken, leader_code_taken
 
@@ -34,7 +33,7 @@ WEEKDAY_CHOICES = [
 
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     code = StringField(_l("Code"), validators=[
         DataRequired(_l("A code is required.")), Length(max=64),
         Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))])
@@ -93,21 +92,21 @@ class PersonForm(FlaskForm):
         }
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     lead_unit = StringField(_l("Lead unit"), validators=[Optional(), Length(max=200)])
     other_units = TextAreaField(_l("Other units (one per line)"),
                                 validators=[Optional(), Length(max=4000)])
     later_too = BooleanField(_l("Also for the later market days of this venue"))
 
 
-class UnavailabilityForm(FlaskForm):
+class UnavailabilityForm(Form):
     """The calendar: each day is a submit button named `date`; the session applies to it."""
 
     session = SelectField(_l("Unavailable for"), coerce=str, validate_choice=True)
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
 
-class ExpertiseAreaForm(FlaskForm):
+class ExpertiseAreaForm(Form):
     code = StringField(_l("Code"), validators=[
         DataRequired(_l("A code is required.")), Length(max=64),
         Regexp(r"^[\w.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))])
@@ -116,27 +115,27 @@ class ExpertiseAreaForm(FlaskForm):
     name_zh = StringField(_l("Name (Chinese)"), validators=[Optional(), Length(max=200)])
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("A name is required.")),
                                               Length(max=300)])
     parent = StringField(_l("Supervising department"), validators=[Optional(), Length(max=300)])
 
 
-class AliasForm(FlaskForm):
+class AliasForm(Form):
     alias = StringField(_l("New alias"), validators=[DataRequired(_l("An alias is required.")),
                                                      Length(max=300)])
 
 
-class ParentForm(FlaskForm):
+class ParentForm(Form):
     parent = StringField(_l("Supervising department"), validators=[Optional(), Length(max=300)])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     duplicate = StringField(_l("Duplicate to merge into this record"), validators=[
         DataRequired(_l("Name the duplicate organisation.")), Length(max=300)])
 
 
-class LeaderForm(FlaskForm):
+class LeaderForm(Form):
     """A responsible leader (包案领导); the code is given the next free L0001… when left blank."""
 
     code = StringField(_l("Code"), validators=[

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from mediation import emails
 from mediation.audit.services import record
 from mediation.centres.models import CentreDate, HearingSession, centre_date_units
+from mediation.db import id_or_none
 from mediation.extensions import db
 from mediation.regions import services as regions
 from mediation.regions.models import Region
@@ -147,8 +148,8 @@ def person_by_key(key: str) -> Person | None:
     if not key:
         return None
     person = db.session.scalar(sa.select(Person).where(sa.func.upper(Person.code) == key.upper()))
-    if person is None and key.isdigit():
-        person = db.session.get(Person, int(key))
+    if person is None and id_or_none(key) is not None:
+        person = db.session.get(Person, id_or_none(key))
     return person
 
 

@@ -61,6 +61,7 @@ from mediation.roster.services import (
     team_names,
     toggle_unavailability,
 )
+from mediation.timeutil import parse_day, parse_month
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
 
@@ -152,8 +153,7 @@ def _edit(person: Person | None):
 
 def _month(arg: str | None) -> date:
     try:
-        year, month = (int(x) for x in (arg or "").split("-"))
-        return date(year, month, 1)
+        return parse_month(arg or "")
     except ValueError:
         today = date.today()
         return date(today.year, today.month, 1)
@@ -218,7 +218,7 @@ def unavailability(person_id: int):
     month = request.form.get("month", "")
     if form.validate_on_submit():
         try:
-            day = date.fromisoformat(request.form.get("date", ""))
+            day = parse_day(request.form.get("date", ""))
         except ValueError:
             flash(_("Choose a day in the calendar."), "error")
         else:

@@ -25,6 +25,7 @@ from mediation.hearings.models import Hearing
 from mediation.hearings.queries import is_current_published
 from mediation.roster.models import Organisation, OrganisationAlias, Person
 from mediation.roster.services import normalise_name
+from mediation.timeutil import parse_day
 
 KINDS = ("cases", "organisations", "people", "hearings")
 OVERVIEW_LIMIT = 10  # per kind on the overview; "more" pages through one kind
@@ -114,7 +115,7 @@ def people_statement(q: str) -> sa.Select:
 
 def _parse_day(q: str) -> date | None:
     try:
-        return date.fromisoformat(q.strip().replace("/", "-"))
+        return parse_day(q)
     except ValueError:
         return None
 

@@ -113,7 +113,7 @@ def test_row_errors_name_row_and_column_and_nothing_is_written(db):
     db.session.rollback()
     assert not report.applied
     assert [(e.row, e.column) for e in report.errors] == [(4, "max_per_day"), (5, "code")]
-    assert str(report.errors[0]) == "row 4, column max_per_day: must be a whole number ≥ 0"
+    assert str(report.errors[0]) == "row 4, column max_per_day: must be a whole number from 0 to 10"
     assert [(w.row, w.column) for w in report.warnings] == [(1, "colour")]
     assert _count(db, Person) == 0
 

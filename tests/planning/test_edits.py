@@ -36,7 +36,7 @@ def test_a_concurrent_write_is_a_conflict_not_a_lost_update(db, world, planned):
         conn.execute(sa.update(Hearing.__table__).where(Hearing.__table__.c.id == h.id)
                      .values(version=h.version + 1, sequence=0))
     with pytest.raises(edits.EditConflict):
-        edits.set_pinned(h, True, None, world.user)
+        edits.set_pinned(h, True, h.version, world.user)  # the version this session loaded
     assert not db.session.get(Hearing, h.id).pinned
 
 
@@ -141,3 +141,10 @@ def test_new_unavailability_shows_the_hearing_to_replan(db, world, planned):
     assert [b[0].id for b in broken] == affected and h.id in affected
     assert all(any(v.rule == 5 and v.person == person.code for v in b[1]) for b in broken)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanRun)) == 1
+
+
+def test_an_edit_without_a_version_is_refused(db, world, planned):
+    h = _layer(db, planned.id)[0]
+    with pytest.raises(edits.EditConflict, match="Reload the page"):
+        edits.set_pinned(h, True, None, world.user)
+    assert not h.pinned

@@ -901,3 +901,36 @@ def test_a_hearing_that_has_taken_place_is_offered_no_slot(db, coordinator, worl
     db.session.commit()
     html = _html(coordinator.get(f"/planning/hearings/{h.id}"))
     assert 'id="free-slots"' not in html
+
+
+# --- every conditional write needs its version (issue #15, finding 10) ----------------------------
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "99999999999999999999"])
+def test_a_move_without_its_version_is_refused_and_changes_nothing(db, coordinator, world,
+                                                                   planned, version):
+    h = _proposals(db, planned)[0]
+    room, day, session = _free_slot(db, world, planned, h)
+    before = (h.room_id, h.date, h.session_id, h.version)
+    path = f"/planning/hearings/{h.id}"
+    data = {"room": room.id, "date": day.isoformat(), "session": session.id}
+    if version is not None:
+        data["version"] = version
+    response = _post(coordinator, f"{path}/move", data, token_from=path)
+    location = _refused_to(response, h.id)
+    html = _html(coordinator.get(location))
+    assert "Not changed:" in html and "Reload the page" in html
+    db.session.expire_all()
+    assert (h.room_id, h.date, h.session_id, h.version) == before
+
+
+@pytest.mark.parametrize("action", ["pin", "remove"])
+def test_pin_and_remove_without_a_version_are_refused(db, coordinator, planned, action):
+    h = _proposals(db, planned)[0]
+    before = (h.pinned, h.version)
+    path = f"/planning/hearings/{h.id}"
+    response = _post(coordinator, f"{path}/{action}", {}, token_from=path)
+    _refused_to(response, h.id)
+    db.session.expire_all()
+    assert db.session.get(Hearing, h.id) is not None
+    assert (h.pinned, h.version) == before

@@ -8,7 +8,7 @@ endpoint must declare its access in code (mediation/auth/permissions.py).
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from mediation.auth.permissions import undeclared_endpoints
 from tests.security.world import ROLES_UNDER_TEST, build_world, clients_by_role
@@ -134,7 +134,7 @@ def _url(rule: Rule, ids: dict) -> str:
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name]
-        if type(converter).__name__ == "IntegerConverter":
+        if isinstance(converter, IntegerConverter):  # the app's bounded int converter too
             values[name] = ids.get(name, 1)
         else:
             values[name] = STRING_ARGS.get(name, "x")
