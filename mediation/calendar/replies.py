@@ -35,6 +35,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from mediation import emails
 from mediation.attendance.services import AttendanceError, latest_answers, respond
 from mediation.extensions import db
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing
@@ -78,7 +79,7 @@ def _mailto(value) -> str:
     text = str(value or "").strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
-    return text.strip().lower()
+    return emails.key(text.strip())
 
 
 def calendar_parts(message: Message) -> list[icalendar.Calendar]:
@@ -103,8 +104,7 @@ def calendar_parts(message: Message) -> list[icalendar.Calendar]:
 
 
 def _members(hearing: Hearing) -> dict[str, Person]:
-    return {(m.person.email or "").strip().lower(): m.person for m in hearing.members
-            if m.person.email}
+    return {emails.key(m.person.email): m.person for m in hearing.members if m.person.email}
 
 
 def _sequence(event) -> int | None:
@@ -184,7 +184,7 @@ def handle_message(raw: bytes) -> list[Outcome]:
     """Every reply in one message, each applied and committed on its own (or rolled back)."""
     try:
         message = email.message_from_bytes(raw, policy=policy.compat32)
-        sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+        sender = emails.key(parseaddr(str(message.get("From", "")))[1].strip())
         calendars = calendar_parts(message)
     except Exception as exc:  # noqa: BLE001 - malformed mail never stops the fetch
         return [Outcome(False, "malformed", str(exc))]

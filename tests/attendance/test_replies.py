@@ -321,3 +321,19 @@ def test_an_unreachable_or_refusing_server_is_a_clear_command_error(db, imap, ap
     monkeypatch.setitem(app.config, "IMAP_PORT", 1)
     result = runner.invoke(args=["mail", "fetch-replies"])
     assert result.exit_code == 1 and "IMAP 127.0.0.1:1:" in result.output
+
+
+def test_a_reply_matches_its_member_however_the_address_is_spelt(db, world, planned, imap):
+    """Sender and attendee compared in the accounts' normal form (mediation.emails): a
+    calendar app that writes the domain in capitals or full-width letters is still the member."""
+    h = _published(db, world, planned)
+    member = _members(h)[0]
+    local, domain = member.email.split("@")
+    spelt = f"{local.upper()}@{domain.replace('e', 'ｅ', 1).upper()}"
+    # sent from an address of their own that is not on the hearing: only the attendee matches
+    imap.append(reply(h.uid, spelt, "ACCEPTED", h.sequence, sender="home@elsewhere.example"))
+    counts = replies.fetch_replies().as_dict()
+    assert counts["applied_by_answer"] == {"accepted": 1}, counts
+    db.session.expire_all()
+    answer = db.session.scalar(sa.select(HearingResponse))
+    assert answer.person_id == member.id
