@@ -10,6 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from mediation import spreadsheets
 from mediation.cases import services as case_services
 from mediation.cases.models import Case
 from mediation.extensions import db
@@ -158,7 +159,7 @@ def test_import_by_code_or_name_and_export_writes_the_name(db):
     assert {r[0]: r[column] for r in rows} == {"C-1": "Ma Hui", "C-2": "Zhou Lin", "C-3": ""}
     # Re-importing the export changes nothing (the name finds the same record).
     again = imports.run_import("cases", imports.parse_table(
-        imports.to_csv(header, rows), "c.csv"), apply=True)
+        spreadsheets.to_csv(header, rows), "c.csv"), apply=True)
     assert again.ok and (again.created, again.updated) == (0, 0)
     bad = ("reference,title,category,region,registered_on,accepted_on,responsible_leader\n"
            "C-9,X,other,city.c0,2026-11-02,2026-11-03,Nobody Known\n")
