@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
+from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter
@@ -66,8 +67,6 @@ JSON_VALUES = st.recursive(
 
 
 def _targets(app, ids):
-    from flask import url_for
-
     out = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -85,19 +84,27 @@ def _targets(app, ids):
     return sorted(out)
 
 
+def _world_state(test, db, web_app, make_user, targets) -> dict:
+    """The world, its signed-in clients and the routes to try, built once per database for
+    `test` (Hypothesis calls it once per example; the rows stay between examples)."""
+    state = getattr(test, "_state", None)
+    if state is None or state["db"] != str(db.engine.url):
+        world = build_world()
+        db.session.commit()
+        clients = clients_by_role(make_user, web_app.test_client, world)
+        state = {"db": str(db.engine.url), "clients": clients,
+                 "targets": targets(web_app, world.ids)}
+        test._state = state
+    return state
+
+
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(data=st.data())
 def test_hostile_input_never_breaks_or_half_writes(app, db, _web_app, make_user, data):
-    state = getattr(test_hostile_input_never_breaks_or_half_writes, "_state", None)
-    if state is None or state["db"] != str(db.engine.url):
-        world = build_world()
-        db.session.commit()
-        clients = clients_by_role(make_user, _web_app.test_client, world)
-        state = {"db": str(db.engine.url), "clients": clients,
-                 "targets": _targets(_web_app, world.ids)}
-        test_hostile_input_never_breaks_or_half_writes._state = state
+    state = _world_state(test_hostile_input_never_breaks_or_half_writes, db, _web_app,
+                         make_user, _targets)
     endpoint, method, url, role = data.draw(st.sampled_from(state["targets"]), label="target")
     # As a coordinator; as an administrator where only administrators may go.
     client = state["clients"][role]
@@ -148,16 +155,8 @@ def _get_targets(app, ids):
                                  HealthCheck.data_too_large])
 @given(data=st.data())
 def test_hostile_ids_and_query_arguments_never_break_a_page(app, db, _web_app, make_user, data):
-    from flask import url_for
-
-    state = getattr(test_hostile_ids_and_query_arguments_never_break_a_page, "_state", None)
-    if state is None or state["db"] != str(db.engine.url):
-        world = build_world()
-        db.session.commit()
-        clients = clients_by_role(make_user, _web_app.test_client, world)
-        state = {"db": str(db.engine.url), "clients": clients,
-                 "targets": _get_targets(_web_app, world.ids)}
-        test_hostile_ids_and_query_arguments_never_break_a_page._state = state
+    state = _world_state(test_hostile_ids_and_query_arguments_never_break_a_page, db, _web_app,
+                         make_user, _get_targets)
     endpoint, rule, values, ints, role = data.draw(st.sampled_from(state["targets"]),
                                                    label="route")
     values = dict(values)
