@@ -42,6 +42,17 @@ def postgres_reachable(url: str = PG_URL) -> str | None:
         engine.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test marked `postgresql_only` runs on the PostgreSQL backend only: its SQLite instance
+    is deselected (not skipped: in CI nothing skips)."""
+    dropped = [item for item in items if item.get_closest_marker("postgresql_only")
+               and getattr(item, "callspec", None) is not None
+               and item.callspec.params.get("backend") == "sqlite"]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 def require_postgres(url: str = PG_URL) -> None:
     reason = postgres_reachable(url)
     if reason is None:

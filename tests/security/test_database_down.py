@@ -49,11 +49,11 @@ def test_the_503_page_is_in_the_reader_s_language(down_app):
     assert "数据库" in response.get_data(as_text=True)
 
 
+@pytest.mark.postgresql_only
 def test_a_connection_killed_mid_session_answers_503(app, db, make_user, backend, _database_url):
     """A signed-in user's connection is terminated by the server (pg_terminate_backend, as a
     restart or a failover does): that request answers 503, the next one works again."""
-    if backend != "postgresql":
-        pytest.skip("terminating a server connection is PostgreSQL's")
+    assert backend == "postgresql"
     user, password = make_user("coordinator")
     # One connection in the pool, checked out by each request in turn.
     other = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": _database_url,
