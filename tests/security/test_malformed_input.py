@@ -235,3 +235,16 @@ def test_every_form_is_built_on_the_app_form():
     strays = [f"{c.__module__}.{c.__qualname__}" for c in subclasses(flask_wtf.FlaskForm)
               if c.__module__.startswith("mediation.") and not issubclass(c, Form)]
     assert not strays
+
+
+@pytest.mark.parametrize("target", ["/\x07/conflicts/", "/\r\n/evil.example"])
+def test_a_hostile_next_does_not_refuse_the_decision(world_clients, target):
+    """A `next` with control characters is put aside by safe_next; the decision itself, with its
+    reason, is still recorded (it used to be refused as "A reason is required.")."""
+    world, clients = world_clients
+    client = clients["admin"]
+    response = client.post(f"/conflicts/{world.ids['conflict_id']}/dismiss",
+                           data={"csrf_token": client.token, "reason": "wrong person",
+                                 "next": target}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Decision recorded." in page and "A reason is required." not in page
