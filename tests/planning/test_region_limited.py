@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from mediation.auth.services import create_user
 from mediation.extensions import db as _db
 from mediation.planning.models import PUBLISHED_LAYER, Hearing, PlanRun
+from mediation.planning.publish import publish_run
 from mediation.planning.runs import RunRequest, run_now
 from tests import factories as F
 from tests.conftest import CSRF_RE, sign_in
@@ -35,7 +36,6 @@ def other_county_published(db, world):
     run = run_now(RunRequest(*HORIZON, scope="region", region_id=other.id, time_limit=5),
                   world.user)
     assert run.status == "succeeded", run.error
-    from mediation.planning.publish import publish_run
     publish_run(run, world.user)
     db.session.commit()
     assert {h.case.reference for h in _published(db)} == {"B-0", "B-1"}

@@ -4,10 +4,14 @@ with 1e999 or deep nesting, a `next` holding a line break."""
 
 from __future__ import annotations
 
+import flask_wtf
 import pytest
 import sqlalchemy as sa
 from flask import url_for
 
+import mediation
+from mediation.audit.models import AuditEntry
+from mediation.forms import Form
 from tests.conftest import csrf_token, sign_in
 from tests.security.world import build_world, count_rows
 
@@ -134,8 +138,6 @@ def test_control_characters_in_a_text_field_are_refused(world_clients, value):
 
 
 def test_a_nul_in_the_sign_in_email_is_refused_and_audited(db, client):
-    from mediation.audit.models import AuditEntry
-
     token = csrf_token(client)
     status = _post_status(client, "/login", {"email": "coord\x00@example.org",
                                              "password": "whatever", "csrf_token": token})
@@ -219,11 +221,6 @@ def test_sign_in_goes_on_only_to_this_site(world_clients, target):
 
 
 def test_every_form_is_built_on_the_app_form():
-    import flask_wtf
-
-    import mediation
-    from mediation.forms import Form
-
     create = mediation.create_app  # every feature's forms are imported with the app
     assert create is not None
 
