@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         _configure_engine(db.engine)
 
+    from mediation.web import install as install_web
     from mediation.web import prepare as prepare_web
 
     prepare_web(app)  # before any route: the bounded `int` converter and request arguments
@@ -45,7 +46,6 @@ def create_app(config: dict | None = None) -> Flask:
     from mediation.audit.listener import install as install_audit
     from mediation.auth.enforce import install as install_access
     from mediation.planner_words import init_app as install_planner_words
-    from mediation.web import install as install_web
 
     install_access(app)  # first: the access check runs before any other request hook
     install_audit()

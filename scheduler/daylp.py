@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import highspy
@@ -38,6 +39,9 @@ from .rules import seats as room_seats
 INF = highspy.kHighsInf
 _BANNER_LOCK = threading.Lock()
 _banner_done = False
+
+
+Built = tuple["_Model", dict[tuple[str, int], int]]  # the model and x[case, day]'s columns
 
 
 def _new_highs() -> highspy.Highs:
@@ -93,7 +97,7 @@ class _Model:
         self.value.extend(coefs)
 
 
-def build(problem: Problem, candidates: list[str]) -> tuple[_Model, dict[tuple[str, int], int]]:
+def build(problem: Problem, candidates: list[str]) -> Built:
     p, ix = problem, problem.ix
     ns, size = ix.n_sessions, ix.panel_size
     m = _Model()
@@ -210,14 +214,16 @@ def columns_estimate(problem: Problem, candidates: list[str]) -> int:
 
 
 def day_lp(problem: Problem, candidates: list[str], time_limit: float,
-           tolerance: float = 1e-4, stop: threading.Event | None = None) -> DayLP | None:
+           tolerance: float = 1e-4, stop: threading.Event | None = None,
+           built: Built | None = None) -> DayLP | None:
     """Solve the day-indexed LP with HiGHS's PDLP within `time_limit` seconds; None if it did
-    not finish (or `stop` was set)."""
+    not finish (or `stop` was set). `built`: the model from an earlier `build` of the same
+    candidates (a second solve at another tolerance need not build it again)."""
     t0 = time.monotonic()
     fixed_value = float(sum(problem.priority[c] for c in problem.fixed))
     if not candidates:
         return DayLP(fixed_value)
-    m, xcol = build(problem, candidates)
+    m, xcol = built if built is not None else build(problem, candidates)
     n = len(m.cost)
     left = time_limit - (time.monotonic() - t0)
     if left <= 0.2:
@@ -266,7 +272,7 @@ def day_lp(problem: Problem, candidates: list[str], time_limit: float,
 
 
 def guided_greedy(problem: Problem, lp: DayLP, order: list[str],
-                  base: list[Assignment] = ()) -> Bookings:
+                  base: Iterable[Assignment] = ()) -> Bookings:
     """Place the cases the LP hears most fully first (ties in `order`), each on the days the LP
     chose, heaviest first, then on any day as `place` would."""
     rank = {c: i for i, c in enumerate(order)}

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .cpsat import SubModel
+from .daylp import build as build_day_lp
 from .daylp import columns_estimate, day_lp, guided_greedy
 from .explain import explain_unscheduled, static_reasons
 from .fairness import fairness, is_urgent
@@ -285,9 +286,10 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             order: list[str], replan: bool) -> None:
     """The day-indexed LP: its certified bound, and (not on a re-plan, which keeps what it can)
     a plan built on the days it chose (`daylp.guided_greedy`)."""
+    built = build_day_lp(problem, candidates)  # once for every tolerance
     for tolerance in DAY_LP_TOLERANCES:
         result = day_lp(problem, candidates, time_limit=DAY_LP_SHARE * run.left(),
-                        tolerance=tolerance, stop=run.stop)
+                        tolerance=tolerance, stop=run.stop, built=built)
         if result is None:
             return
         if result.bound is not None:
