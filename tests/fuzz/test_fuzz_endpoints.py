@@ -84,6 +84,14 @@ def _targets(app, ids):
     return sorted(out)
 
 
+def _fuzz_settings(examples: int):
+    """Derandomized (the same examples every run), no deadline (a page's time varies with the
+    machine), fixtures shared across examples on purpose."""
+    return settings(max_examples=examples, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
 def _world_state(test, db, web_app, make_user, targets) -> dict:
     """The world, its signed-in clients and the routes to try, built once per database for
     `test` (Hypothesis calls it once per example; the rows stay between examples)."""
@@ -98,9 +106,7 @@ def _world_state(test, db, web_app, make_user, targets) -> dict:
     return state
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@_fuzz_settings(EXAMPLES)
 @given(data=st.data())
 def test_hostile_input_never_breaks_or_half_writes(app, db, _web_app, make_user, data):
     state = _world_state(test_hostile_input_never_breaks_or_half_writes, db, _web_app,
@@ -150,9 +156,7 @@ def _get_targets(app, ids):
     return sorted(out, key=lambda t: t[0])
 
 
-@settings(max_examples=GET_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@_fuzz_settings(GET_EXAMPLES)
 @given(data=st.data())
 def test_hostile_ids_and_query_arguments_never_break_a_page(app, db, _web_app, make_user, data):
     state = _world_state(test_hostile_ids_and_query_arguments_never_break_a_page, db, _web_app,
