@@ -30,7 +30,7 @@ from .options import choose_chair
 from .rules import PlanUsage, Reason, hearing_violations
 
 Progress = Callable[[dict[str, Any]], None]
-FULL_MODEL_LIMIT = 60_000
+FULL_MODEL_LIMIT = 60_000  # person-slot candidates; above it the whole model is too slow to prove
 LP_CASE_LIMIT = 1_200
 # The day-indexed LP (`daylp`) runs up to this `columns_estimate` (hard M: 236,000 estimated,
 # 159,000 built, the coarse solve 4.6 s under load; generator M: 314,000, 8.6 s, seed 2 892 -> 894
@@ -43,7 +43,7 @@ DAY_LP_TOLERANCES = (1e-2, 1e-3)
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 LNS_START_SIZE = 20  # cases per neighbourhood at first
 LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
-LNS_STEP_SECONDS = 1.0  # above it GLOP's rounds take longer than the whole time budget  # person-slot candidates; above it the whole model is too slow to prove
+LNS_STEP_SECONDS = 1.0  # CP-SAT's time per neighbourhood, and the refill's after it
 
 
 class _Run:
@@ -401,6 +401,7 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     """Re-solve neighbourhoods with CP-SAT, hinted with the current plan; keep improvements."""
     rng = random.Random(seed)
     size, kind, step = LNS_START_SIZE, 0, 0
+    users = _users(problem, candidates)
     while not run.done() and not run.stopped():
         current = run.best
         chosen, days = _neighbourhood(problem, current, candidates, rng, kind % 3, size)
@@ -419,20 +420,53 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
             continue
         improved = Bookings(problem, list(residual.by_case.values())
                             + list(result.assignments.values()))
-        _fill(problem, improved, candidates)
+        freed = [current.by_case[c] for c in chosen if c in current.by_case]
+        _fill(problem, improved, _could_use(candidates, users, freed), run,
+              seconds=LNS_STEP_SECONDS)
         if run.accept(improved) and improved.objective() > current.objective():
             run.lns_improvements += 1
         # neighbourhoods grow while CP-SAT proves them optimal in time, shrink when it does not
         size = min(120, size + 5) if result.optimal else max(10, size - 5)
 
 
-def _fill(problem: Problem, bookings: Bookings, candidates: list[str]) -> None:
-    """Greedily add any waiting case that now fits (cheap, after each neighbourhood)."""
+def _users(problem: Problem, candidates: list[str]) -> dict[tuple[str, str], set[str]]:
+    """Which candidate cases could use each person ("p", id) and each centre ("c", id)."""
+    out: dict[tuple[str, str], set[str]] = {}
     for cid in candidates:
-        if cid not in bookings.by_case:
-            a = place(bookings, problem.options[cid])
-            if a is not None:
-                bookings.add(a)
+        opts = problem.options[cid]
+        keys = [("p", q) for q in (*opts.experts, *opts.counsellors)]
+        keys += [("c", co.centre.id) for co in opts.centres]
+        for key in keys:
+            out.setdefault(key, set()).add(cid)
+    return out
+
+
+def _could_use(candidates: list[str], users: dict[tuple[str, str], set[str]],
+               freed: list[Assignment]) -> list[str]:
+    """The candidates (in their order) that could use a person or a centre of `freed`: after a
+    neighbourhood is re-solved, a case that did not fit before fits now only through a seat or
+    a room that one of the re-solved hearings left."""
+    near: set[str] = set()
+    for a in freed:
+        for key in [("p", q) for q in a.people()] + [("c", a.centre)]:
+            near |= users.get(key, set())
+    return [c for c in candidates if c in near]
+
+
+def _fill(problem: Problem, bookings: Bookings, candidates: list[str],
+          run: _Run | None = None, seconds: float = math.inf) -> None:
+    """Greedily add any waiting case of `candidates` that now fits, highest priority first,
+    for at most `seconds` and never past the search's deadline (after each neighbourhood: at
+    XL a failed try costs about 10 ms and thousands of cases wait, 19 s a step unbounded)."""
+    until = time.monotonic() + seconds
+    waiting = [c for c in candidates if c not in bookings.by_case]
+    waiting.sort(key=lambda c: -problem.priority[c])  # stable: ties keep their order
+    for cid in waiting:
+        if time.monotonic() > until or (run is not None and run.stopped()):
+            return
+        a = place(bookings, problem.options[cid])
+        if a is not None:
+            bookings.add(a)
 
 
 def _urgent_earlier(problem: Problem, run: _Run) -> int:
