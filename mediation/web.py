@@ -297,6 +297,17 @@ def _format_date(value: date | None, fmt: str = "medium") -> str:
     return _formatted(_babel_date, value, fmt, str(get_locale()), str(get_timezone()))
 
 
+@lru_cache(maxsize=64)
+def _zone_name(zone: str, locale: str) -> str:
+    return babel_dates.get_timezone_location(babel_dates.get_timezone(zone), locale=locale)
+
+
+def timezone_name() -> str:
+    """The time zone of the times shown, as the page's language names it ("中国（上海）时间",
+    "China (Shanghai) Time") rather than its identifier (Asia/Shanghai)."""
+    return _zone_name(str(get_timezone()), str(get_locale()))
+
+
 def _format_number(value, fmt: str | None = None) -> str:
     """A number as the page's language writes it (grouping, decimal sign)."""
     if value is None or value == "":
@@ -397,6 +408,7 @@ def install(app: Flask) -> None:
         return {
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "TIMEZONE": app.config["MEDIATION_TIMEZONE"],
+            "timezone_name": timezone_name,
             "get_locale": get_locale,
         }
 

@@ -265,9 +265,13 @@ def live_server(app, _web_app):
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh browser context (own cookies) on the live server; `page.base_url` is set."""
-    context = browser.new_context(base_url=live_server, locale="en-GB",
+def page(request, browser, live_server):
+    """A fresh browser context (own cookies) on the live server; `page.base_url` is set. The
+    browser's language (its Accept-Language) is en-GB unless the test is marked
+    `@pytest.mark.browser_locale("zh-CN")`."""
+    marker = request.node.get_closest_marker("browser_locale")
+    context = browser.new_context(base_url=live_server,
+                                  locale=marker.args[0] if marker else "en-GB",
                                   timezone_id="Asia/Shanghai")
     context.set_default_timeout(10_000)
     tab = context.new_page()

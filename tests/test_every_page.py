@@ -36,7 +36,12 @@ from mediation.attendance import services as attendance
 from mediation.auth.models import ROLES, User
 from mediation.calendar import services as feeds
 from mediation.calendar.invites import queue_invites
-from mediation.calendar.models import MESSAGE_REASONS, MESSAGE_STATUSES, OutboxMessage
+from mediation.calendar.models import (
+    MESSAGE_ERRORS,
+    MESSAGE_REASONS,
+    MESSAGE_STATUSES,
+    OutboxMessage,
+)
 from mediation.cases import models as case_models
 from mediation.cases.models import Case, CaseEvent
 from mediation.centres.models import CENTRE_LEVELS, CentreDate, HearingSession, Room
@@ -220,7 +225,7 @@ def raw_codes() -> set[str]:
                    case_models.CHECKLIST_STATES, case_models.LINK_STATUSES, CONFLICT_KINDS,
                    CONFLICT_SOURCES, AUTOMATIC_RULES, HEARING_STATUSES, MEMBER_ROLES,
                    OUTCOME_RESULTS, RUN_STATUSES, ROLES, MESSAGE_STATUSES, MESSAGE_REASONS,
-                   CENTRE_LEVELS, REGION_LEVELS):
+                   MESSAGE_ERRORS, CENTRE_LEVELS, REGION_LEVELS):
         codes.update(values)
     codes.update(_db.session.scalars(sa.select(ExpertiseArea.code)))
     codes.update(_db.session.scalars(sa.select(HearingSession.code)))
@@ -231,7 +236,7 @@ def raw_codes() -> set[str]:
 
 
 _CODE_COLUMNS = re.compile(r"(^|_)(status|kind|code|level|role|action|category|opinion|result|"
-                           r"method|source|rule|response|channel|locale|state|email|uid|token|"
+                           r"method|source|rule|response|channel|locale|state|email|uid|token|error|"
                            r"hash|key|reference|id_number|phone|url|content_type|digest|name_en)$")
 
 

@@ -131,3 +131,11 @@ def test_dates_and_times_follow_cldr_for_the_language(_web_app, locale, week_day
         assert filters["localdt"](datetime(2026, 12, 1, 6, 5, tzinfo=UTC), "short") == when
         assert filters["day"](date(2026, 12, 1), "yMMM") == month
         assert filters["number"](12345) == "12,345"
+
+
+@pytest.mark.parametrize(("header", "zone"), [("zh-CN", "显示的时间为中国（上海）时间"),
+                                              ("en", "Times shown in China (Shanghai) Time")])
+def test_every_page_names_its_time_zone_in_the_readers_language(client, header, zone):
+    """The footer once read "时间按 Asia/Shanghai 显示": the zone's identifier, not a name."""
+    page = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert zone in page and "Asia/Shanghai" not in page

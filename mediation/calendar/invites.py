@@ -27,7 +27,7 @@ from mediation.attendance.services import link_for_messages
 from mediation.calendar.events import location, role_label, summary, vevent
 from mediation.calendar.ical import new_calendar, to_bytes
 from mediation.calendar.links import hearing_url, person_page_url
-from mediation.calendar.models import OutboxMessage
+from mediation.calendar.models import INVALID_ADDRESS, NO_ADDRESS, OutboxMessage
 from mediation.db import now_utc
 from mediation.extensions import db
 from mediation.hearings.lifecycle import seen
@@ -139,15 +139,14 @@ def _queue(hearing: Hearing, person: Person, role: str | None, method: str, reas
         # Nobody to send to: visible on the outbox page (and the home page's failed emails)
         # instead of silently skipped. An address stored before addresses were checked, that
         # is not one valid address, is never put in a header: the publish or cancel goes on.
+        # The reason is stored as a code and worded when shown, in the reader's language.
         row.status = "failed"
         row.next_attempt_at = None
         if person.email:
             log.warning("invite not sent: %s has an invalid stored email address", person.code)
-            row.last_error = _("%(code)s: the stored address is not a valid email address, "
-                               "so this message is not sent; correct it on the person's page.",
-                               code=person.code)
+            row.last_error = INVALID_ADDRESS
         else:
-            row.last_error = f"{person.code} has no email address"
+            row.last_error = NO_ADDRESS
     db.session.add(row)
     return row
 

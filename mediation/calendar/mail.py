@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from mediation import emails
-from mediation.calendar.models import OutboxMessage
+from mediation.calendar.models import INVALID_ADDRESS, NO_ADDRESS, OutboxMessage
 from mediation.db import now_utc
 from mediation.extensions import db
 
@@ -34,6 +34,14 @@ SMTP_TIMEOUT = 30
 
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx): retrying cannot help."""
+
+
+class Undeliverable(PermanentFailure):
+    """The message has no address it could go to: `code` is one of MESSAGE_ERRORS."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -91,13 +99,15 @@ def _deliver(message: OutboxMessage, transport) -> str:
     max_attempts = current_app.config["MEDIATION_MAIL_MAX_ATTEMPTS"]
     try:
         if not message.recipient:
-            raise PermanentFailure("no recipient address")
+            raise Undeliverable(NO_ADDRESS)
         if not emails.is_valid(message.recipient):
             # Queued before addresses were checked: never hand it to the server as it is.
-            raise PermanentFailure("the recipient is not one valid email address")
+            raise Undeliverable(INVALID_ADDRESS)
         delivered_to = transport.send(message)
     except Exception as exc:  # every failure is recorded and retried or given up, never raised
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        # The app's own reasons as codes (worded when shown); anything else as it came.
+        error = (exc.code if isinstance(exc, Undeliverable)
+                 else f"{type(exc).__name__}: {exc}"[:2000])
         transport.reset()
         message.last_error = error
         message.claim = None

@@ -26,6 +26,12 @@ MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
 MESSAGE_METHODS = ("REQUEST", "CANCEL", "NOTICE")
 # Why a message was queued: the publish service's kind, or an attendee taken off a hearing.
 MESSAGE_REASONS = ("published", "updated", "cancelled", "removed", "declined")
+# Why a message cannot go out, as the app itself finds it: stored in `last_error` as this code
+# and worded in the reader's language when shown (mediation.calendar.labels). Any other
+# `last_error` is the mail server's (or the system's) own answer, kept as it came.
+NO_ADDRESS = "no_address"
+INVALID_ADDRESS = "invalid_address"
+MESSAGE_ERRORS = (NO_ADDRESS, INVALID_ADDRESS)
 
 LIVE = sa.text("revoked_at IS NULL")
 

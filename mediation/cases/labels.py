@@ -11,6 +11,7 @@ from mediation.cases.services import (
     CHECKLIST_STATE_LABELS,
     OPINION_LABELS,
     STATUS_LABELS,
+    SYSTEM_NOTE_LABELS,
 )
 from mediation.i18n import label
 
@@ -36,9 +37,13 @@ def case_event(action: str | None) -> str:
 
 
 def event_note(event) -> str:
-    """A history entry's note; the panel's opinion is kept there as its code."""
+    """A history entry's note; the panel's opinion is kept there as its code, and a note the
+    system wrote as its key (services.SYSTEM_NOTE_LABELS)."""
     if event.action == "give_opinion" and event.note in OPINION_LABELS:
         return label(OPINION_LABELS, event.note)
+    system = SYSTEM_NOTE_LABELS.get((event.action, event.note))
+    if system is not None:
+        return str(system)
     return event.note or ""
 
 

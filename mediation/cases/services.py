@@ -131,6 +131,12 @@ CATEGORY_LABELS = {
     "rural_collective": _l("Rural collective affairs"),
     "other": _l("Other"),
 }
+# A history note the system writes itself is stored as a fixed key and worded when shown
+# (labels.event_note), in the reader's language: (action, key) → words.
+HEARING_PUBLISHED_NOTE = "hearing published"
+SYSTEM_NOTE_LABELS = {
+    ("start_handling", HEARING_PUBLISHED_NOTE): _l("the first hearing was published"),
+}
 OPINION_LABELS = {
     "support": _l("support"),
     "explain": _l("explain"),
@@ -722,7 +728,7 @@ def start_handling_when_a_hearing_is_published(hearing, **_kwargs) -> None:
     handling (panel formed, hearing planned: the domain's workflow), dated and in the history."""
     case = db.session.get(Case, hearing.case_id)
     if case is not None and case.status == "accepted":
-        transition(case, "start_handling", None, note="hearing published")
+        transition(case, "start_handling", None, note=HEARING_PUBLISHED_NOTE)
 
 
 @organisations_merging.connect

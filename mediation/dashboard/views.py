@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from babel.dates import format_skeleton
 from flask import Blueprint, Response, abort, g, render_template, request
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from mediation.auth.permissions import signed_in
@@ -103,7 +104,9 @@ def _lists(f: services.DashboardFilters, today) -> dict:
 
 
 def _charts(backlog, by_month, load) -> dict:
-    months = [format_date(m, "MMM yy") for m, _figs in by_month]
+    # The language's own month-and-year ("2026年1月", "Jan ’26"); "MMM yy" read "1月 26" in
+    # Chinese, which says 26 January.
+    months = [format_skeleton("yyMMM", m, locale=get_locale()) for m, _figs in by_month]
 
     def series(metric):
         return [figs[metric].percent for _m, figs in by_month]

@@ -24,8 +24,9 @@ def _elapsed(page) -> float:
     return float(page.locator("#run-elapsed").inner_text())
 
 
-def _follow_run(page, timeout_ms: int = 60_000) -> int:
-    """On a run's progress page: see it move, then wait for the page to turn into the review."""
+def _follow_run(page, timeout_ms: int = 60_000, ready: str = "ready for review") -> int:
+    """On a run's progress page: see it move, then wait for the page to turn into the review
+    (whose status reads `ready`: the succeeded run's label in the page's language)."""
     page.wait_for_url(RUN_PAGE)
     run_id = int(RUN_PAGE.search(page.url).group(1))
     if page.locator("#run-progress").count():
@@ -39,7 +40,7 @@ def _follow_run(page, timeout_ms: int = 60_000) -> int:
             arg=first, timeout=timeout_ms)
     # The page reloads by itself once the run ends.
     page.locator("#run-summary").wait_for(timeout=timeout_ms)
-    assert page.locator("#run-status").inner_text() == "ready for review"  # succeeded
+    assert page.locator("#run-status").inner_text() == ready  # succeeded
     return run_id
 
 

@@ -14,7 +14,7 @@ from mediation.auth.models import User
 from mediation.calendar import views
 from mediation.calendar.invites import queue_invites
 from mediation.calendar.mail import deliver_pending
-from mediation.calendar.models import FeedToken, OutboxMessage
+from mediation.calendar.models import INVALID_ADDRESS, NO_ADDRESS, FeedToken, OutboxMessage
 from mediation.calendar.redact import GunicornLogger, RedactFeedTokens, redact
 from mediation.calendar.services import ensure_token, token_of
 from mediation.extensions import db as database
@@ -105,7 +105,7 @@ def test_outbox_page_lists_messages_and_sends_a_failed_one_again(db, signed_in, 
     db.session.commit()
     deliver_pending()
     page = signed_in.get("/calendar/outbox").get_data(as_text=True)
-    assert h.case.reference in page and f"{nobody.code} has no email address" in page
+    assert h.case.reference in page and "No email address: this message is not sent" in page
     assert "sent (1)" in page and "failed (1)" in page
     assert calendar_config["MEDIATION_OUTBOX_DIR"] in page
     failed = signed_in.get("/calendar/outbox?status=failed").get_data(as_text=True)
@@ -122,6 +122,37 @@ def test_outbox_page_lists_messages_and_sends_a_failed_one_again(db, signed_in, 
                           data={"csrf_token": form}).status_code == 302
     db.session.expire_all()
     assert db.session.get(OutboxMessage, sent.id).status == "pending"
+
+
+def test_the_outbox_says_why_a_message_failed_in_the_readers_language(db, signed_in,
+                                                                      calendar_config):
+    """The reason is stored as a code and worded when shown: a reader in Chinese reads it in
+    Chinese whatever language the publisher used (it once showed "P0001 has no email address");
+    a mail server's own answer is shown as it came, after a translated lead."""
+    nobody, invalid, refused = cf.person(email=None), cf.person(), cf.person()
+    h = cf.hearing(day=date(2026, 12, 1),
+                   members=[(nobody, "chair"), (invalid, "member"), (refused, "member")])
+    queue_invites(h, kind="published")
+    db.session.commit()
+    rows = {m.person_id: m for m in db.session.scalars(sa.select(OutboxMessage))}
+    assert rows[nobody.id].last_error == NO_ADDRESS
+    database.session.execute(sa.update(OutboxMessage).where(
+        OutboxMessage.id == rows[invalid.id].id).values(
+        recipient="a@example.org, b@example.org"))
+    rows[refused.id].status, rows[refused.id].last_error = "failed", "550 no such mailbox"
+    db.session.commit()
+    assert deliver_pending()["failed"] == 1
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, rows[invalid.id].id).last_error == INVALID_ADDRESS
+    signed_in.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(signed_in, "/"),
+                                                 "next": "/"})
+    page = signed_in.get("/calendar/outbox?status=failed").get_data(as_text=True)
+    assert '<html lang="zh-CN"' in page
+    assert "没有邮箱地址，本邮件未发送；请在该人员页面添加邮箱地址。" in page
+    assert "所存邮箱地址无效，本邮件未发送；请在该人员页面更正邮箱地址。" in page
+    assert '上次发送失败： <span translate="no">550 no such mailbox</span>' in page
+    assert "has no email address" not in page and NO_ADDRESS not in page
+    assert "not a valid email address" not in page and INVALID_ADDRESS not in page
 
 
 def test_feeds_url_command_prints_the_same_url_each_time(db, runner, client, calendar_config):

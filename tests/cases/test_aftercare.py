@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from mediation.calendar.models import OutboxMessage
+from mediation.cases import services
 from mediation.cases.followups import FollowUp, FollowUpError, complete, count_overdue, schedule
 from mediation.hearings import outcomes
 from mediation.hearings.models import HearingOutcome
@@ -207,6 +208,23 @@ def test_case_page_says_back_in_planning_and_offers_follow_ups(db, world, client
     assert done.status_code == 302
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Paid in full" in html and "overdue" not in html.split('id="followups"')[1]
+
+
+def test_the_history_words_the_publication_in_the_readers_language(db, world, client):
+    """Publishing an accepted case's first hearing starts its handling; the history says why in
+    the reader's language (it once showed "hearing published" on a Chinese page)."""
+    case = _case(world, status="accepted")
+    h = published_hearing(case, day=TODAY + timedelta(days=3))
+    services.start_handling_when_a_hearing_is_published(h)
+    db.session.commit()
+    assert case.status == "in_handling"
+    _coordinator(client, world)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "the first hearing was published" in html
+    client.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(client, "/"), "next": "/"})
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "开始办理 → 办理中" in html and "首场评议会已发布" in html
+    assert "published" not in html.split('class="timeline"')[1]
 
 
 def test_opinion_form_offers_the_held_panel_only(db, world, client):

@@ -45,6 +45,9 @@ def test_the_dashboard_in_chinese_with_its_charts(city, client, make_user, db):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "一次性化解率" in html and "<svg" in html and "各月比率" in html
+    # The charts' months are the language's month and year (once "1月 26": 26 January).
+    charts = "".join(re.findall(r"<svg.*?</svg>", html, re.S))
+    assert "2026年1月" in charts and "1月 26" not in charts
 
 
 def test_a_viewer_reads_the_dashboard_with_definitions_and_svg_charts(city, client, make_user,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from mediation import worker
 from mediation.calendar.mail import deliver_pending
-from mediation.calendar.models import OutboxMessage
+from mediation.calendar.models import INVALID_ADDRESS, OutboxMessage
 from mediation.planning.models import PUBLISHED_LAYER, Hearing
 from mediation.roster.models import Person
 from tests.conftest import CSRF_RE, sign_in
@@ -57,7 +57,7 @@ def _assert_nothing_injected(db, legacy_ids: set[int]) -> None:
         assert "attacker@evil.example" not in message.message
         if message.person_id in legacy_ids:
             assert message.status == "failed" and message.recipient is None
-            assert "not a valid email address" in message.last_error
+            assert message.last_error == INVALID_ADDRESS
         else:
             assert message.status == "pending" and message.recipient
 
@@ -115,4 +115,4 @@ def test_a_message_queued_to_a_legacy_address_is_never_handed_to_the_server(db, 
     db.session.expire_all()
     message = db.session.get(OutboxMessage, first.id)
     assert message.status == "failed" and message.sent_at is None
-    assert "not one valid email address" in message.last_error
+    assert message.last_error == INVALID_ADDRESS
