@@ -18,6 +18,7 @@ from mediation.planning.models import Hearing, PlanRun
 from mediation.planning.runs import store_plan
 from mediation.roster.models import Organisation, Person
 from mediation.roster.services import add_alias
+from tests.conftest import csrf_token, sign_in
 
 # A copy of ../shared/samples/scenario-small.json, so tests do not depend on the checkout layout.
 SAMPLE = Path(__file__).resolve().parent / "data" / "scenario-small.json"
@@ -59,6 +60,25 @@ def test_scenario_round_trip_keeps_every_field(db):
     db.session.commit()
     exported = scheduler.scenario_to_dict(export_scenario(*_horizon(data), timezone=data["timezone"]))
     assert canonical(exported) == canonical(data)
+
+
+def test_an_imported_cases_history_is_in_the_readers_language(db, client, make_user):
+    """An imported case's history once read "import → 已受理 · Imported from a scenario" on a
+    Chinese page: the action's code and an English note."""
+    import_scenario(sample())
+    db.session.commit()
+    case = db.session.scalars(sa.select(Case).order_by(Case.id)).first()
+    admin, password = make_user("admin")
+    sign_in(client, admin.email, password)
+
+    def timeline() -> str:
+        html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        return html.split('class="timeline"')[1].split("</ol>")[0]
+
+    assert "Import → accepted · from a scenario file" in timeline()
+    client.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(client, "/"), "next": "/"})
+    assert "导入 → 已受理 · 来自场景文件" in timeline()
+    assert "import" not in timeline().lower() and "scenario" not in timeline()
 
 
 def test_importing_twice_changes_nothing(db):

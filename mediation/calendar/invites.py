@@ -34,6 +34,7 @@ from mediation.hearings.lifecycle import seen
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing
 from mediation.roster.models import Person
 from mediation.timeutil import to_local
+from mediation.web import timezone_name
 
 KINDS = ("published", "updated", "cancelled")
 # What status the hearing must have for each kind: a mismatch is a caller's bug, caught early.
@@ -249,9 +250,10 @@ def _when(starts_at) -> str:
 
 def _span(starts_at, ends_at) -> str:
     start, end = to_local(starts_at), to_local(ends_at)
-    return _("%(day)s, %(start)s to %(end)s (%(zone)s)", day=format_date(start, "full"),
+    # The zone as the reader's language names it ("中国（上海）时间"), not its identifier.
+    return _("%(day)s, %(start)s to %(end)s, %(zone)s", day=format_date(start, "full"),
              start=format_time(start, "HH:mm"), end=format_time(end, "HH:mm"),
-             zone=current_app.config["MEDIATION_TIMEZONE"])
+             zone=timezone_name())
 
 
 def _previously(before: dict | None) -> str | None:

@@ -3,12 +3,16 @@ and checklist states (the mappings live with the workflow in cases/services.py).
 
 from __future__ import annotations
 
+import re
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from mediation.cases.services import (
     ACTION_LABELS,
     CATEGORY_LABELS,
     CHECKLIST_STATE_LABELS,
+    FIELD_LABELS,
     OPINION_LABELS,
     STATUS_LABELS,
     SYSTEM_NOTE_LABELS,
@@ -36,15 +40,34 @@ def case_event(action: str | None) -> str:
     return label(ACTION_LABELS, action)
 
 
+# The note of the panel's opinion: "name: code" for each member, joined by ", "
+# (services._give_opinion). A name may hold ": " or ", " itself: each pair ends at an opinion code.
+_OPINION_CODES = "|".join(re.escape(code) for code in sorted(OPINION_LABELS, key=len, reverse=True))
+_MEMBER_OPINIONS = re.compile(rf"(?:.+?: (?:{_OPINION_CODES})(?:, |$))+")
+_MEMBER_OPINION = re.compile(rf"(.+?): ({_OPINION_CODES})(?:, |$)")
+
+
 def event_note(event) -> str:
-    """A history entry's note; the panel's opinion is kept there as its code, and a note the
-    system wrote as its key (services.SYSTEM_NOTE_LABELS)."""
-    if event.action == "give_opinion" and event.note in OPINION_LABELS:
-        return label(OPINION_LABELS, event.note)
+    """A history entry's note, in the reader's language. Stored as codes and keys: the panel's
+    opinion (each member's, "name: code, …", or once the panel's code alone), an edit's changed
+    fields (their keys, "title, region_id"), a note the system wrote (its key,
+    services.SYSTEM_NOTE_LABELS). Anything else is what a person wrote, shown as written."""
+    note = event.note or ""
+    if event.action == "give_opinion":
+        if note in OPINION_LABELS:
+            return label(OPINION_LABELS, note)
+        if _MEMBER_OPINIONS.fullmatch(note):
+            return _("; ").join(
+                _("%(name)s: %(opinion)s", name=name, opinion=label(OPINION_LABELS, code))
+                for name, code in _MEMBER_OPINION.findall(note))
+    if event.action == "edit" and note:
+        fields = note.split(", ")
+        if all(f in FIELD_LABELS for f in fields):
+            return _(", ").join(str(FIELD_LABELS[f]) for f in fields)
     system = SYSTEM_NOTE_LABELS.get((event.action, event.note))
     if system is not None:
         return str(system)
-    return event.note or ""
+    return note
 
 
 def link_status(status: str | None) -> str:

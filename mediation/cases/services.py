@@ -108,6 +108,7 @@ ACTION_LABELS = {
     "repeat_dismissed": _l("Possible repeat dismissed"),
     "repeat_linked": _l("Linked as a repeat"),
     "repeat_unlinked": _l("Repeat link removed"),
+    "import": _l("Import"),
 }
 STATUS_LABELS = {
     "registered": _l("registered"),
@@ -134,8 +135,26 @@ CATEGORY_LABELS = {
 # A history note the system writes itself is stored as a fixed key and worded when shown
 # (labels.event_note), in the reader's language: (action, key) → words.
 HEARING_PUBLISHED_NOTE = "hearing published"
+IMPORTED_NOTE = "Imported from a scenario"
 SYSTEM_NOTE_LABELS = {
     ("start_handling", HEARING_PUBLISHED_NOTE): _l("the first hearing was published"),
+    ("import", IMPORTED_NOTE): _l("from a scenario file"),
+}
+# An edit's history note lists the changed fields by their keys (those of `_snapshot`), worded
+# when shown (labels.event_note) with the labels of the case form.
+FIELD_LABELS = {
+    "reference": _l("Reference"),
+    "title": _l("Title"),
+    "category": _l("Category"),
+    "status": _l("Status"),
+    "priority": _l("Priority"),
+    "region_id": _l("Region"),
+    "attendees": _l("Attendees"),
+    "needs_counsellor": _l("Needs a psychological counsellor"),
+    "responsible_leader": _l("Responsible leader"),
+    "earliest": _l("Earliest hearing date"),
+    "respondents": _l("Respondent organisations"),
+    "parties": _l("Parties"),
 }
 OPINION_LABELS = {
     "support": _l("support"),
@@ -720,6 +739,8 @@ def _give_opinion(case: Case, opinions: list[dict], user) -> str:
         if person_id not in people:
             case.panel_opinions.remove(po)
     case.opinion = result
+    # The history note keeps each member's opinion as its code, worded when shown
+    # (labels.event_note).
     return ", ".join(f"{people[o['person_id']].name}: {o['opinion']}" for o in opinions)
 
 

@@ -22,7 +22,7 @@ import scheduler
 from mediation import emails
 from mediation.availability.services import busy_by_person
 from mediation.cases.models import Case, CaseEvent, Party
-from mediation.cases.services import planning_due
+from mediation.cases.services import IMPORTED_NOTE, planning_due
 from mediation.centres.models import Centre, CentreDate, HearingSession, Room
 from mediation.centres.services import scenario_dates
 from mediation.conflicts.models import Conflict
@@ -376,7 +376,7 @@ def _import(scenario: scheduler.Scenario) -> ImportSummary:
         if created:
             case.status = "accepted"
             case.registered_on = c.accepted_on
-            case.events = [CaseEvent(action="import", to_status="accepted", note="Imported from a scenario")]
+            case.events = [CaseEvent(action="import", to_status="accepted", note=IMPORTED_NOTE)]
         up.set(case, "cases", created, title=c.title, category=c.category, region=regions[c.region],
                accepted_on=c.accepted_on, due_by=c.due_by, earliest=c.earliest,
                required_expertise=_sorted(areas[a] for a in c.required_expertise),

@@ -107,6 +107,14 @@ def test_text_part_is_in_the_attendees_language(db, hearing):
     assert "(chair)" in props(_calendar_of(by_locale["en"][0][0])[2], "SUMMARY")[0]
 
 
+def test_the_time_zone_is_named_in_the_attendees_language(db, hearing):
+    """The text once said "(Asia/Shanghai)", the zone's identifier, to a Chinese reader."""
+    texts = {m.person.locale: _calendar_of(m)[1] for m in queue_invites(hearing, kind="published")}
+    assert "09:00 至 12:00，中国（上海）时间" in texts["zh_Hans_CN"]
+    assert "China (Shanghai) Time" in texts["en"]
+    assert all("Asia/Shanghai" not in text for text in texts.values())
+
+
 def test_an_update_uninvites_the_removed_invites_the_new_and_tells_only_those_it_changes(
         db, hearing):
     """Issue #13: a newcomer got "changed" instead of an invitation, everyone got "Changed"

@@ -9,8 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from mediation.audit.models import AuditEntry
+from mediation.cases import services
 from mediation.cases.models import Case, Party
 from mediation.cases.services import TransitionError, transition
+from mediation.extensions import db as _db
 from mediation.hearings import outcomes
 from mediation.planning.models import Hearing, HearingMember
 from mediation.roster.models import Organisation
@@ -120,6 +122,32 @@ def test_edit_keeps_party_ids_and_records_history(db, world, client):
     assert case.events[-1].action == "edit"
 
 
+def test_the_history_names_the_edited_fields_in_the_readers_language(db, world, client):
+    """An edit's history note once listed the changed fields by their keys ("region_id, title")
+    on a Chinese page; it names them as the case form does."""
+    case = register(world)
+    party_id = case.parties[0].id
+    db.session.commit()
+    _coordinator(client, world)
+    token = csrf_token(client, f"/cases/{case.id}/edit")
+    response = client.post(f"/cases/{case.id}/edit", data=_form(
+        world, token, title="New title", reference=case.reference, priority="5",
+        **{"parties-0-id": str(party_id)}))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).events[-1].note == \
+        "attendees, priority, respondents, title"
+    assert "Attendees, Priority, Respondent organisations, Title" in _timeline(client, case)
+    _in_chinese(client)
+    timeline = _timeline(client, case)
+    assert "参会人数、优先级、被反映单位、标题" in timeline
+    assert not any(key in timeline for key in ("attendees", "priority", "respondents", "title"))
+
+
+def test_every_field_an_edit_can_change_has_a_label(db, world):
+    assert set(services.FIELD_LABELS) == set(services._snapshot(register(world)))
+
+
 def test_workflow_buttons_and_refused_transition(db, world, client):
     case = register(world)
     db.session.commit()
@@ -173,38 +201,72 @@ def test_checklist_then_resolve(db, world, client):
     assert db.session.get(Case, case.id).status == "resolved"
 
 
-def test_opinion_from_the_hearing_panel(db, world, client):
+def _held_panel(world, members=None) -> tuple[Case, list]:
+    """A case in handling whose hearing was held, and that hearing's three members."""
     case = register(world)
     case.status = "in_handling"
     case.accepted_on = date(2026, 11, 3)
     centre = factories.centre(world.county)
     session = factories.session_block()
-    members = [factories.person() for _ in range(3)]
+    members = members or [factories.person() for _ in range(3)]
     day = date(2026, 11, 20)
     hearing = Hearing(case=case, room=centre.rooms[0], date=day, session=session,
                       starts_at=local_to_utc(day, time(9)), ends_at=local_to_utc(day, time(12)),
                       status="published")
     hearing.members = [HearingMember(person=p, role="chair" if i == 0 else "member")
                        for i, p in enumerate(members)]
-    db.session.add(hearing)
-    db.session.flush()
+    _db.session.add(hearing)
+    _db.session.flush()
     outcomes.record_outcome(hearing, result="held", present_ids=[p.id for p in members],
                             petitioner_present=True, agreement=True, minutes=None, user=None)
+    return case, members
+
+
+def _give_opinion(client, case, members, views):
+    token = csrf_token(client, f"/cases/{case.id}")
+    data = {"csrf_token": token}
+    for i, (p, view) in enumerate(zip(members, views, strict=True)):
+        data[f"give_opinion-members-{i}-person_id"] = str(p.id)
+        data[f"give_opinion-members-{i}-opinion"] = view
+    return client.post(f"/cases/{case.id}/actions/give_opinion", data=data)
+
+
+def _in_chinese(client):
+    client.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(client, "/"), "next": "/"})
+
+
+def _timeline(client, case) -> str:
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    return html.split('class="timeline"')[1].split("</ol>")[0]
+
+
+def test_opinion_from_the_hearing_panel(db, world, client):
+    case, members = _held_panel(world)
     db.session.commit()
     _coordinator(client, world)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Members of the hearing panel." in html
-    token = csrf_token(client, f"/cases/{case.id}")
-    data = {"csrf_token": token}
-    for i, (p, view) in enumerate(zip(members, ("not_support", "explain", "explain"),
-                                      strict=True)):
-        data[f"give_opinion-members-{i}-person_id"] = str(p.id)
-        data[f"give_opinion-members-{i}-opinion"] = view
-    response = client.post(f"/cases/{case.id}/actions/give_opinion", data=data)
+    response = _give_opinion(client, case, members, ("not_support", "explain", "explain"))
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert case.opinion == "explain" and len(case.panel_opinions) == 3
+
+
+def test_the_history_words_each_members_opinion_in_the_readers_language(db, world, client):
+    """The history once listed each member's opinion as its code ("name: not_support, …") on a
+    Chinese page. A name holding ": " or ", " does not confuse the wording."""
+    members = [factories.person(name=n) for n in ("张伟", "Li, Na", "Dr: Wang")]
+    case, members = _held_panel(world, members)
+    db.session.commit()
+    _coordinator(client, world)
+    assert _give_opinion(client, case, members,
+                         ("not_support", "explain", "explain")).status_code == 302
+    assert "张伟: not support; Li, Na: explain; Dr: Wang: explain" in _timeline(client, case)
+    _in_chinese(client)
+    timeline = _timeline(client, case)
+    assert "张伟：不予支持；Li, Na：解释说明；Dr: Wang：解释说明" in timeline
+    assert "support" not in timeline and "explain" not in timeline
 
 
 def test_viewer_reads_but_cannot_post_and_sees_no_private_data(db, world, client, make_user):
