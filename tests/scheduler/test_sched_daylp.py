@@ -12,8 +12,9 @@ import pytest
 
 from bench.generate import generate
 from bench.hard import generate_hard
-from scheduler import daylp, scenario_from_dict
+from scheduler import daylp, scenario_from_dict, solve
 from scheduler import lp as lp_module
+from scheduler import solver as solver_module
 from scheduler.explain import static_reasons
 from scheduler.greedy import Problem, case_order
 from scheduler.rules import check_plan
@@ -83,3 +84,14 @@ def test_nothing_reaches_stdout(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[2], timeout=120, check=True)
     assert done.stdout == ""
+
+
+def test_no_lagrangian_after_a_day_lp_bound(monkeypatch) -> None:
+    """The day-indexed LP's bound is the tighter; the Lagrangian's time (at least 0.5 s) goes to
+    the search instead (at S it decided whether CP-SAT proved optimality within 5 s)."""
+    calls = []
+    monkeypatch.setattr(solver_module, "lagrangian_bound",
+                        lambda *a, **k: calls.append(1) or None)
+    plan = solve(scenario_from_dict(generate_hard("S", seed=4)), time_limit=3.0)
+    assert plan.stats["bound_source"] in ("day-indexed LP relaxation", "CP-SAT (whole model)")
+    assert calls == []
