@@ -79,15 +79,19 @@ def _init_features(app: Flask) -> None:
         calendar,
         cases,
         centres,
+        conflicts,
         hearings,
+        imports,
         notices,
         planning,
         regions,
         roster,
+        search,
     )
 
     for feature in (regions, auth, audit, centres, roster, hearings, availability, cases,
-                    planning, attendance, calendar, notices, attachments):
+                    conflicts, planning, attendance, calendar, notices, attachments, imports,
+                    search):
         feature.init_app(app)
 
 

@@ -71,9 +71,9 @@ def _new_link(person: Person, by) -> PersonLink:
     return row
 
 
-def _audit(action: str, row: PersonLink, person: Person, what: str, by) -> None:
+def _audit(action: str, row: PersonLink, person: Person, by) -> None:
     # Explicit values: the seed and hash stay out of the audit log.
-    record(action, row, summary=f"{person.code}: {what}", before={},
+    record(action, row, summary=person.code, before={},
            after={"person": person.code, "created_at": row.created_at.isoformat(),
                   "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None},
            user=by)
@@ -84,7 +84,7 @@ def ensure_link(person: Person, by=None) -> PersonLink:
     row = live_link(person)
     if row is None:
         row = _new_link(person, by)
-        _audit("attendance.link_created", row, person, "page link created", by)
+        _audit("attendance.link_created", row, person, by)
     return row
 
 
@@ -95,7 +95,7 @@ def rotate_link(person: Person, by=None) -> PersonLink:
         old.revoked_at, old.revoked_by_id = now_utc(), getattr(by, "id", None)
         db.session.flush()  # the live-link unique index must see the old one revoked first
     row = _new_link(person, by)
-    _audit("attendance.link_rotated", row, person, "page link replaced", by)
+    _audit("attendance.link_rotated", row, person, by)
     return row
 
 
@@ -105,7 +105,7 @@ def revoke_link(person: Person, by=None) -> bool:
     if old is None:
         return False
     old.revoked_at, old.revoked_by_id = now_utc(), getattr(by, "id", None)
-    _audit("attendance.link_revoked", old, person, "page link revoked", by)
+    _audit("attendance.link_revoked", old, person, by)
     db.session.flush()
     return True
 
@@ -222,8 +222,8 @@ def record_answer(hearing: Hearing, person: Person, response: str, reason: str =
                           recorded_by_id=getattr(by, "id", None))
     db.session.add(row)
     db.session.flush()
-    record(f"attendance.{response}", row, user=by,
-           summary=f"{hearing.case.reference} {person.code}: {response} ({channel})")
+    record(f"attendance.{response}", row, user=by, after={"response": response, "channel": channel},
+           summary=f"{hearing.case.reference} {person.code}")
     return row
 
 

@@ -47,7 +47,7 @@ def record(
 
 
 def _account_created(user, after: dict, **_):
-    record("user.create", user, summary=f"{after['email']} ({after['role']})", after=after)
+    record("user.create", user, summary=after["email"], after=after)
 
 
 def _account_updated(user, before: dict, after: dict, **_):

@@ -7,13 +7,15 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from mediation import signals, worker
-from mediation.calendar import invites, labels, replies, subscribers, version
+from mediation.audit.summaries import register_summaries
+from mediation.calendar import audit_words, invites, labels, replies, subscribers, version
 
 
 def init_app(app: Flask) -> None:
     """Register the mail tasks, the calendar's subscribers and its template filter (called by
     the app factory)."""
     app.add_template_filter(labels.message_error, "message_error")
+    register_summaries(audit_words.SUMMARIES)
     worker.register_periodic("mail.deliver", subscribers.deliver_task)
     worker.register_periodic("mail.fetch_replies", replies.fetch_task)
     signals.hearing_published.connect(subscribers.on_published)

@@ -37,9 +37,10 @@ class FeedKind:
     def target(self, row):
         return getattr(row, self.relation)
 
-    def label(self, target) -> str:
-        """How the audit log and the pages name the target (no personal data of parties)."""
-        return f"{self.name} {target.code}"
+    def identifier(self, target) -> str:
+        """How the audit log names the target (no personal data of parties); the kind is worded
+        beside it when shown (calendar.audit_words)."""
+        return target.code
 
     def calendar_name(self, row) -> str:
         raise NotImplementedError
@@ -137,8 +138,8 @@ class CoordinatorFeed(FeedKind):
     name, column, relation, model = "coordinator", "user_id", "user", User
     owner_only = True
 
-    def label(self, target) -> str:
-        return f"coordinator {target.email}"
+    def identifier(self, target) -> str:
+        return target.email
 
     def calendar_name(self, row) -> str:
         regions = "" if row.user.role == "admin" else ", ".join(r.name for r in row.user.regions)

@@ -72,7 +72,7 @@ def ensure_token(kind: str, target, by: User | None = None) -> FeedToken:
     row = live_token(kind, target)
     if row is None:
         row = _new_token(kind, target, by)
-        _audit("calendar.feed_created", row, target, "feed link created", by)
+        _audit("calendar.feed_created", row, target, by)
     return row
 
 
@@ -84,7 +84,7 @@ def rotate_token(kind: str, target, by: User | None = None) -> FeedToken:
         _revoke(old, by)
         db.session.flush()  # the live-link unique index must see the old one revoked first
     row = _new_token(kind, target, by)
-    _audit("calendar.feed_rotated", row, target, "feed link replaced", by)
+    _audit("calendar.feed_rotated", row, target, by)
     return row
 
 
@@ -95,18 +95,18 @@ def revoke_token(kind: str, target, by: User | None = None) -> bool:
     if old is None:
         return False
     _revoke(old, by)
-    _audit("calendar.feed_revoked", old, target, "feed link revoked", by)
+    _audit("calendar.feed_revoked", old, target, by)
     db.session.flush()
     return True
 
 
-def _audit(action: str, row: FeedToken, target, what: str, by: User | None) -> None:
+def _audit(action: str, row: FeedToken, target, by: User | None) -> None:
     # Entered against the token row with explicit values, so the automatic row log does not copy
     # the row (its seed and hash stay out of the audit log).
-    values = {"kind": row.kind, "target": feed_label(row.kind, target),
+    values = {"kind": row.kind, "target": feed_target(row.kind, target),
               "created_at": row.created_at.isoformat(),
               "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
-    record(action, row, summary=f"{feed_label(row.kind, target)}: {what}", before={},
+    record(action, row, summary=feed_target(row.kind, target), before={},
            after=values, user=by)
 
 
@@ -127,9 +127,11 @@ def find_by_token(token: str) -> FeedToken | None:
     return row if KINDS[row.kind].usable(row) else None
 
 
-def feed_label(kind: str, target) -> str:
-    """How the audit log and the pages name a feed's target (no personal data of parties)."""
-    return KINDS[kind].label(target)
+def feed_target(kind: str, target) -> str:
+    """The identifier of a feed's target in the audit log: a code, or a coordinator's email
+    (worded with the kind when shown: calendar.audit_words)."""
+    return KINDS[kind].identifier(target)
+
 
 
 def note_content(row: FeedToken, digest: str, now: datetime | None = None) -> datetime:

@@ -242,6 +242,15 @@ def exclusions_for_case(case: Case) -> list[Exclusion]:
     return out
 
 
+def _target(c: Conflict) -> dict:
+    """A declared conflict's target by its names, for the audit log (conflicts.audit_words)."""
+    if c.party_id is not None:
+        return {"party": c.party.name, "case": c.party.case.reference}
+    if c.organisation_id is not None:
+        return {"organisation": c.organisation.name}
+    return {"case": c.case.reference}
+
+
 def target_label(c: Conflict) -> str:
     if c.party_id is not None:
         return _("party %(name)s of %(case)s", name=c.party.name, case=c.party.case.reference)
@@ -281,8 +290,8 @@ def declare_conflict(person: Person, kind: str, reason: str, *, case: Case | Non
                         declared_by_id=getattr(user, "id", None))
     db.session.add(conflict)
     db.session.flush()
-    record("conflict.declare", conflict, user=user, after=_snapshot(conflict),
-           summary=f"{person.code}: {kind} ({target_label(conflict)})")
+    record("conflict.declare", conflict, user=user,
+           after=_snapshot(conflict) | {"target": _target(conflict)}, summary=person.code)
     return conflict
 
 

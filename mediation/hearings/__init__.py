@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from mediation import signals
-from mediation.hearings import labels, lifecycle, outcomes
+from mediation.audit.summaries import register_summaries
+from mediation.hearings import audit_words, labels, lifecycle, outcomes
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(labels.hearing_status, "hearing_status")
     app.add_template_filter(labels.member_role, "member_role")
     app.add_template_filter(labels.outcome_result, "outcome_result")
+    register_summaries(audit_words.SUMMARIES)

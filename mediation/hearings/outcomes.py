@@ -91,7 +91,7 @@ def record_outcome(h: Hearing, *, result: str | None, present_ids, petitioner_pr
         outcome.recorded_by_id = getattr(user, "id", None)
     db.session.flush()
     lifecycle.set_pinned(h, True)  # taken place: no plan run moves it
-    record("hearing.outcome", h, summary=f"{h.case.reference} {h.date.isoformat()}: {result}",
+    record("hearing.outcome", h, summary=f"{h.case.reference} {h.date.isoformat()}",
            before=before, after=_snapshot(outcome), user=user)
     return outcome
 

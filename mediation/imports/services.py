@@ -473,7 +473,7 @@ def _people_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | Non
             person.regions = values.get("regions", [])
             person.organisations = values.get("organisations", [])
             db.session.flush()
-            record("person.import", person, summary=f"created {code}")
+            record("person.import", person, summary=code, after={"created": True})
         return RowResult(row.number, code, "create", notes)
     changes = _diff(person, values, apply)
     if "organisations" in notes and not apply:
@@ -484,7 +484,7 @@ def _people_row(row: _Row, apply: bool, seen: dict[str, int]) -> RowResult | Non
             row.error("roles", _("must be expert and/or counsellor"))
             return None
         db.session.flush()
-        record("person.import", person, summary=f"updated {code}: {', '.join(changes)}")
+        record("person.import", person, summary=code, after={"fields": changes})
     return RowResult(row.number, code, "update" if changes else "unchanged", changes + notes)
 
 
@@ -531,8 +531,8 @@ def _organisations_row(row: _Row, apply: bool, seen: dict[str, int],
     if row.has("parent"):
         parents.append((row, org, name, parent, creating))
     if apply and (creating or changes):
-        record("organisation.import", org,
-               summary=f"{'created' if creating else 'updated'} {name}")
+        record("organisation.import", org, summary=name,
+               after={"created": True} if creating else {"fields": changes})
     return RowResult(row.number, name, "create" if creating else "update" if changes else "unchanged",
                      changes)
 
@@ -631,7 +631,8 @@ def _create_case(row: _Row, reference: str, values: dict, parties: list, accepte
     if values.get("repeat_count"):
         case.repeat_count = max(case.repeat_count, values["repeat_count"])
     db.session.flush()
-    record("case.import", case, summary=f"created {reference} ({ctx.note})", user=ctx.user)
+    record("case.import", case, summary=reference, after={"created": True, "file": ctx.source},
+           user=ctx.user)
     return case
 
 
@@ -723,7 +724,7 @@ def _cases_row(row: _Row, apply: bool, seen: dict[str, int],
             case.parties.extend(Party(name=p) for p in new_parties)
     if apply and changes:
         db.session.flush()
-        record("case.import", case, summary=f"updated {reference}: {', '.join(changes)}")
+        record("case.import", case, summary=reference, after={"fields": changes})
     return RowResult(row.number, reference, "update" if changes else "unchanged", changes + notes)
 
 
@@ -767,7 +768,8 @@ def run_import(kind: str, table: Table, apply: bool = False, user=None,
             return report
     if apply:
         db.session.flush()
-        record(f"import.{kind}", object_type="import", summary=report.summary())
+        record(f"import.{kind}", object_type="import", after={
+            "created": report.created, "updated": report.updated, "unchanged": report.unchanged})
         report.applied = True
     return report
 

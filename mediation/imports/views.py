@@ -34,7 +34,7 @@ from mediation.audit.services import record
 from mediation.auth.permissions import EDITORS, role_required, signed_in
 from mediation.exchange.services import export_scenario, import_scenario
 from mediation.extensions import db
-from mediation.imports import services
+from mediation.imports import audit_words, services
 from mediation.timeutil import local_today, parse_day
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -252,11 +252,12 @@ def scenario_commit():
         return render_template("imports/scenario_preview.html", filename=meta["filename"],
                                problems=[str(p) for p in exc.problems], summary=None,
                                counts={}, token=None), 422
-    record("scenario.import", object_type="scenario", summary=str(summary))
+    record("scenario.import", object_type="scenario", summary=meta["filename"],
+           after={"created": summary.created, "updated": summary.updated})
     db.session.commit()
     _drop_upload(token)
     flash(_("Imported scenario %(file)s: %(summary)s.", file=meta["filename"],
-            summary=str(summary)), "success")
+            summary=audit_words.scenario_counts(summary.created, summary.updated)), "success")
     return redirect(url_for("imports.index"))
 
 

@@ -165,8 +165,8 @@ def _store(case: Case, kind: str, rendered: Rendered, user, hearing: Hearing | N
                     generated_by_id=getattr(user, "id", None), superseded=False)
     db.session.add(notice)
     db.session.flush()
-    record("notice.generate", notice, user=user,
-           summary=f"{case.reference} {kind} v{notice.version}" + (f": {reason}" if reason else ""))
+    record("notice.generate", notice, user=user, summary=case.reference,
+           after={"kind": kind, "version": notice.version} | ({"reason": reason} if reason else {}))
     return notice
 
 
@@ -216,10 +216,10 @@ def download_name(notice: Notice) -> str:
 def on_hearing_changed(h: Hearing, **_: object) -> None:
     """A hearing with a current notice moved or changed: generate the new version."""
     if current_notice(h.case_id, "hearing_notice", h.id) is not None:
-        generate_hearing_notice(h, reason="hearing changed")
+        generate_hearing_notice(h, reason="hearing_changed")
 
 
 def on_hearing_cancelled(h: Hearing, **_: object) -> None:
     """A hearing with a current notice was cancelled: the cancellation notice replaces it."""
     if current_notice(h.case_id, "hearing_notice", h.id) is not None:
-        generate_hearing_notice(h, reason="hearing cancelled")
+        generate_hearing_notice(h, reason="hearing_cancelled")

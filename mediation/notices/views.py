@@ -77,8 +77,8 @@ def download(notice_id: int):
         data = services.read(notice)
     except StorageError:
         abort(404)
-    record("notice.download", notice, summary=f"{notice.case.reference} {notice.kind} "
-                                              f"v{notice.version}")
+    record("notice.download", notice, summary=notice.case.reference,
+           after={"kind": notice.kind, "version": notice.version})
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{services.download_name(notice)}"',

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from mediation import signals, worker
+from mediation.audit.summaries import register_summaries
 from mediation.auth import access
-from mediation.planning import labels, services, tasks
+from mediation.planning import audit_words, labels, services, tasks
 from mediation.planning.models import PlanRun
 
 
@@ -19,3 +20,4 @@ def init_app(app: Flask) -> None:
     access.scoped_arg("run_id", PlanRun)
     app.add_template_filter(labels.run_status, "run_status")
     app.add_template_filter(labels.run_scope, "run_scope")
+    register_summaries(audit_words.SUMMARIES)

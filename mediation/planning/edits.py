@@ -237,13 +237,14 @@ def _after_change(hearing: Hearing, action: str, before: dict, user) -> Hearing:
     if hearing.layer == PUBLISHED_LAYER:
         supersede_runs_touching({hearing.case_id})
     record(action, hearing, user=user, before=before, after=snapshot(hearing),
-           summary=f"{hearing.case.reference} {hearing.date} {hearing.session.code}")
+           summary=f"{hearing.case.reference} {hearing.date}")
     db.session.flush()
     return hearing
 
 
 def snapshot(h: Hearing) -> dict:
     return {"room": h.room_id, "date": h.date.isoformat(), "session": h.session_id,
+            "session_code": h.session.code,
             "status": h.status, "pinned": h.pinned, "sequence": h.sequence,
             "members": sorted([m.person_id, m.role] for m in h.members)}
 
@@ -315,8 +316,8 @@ def remove(hearing: Hearing, expected_version: int | None, user=None, reason: st
         note = f"{note} {reason.strip()}"
     with _stale_is_conflict():
         db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id, reasons=[note]))
-        record("hearing.remove", hearing, user=user, before=before,
-               summary=f"{hearing.case.reference} (run #{run.id})")
+        record("hearing.remove", hearing, user=user, before=before, after={"run": run.id},
+               summary=hearing.case.reference)
         lifecycle.drop_proposal(hearing)
         if run.scheduled_count:
             run.scheduled_count -= 1

@@ -190,8 +190,8 @@ def publish_run(run: PlanRun, user=None) -> dict[str, int]:
             lifecycle.publish_proposal(c.after, at=now)
     db.session.flush()
     supersede_runs_touching({c.case.id for c in changes if c.kind != "unchanged"}, keep=run.id)
-    record("plan.publish", run, user=user, after=counts,
-           summary=", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    # Worded when shown (planning.audit_words): the counts are in `after`.
+    record("plan.publish", run, user=user, after=counts, summary=f"#{run.id}")
     signals.plan_published.send(run, counts=counts, user=user)
     return counts
 

@@ -140,8 +140,9 @@ def start_run(req: RunRequest, user=None, *, background: bool = True) -> PlanRun
     except sa.exc.IntegrityError:
         raise RunConflict(_l("A plan for this scope is already queued or running; wait for it "
                              "or cancel it first.")) from None
-    record("plan.start", run, summary=f"{scope.key} {req.horizon_start}..{req.horizon_end}",
-           after={"scope": scope.to_json(), "time_limit": req.time_limit}, user=user)
+    record("plan.start", run, summary=f"{req.horizon_start}..{req.horizon_end}",
+           after={"scope": scope.to_json(), "start": req.horizon_start.isoformat(),
+                  "end": req.horizon_end.isoformat(), "time_limit": req.time_limit}, user=user)
     if background:
         _hand_to_worker(run, req.time_limit)
     return run

@@ -189,5 +189,5 @@ def search(q: str, *, personal: bool, region_ids: frozenset[int] | None = None,
         if by_id_number:
             refs = sorted(c.reference for c in cases.items if c.id in by_id_number)
             record("case.personal_details.search", object_type="search",
-                   summary=f"ID number search: {', '.join(refs)}", after={"case_ids": sorted(by_id_number)})
+                   summary=", ".join(refs), after={"case_ids": sorted(by_id_number)})
     return results
