@@ -13,6 +13,7 @@ from mediation.cases.services import (
     CATEGORY_LABELS,
     CHECKLIST_STATE_LABELS,
     FIELD_LABELS,
+    IMPORTED_FILE_NOTE,
     OPINION_LABELS,
     STATUS_LABELS,
     SYSTEM_NOTE_LABELS,
@@ -64,6 +65,14 @@ def event_note(event) -> str:
         fields = note.split(", ")
         if all(f in FIELD_LABELS for f in fields):
             return _(", ").join(str(FIELD_LABELS[f]) for f in fields)
+    if event.action in ("register", "accept") and note:
+        imported = IMPORTED_FILE_NOTE.fullmatch(note)
+        if imported is not None:
+            words = (_("imported from %(file)s", file=imported["source"]) if imported["source"]
+                     else _("imported"))
+            if imported["late"]:
+                words += _("; accepted late: %(reason)s", reason=imported["late"])
+            return words
     system = SYSTEM_NOTE_LABELS.get((event.action, event.note))
     if system is not None:
         return str(system)

@@ -7,6 +7,7 @@ state it leads to (None keeps the state). `transition()` refuses anything else w
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -140,6 +141,18 @@ SYSTEM_NOTE_LABELS = {
     ("start_handling", HEARING_PUBLISHED_NOTE): _l("the first hearing was published"),
     ("import", IMPORTED_NOTE): _l("from a scenario file"),
 }
+
+
+def imported_note(source: str, late_reason: str | None = None) -> str:
+    """The history note of a case imported from a file (registered, then accepted with the reason
+    it came late, if it did): stored in these fixed words, worded when shown
+    (labels.event_note, IMPORTED_FILE_NOTE)."""
+    note = f"imported from {source}" if source else "imported"
+    return note + (f"; late: {late_reason}" if late_reason else "")
+
+
+IMPORTED_FILE_NOTE = re.compile(r"imported(?: from (?P<source>.+?))?(?:; late: (?P<late>.*))?",
+                                re.S)
 # An edit's history note lists the changed fields by their keys (those of `_snapshot`), worded
 # when shown (labels.event_note) with the labels of the case form.
 FIELD_LABELS = {

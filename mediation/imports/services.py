@@ -546,7 +546,7 @@ class _Context:
 
     @property
     def note(self) -> str:
-        return f"imported from {self.source}" if self.source else "imported"
+        return case_services.imported_note(self.source)
 
 
 def _positional(row: _Row, column: str, count: int) -> list[str | None]:
@@ -620,7 +620,7 @@ def _create_case(row: _Row, reference: str, values: dict, parties: list, accepte
                                "not accepted again without new facts",
                                refs=", ".join(c.reference for c in intake.terminated_repeats)))
         return None
-    note = ctx.note + (f"; late: {late_reason}" if late_reason else "")
+    note = case_services.imported_note(ctx.source, late_reason)
     try:
         case_services.transition(case, "accept", ctx.user, on=accepted, note=note)
     except case_services.TransitionError as exc:

@@ -177,3 +177,23 @@ def test_late_acceptance_error_is_shown_in_chinese(signed_in, db):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "late_reason" in html and "受理期限" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_an_imported_case_history_reads_in_chinese(signed_in, db):
+    """The history notes of an imported case (file name, and the reason it was accepted late) are
+    worded in the reader's language, not shown as the stored 'imported from …; late: …'."""
+    from mediation.timeutil import local_today
+    from tests import factories
+
+    factories.region("city.c0", level="city")
+    db.session.commit()
+    data = ("reference,title,category,region,registered_on,accepted_on,late_reason\n"
+            f"C-1,Wages,unpaid_wages,city.c0,2026-01-05,{local_today()},卷宗迟到\n").encode()
+    response = _upload(signed_in, "/imports/upload", data, "wages.csv", kind="cases")
+    assert _commit(signed_in, response.get_data(as_text=True)).status_code == 302
+    case = db.session.scalar(sa.select(Case))
+    signed_in.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(signed_in, "/"),
+                                                 "next": "/"})
+    html = signed_in.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "从 wages.csv 导入" in html and "；逾期受理：卷宗迟到" in html
+    assert "imported from" not in html and "late:" not in html
