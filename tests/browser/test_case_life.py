@@ -38,6 +38,17 @@ def _act(page, action: str, button: str, **fields: str) -> None:
     page.wait_for_load_state()
 
 
+def fill_new_case(page, region_id: int, title: str, respondent: str) -> None:
+    """The new-case form: an unpaid-wages case with one petitioner (Wang Fang)."""
+    page.fill("#title", title)
+    page.select_option("#category", "unpaid_wages")
+    page.select_option("#region_id", str(region_id))
+    page.fill("#respondents", respondent)
+    page.fill("#parties-0-name", "王芳")
+    page.fill("#parties-0-id_number", "360102199001011234")
+    page.fill("#parties-0-phone", "13800000001")
+
+
 def _the_day_comes(db, hearing_id: int) -> None:
     """Time passes: the published hearing's session is now yesterday (the members' copies of the
     date follow by the composite foreign key's ON UPDATE CASCADE)."""
@@ -62,13 +73,7 @@ def test_a_case_from_registration_to_resolution(page, db):
     page.goto("/cases/new")
     browser_sign_in(page, demo.coordinator_email, demo.coordinator_password)
     page.goto("/cases/new")
-    page.fill("#title", "Wages owed at the Ning'an bridge site")
-    page.select_option("#category", "unpaid_wages")
-    page.select_option("#region_id", str(town.id))
-    page.fill("#respondents", "Dakou Town Government")
-    page.fill("#parties-0-name", "王芳")
-    page.fill("#parties-0-id_number", "360102199001011234")
-    page.fill("#parties-0-phone", "13800000001")
+    fill_new_case(page, town.id, "Wages owed at the Ning'an bridge site", "Dakou Town Government")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(CASE_PAGE)
     case_id = int(CASE_PAGE.search(page.url).group(1))

@@ -27,7 +27,7 @@ from mediation.hearings.models import PUBLISHED_LAYER, Hearing
 from mediation.regions.models import Region
 from mediation.roster.models import Person
 from mediation.timeutil import local_today
-from tests.browser.test_case_life import _act, _the_day_comes
+from tests.browser.test_case_life import _act, _the_day_comes, fill_new_case
 from tests.browser.test_planning import _follow_run
 from tests.conftest import browser_sign_in
 from tests.test_every_page import CHINESE, chinese_problems, data_pattern, raw_codes, visible_text
@@ -143,13 +143,8 @@ def test_a_chinese_coordinator_walks_through_without_english_or_codes(page, db, 
     browser_sign_in(page, demo.coordinator_email, demo.coordinator_password)
     page.goto("/cases/new")
     walk.check("register")
-    page.get_by_label("标题").fill("宁安大桥工地拖欠工资")
-    page.select_option("#category", "unpaid_wages")
-    page.select_option("#region_id", str(town.id))
-    page.fill("#respondents", "大口镇人民政府")
-    page.fill("#parties-0-name", "王芳")
-    page.fill("#parties-0-id_number", "360102199001011234")
-    page.fill("#parties-0-phone", "13800000001")
+    assert page.get_by_label("标题").count() == 1  # the form's labels are Chinese
+    fill_new_case(page, town.id, "宁安大桥工地拖欠工资", "大口镇人民政府")
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_url(CASE_PAGE)
     walk.check("registered")
