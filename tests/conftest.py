@@ -4,7 +4,8 @@ CI=true, so CI can never pass without having really tested it.
 
 Environment:
   TEST_DATABASES     comma list of backends to run (default: sqlite,postgresql)
-  TEST_POSTGRES_URL  default postgresql+psycopg://postgres@127.0.0.1:5432/test
+  TEST_POSTGRES_URL  default postgresql+psycopg://postgres@127.0.0.1:5432/test (under pytest-xdist
+                     each worker uses `<that database>_<worker id>`, created when missing)
 """
 
 from __future__ import annotations
@@ -19,7 +20,33 @@ import sqlalchemy as sa
 from mediation import create_app, worker
 from mediation.extensions import db as _db
 
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+def _own_database(url: str) -> str:
+    """Under pytest-xdist (`scripts/test` runs two workers) each worker has a PostgreSQL database
+    of its own, `<name>_gw0`, `<name>_gw1`…, created when missing, so workers never share
+    tables; outside xdist, `url` itself."""
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker_id:
+        return url
+    base = sa.make_url(url)
+    mine = base.set(database=f"{base.database}_{worker_id}")
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT",
+                              connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": mine.database}).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{mine.database}"'))
+    except sa.exc.OperationalError:
+        pass  # unreachable: `require_postgres` says so where a test needs it
+    finally:
+        engine.dispose()
+    return mine.render_as_string(hide_password=False)
+
+
+PG_URL = _own_database(
+    os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
 BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
