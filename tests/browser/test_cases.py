@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests import factories
 from tests.conftest import browser_sign_in
 
@@ -39,7 +41,7 @@ def test_register_repeat_and_accept(page, db, make_user):
     _register(page, town.id, "Wages owed at the bridge site", second_party="Li Qiang")
     assert page.get_by_role("status").first.inner_text().startswith("Case QS-")
     parties = page.locator(".parties-table tbody tr")
-    assert parties.count() == 2
+    expect(parties).to_have_count(2)
     assert "Li Qiang" in parties.nth(1).inner_text()
     first_ref = page.locator("h1").inner_text().split(" · ")[0]
 

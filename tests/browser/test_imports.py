@@ -2,6 +2,7 @@
 fixed, the file imports."""
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from mediation.roster.models import Person
 from tests.conftest import browser_sign_in
@@ -32,7 +33,7 @@ def test_import_roster_with_a_bad_row_then_fixed(page, make_user, db, tmp_path, 
     page.get_by_role("button", name="Preview import").click()
 
     errors = page.locator("#row-errors tbody tr")
-    assert errors.count() == 1
+    expect(errors).to_have_count(1)
     assert errors.first.inner_text().split("\t")[:2] == ["3", "max_per_day"]
     assert "must be a whole number" in errors.first.inner_text()
     assert page.locator("#confirm-import").count() == 0

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from mediation.demo.services import load_demo
 from mediation.hearings.queries import current_published
@@ -172,7 +173,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     assert repair_id != run_id
     # Its diff: exactly one changed hearing, that one; nothing new, nothing cancelled.
     changes = page.locator("#changes tbody tr")
-    assert changes.count() == 1
+    expect(changes).to_have_count(1)
     assert changes.first.get_attribute("data-case") == target.case.reference
     assert changes.first.get_attribute("data-kind") in ("panel", "moved")
     assert f"{declined.name} leaves" in changes.first.inner_text()

@@ -1,5 +1,7 @@
 """The roster and conflicts in a real browser: add an expert, declare a conflict, see it listed."""
 
+from playwright.sync_api import expect
+
 from tests import factories as f
 from tests.conftest import browser_sign_in
 
@@ -32,6 +34,6 @@ def test_create_expert_and_declare_a_conflict(page, make_user, db):
 
     page.wait_for_url("**/conflicts/**")
     row = page.locator("table.conflicts tbody tr", has_text="E-777")
-    assert row.count() == 1
+    expect(row).to_have_count(1)
     assert "Advised the petitioner last year" in row.inner_text()
     assert case.reference in row.inner_text()
