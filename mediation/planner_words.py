@@ -789,6 +789,15 @@ REASON_WORDS: dict[str, Callable[[W, P], str]] = {
 WORDS: dict[str, Callable[[W, P], str]] = {**VIOLATION_WORDS, **REASON_WORDS}
 
 
+def register_reasons(words: dict[str, Callable[[W, P], str]]) -> None:
+    """Words for reasons a feature writes itself beside the planner's (planning: a case that
+    left planning, a hearing a coordinator took out), by code; called from its init_app."""
+    clash = set(words) & set(VIOLATION_WORDS) | set(words) & set(REASON_WORDS)
+    if clash:
+        raise ValueError(f"reason codes already worded by the planner: {sorted(clash)}")
+    WORDS.update(words)
+
+
 # --- the request's wording and the public functions ----------------------------------------------
 
 

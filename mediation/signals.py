@@ -46,7 +46,9 @@ notices (a cancellation notice replaces the hearing's current notice, if it has 
 case_left_planning = _signals.signal("case-left-planning", doc="""\
 A case left planning (transferred, referred, not accepted, resolved, terminated).
 
-Sender: the Case. Payload: ``reason`` (text for people), ``user`` (who did it, or None).
+Sender: the Case. Payload: ``action`` (the workflow action's code: transfer, refer…),
+``note`` (the coordinator's words, or ""), ``user`` (who did it, or None). Codes, not text:
+each reader words them in their own language.
 Emitted by: mediation.cases.services. Subscribers: planning (drops the case's proposals as
 unscheduled with the reason and cancels its published hearings from today on).
 """)

@@ -699,8 +699,7 @@ def transition(case: Case, action: str, user, today: date | None = None, **data)
     if target is not None:
         case.status = target
     if action in LEAVING_ACTIONS:
-        signals.case_left_planning.send(
-            case, reason=f"{ACTION_LABELS[action]}: {note or ''}".strip(": "), user=user)
+        signals.case_left_planning.send(case, action=action, note=note or "", user=user)
     event = _event(case, user, action, from_status=from_status,
                    to_status=target, note=note)
     db.session.flush()

@@ -7,6 +7,7 @@ from flask import Flask
 from mediation import signals, worker
 from mediation.audit.summaries import register_summaries
 from mediation.auth import access
+from mediation.planner_words import register_reasons
 from mediation.planning import audit_words, labels, services, tasks
 from mediation.planning.models import PlanRun
 
@@ -21,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(labels.run_status, "run_status")
     app.add_template_filter(labels.run_scope, "run_scope")
     register_summaries(audit_words.SUMMARIES)
+    register_reasons(labels.REASON_WORDS)

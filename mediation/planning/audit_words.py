@@ -11,6 +11,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from mediation.audit.summaries import params
+from mediation.cases.labels import case_event
 from mediation.centres.labels import SESSION_LABELS
 from mediation.planning.labels import run_scope
 
@@ -61,6 +62,17 @@ def hearing_changed(entry) -> str | None:
              session=str(session) if session is not None else code)
 
 
+def cancelled(entry) -> str | None:
+    """A published hearing cancelled: by a coordinator (as a change), or because its case left
+    planning (`after`: the workflow action and its note)."""
+    after = entry.after if isinstance(entry.after, dict) else {}
+    if "left_planning" not in after:
+        return hearing_changed(entry)
+    action, note = case_event(after["left_planning"]), (after.get("note") or "").strip()
+    why = _("%(action)s: %(note)s", action=action, note=note) if note else action
+    return _("%(ref)s (%(why)s)", ref=entry.summary or "", why=why)
+
+
 _OLD_REMOVED = re.compile(r"^(.*) \(run #(\d+)\)$")
 
 
@@ -78,5 +90,5 @@ def removed(entry) -> str | None:
 
 
 SUMMARIES = {"plan.publish": published, "plan.start": started, "hearing.move": hearing_changed,
-             "hearing.replace": hearing_changed, "hearing.cancel": hearing_changed,
+             "hearing.replace": hearing_changed, "hearing.cancel": cancelled,
              "hearing.remove": removed}

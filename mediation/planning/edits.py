@@ -36,6 +36,7 @@ from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember, is_published
 from mediation.hearings.queries import current_published
 from mediation.planner_words import wording
+from mediation.planning.labels import REMOVED_BY_COORDINATOR
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.publish import supersede_runs_touching
 from mediation.planning.runs import PlanningError, RunRequest, start_run
@@ -311,11 +312,10 @@ def remove(hearing: Hearing, expected_version: int | None, user=None, reason: st
             lifecycle.cancel(hearing)
             return _after_change(hearing, "hearing.cancel", before, user)
     run = db.session.get(PlanRun, hearing.layer)
-    note = str(_l("Removed from the proposal by a coordinator."))
-    if reason.strip():
-        note = f"{note} {reason.strip()}"
+    detail = {"code": REMOVED_BY_COORDINATOR, "params": {"reason": reason.strip()}}
     with _stale_is_conflict():
-        db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id, reasons=[note]))
+        db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id,
+                                       reasons=["removed by a coordinator"], details=[detail]))
         record("hearing.remove", hearing, user=user, before=before, after={"run": run.id},
                summary=hearing.case.reference)
         lifecycle.drop_proposal(hearing)

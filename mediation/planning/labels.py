@@ -1,4 +1,6 @@
-"""Words for plan runs: their status (models.RUN_STATUSES) and what they planned (scope)."""
+"""Words for plan runs: their status (models.RUN_STATUSES), what they planned (scope), and the
+reasons planning itself gives for an unscheduled case (a case left planning, a coordinator took
+its hearing out), stored as codes and worded when shown (planner_words.register_reasons)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from mediation.cases.labels import case_event
 from mediation.extensions import db
 from mediation.i18n import label
 from mediation.planning.scope import RunScope, ScopeError
@@ -20,6 +23,25 @@ RUN_STATUS_LABELS = {
     "published": _l("published"),
     "superseded": _l("replaced by a later plan"),
 }
+
+
+# Reasons for an unscheduled case that planning writes itself ({code, params} in `details`).
+LEFT_PLANNING = "case.left_planning"  # params: action (a case workflow action), note
+REMOVED_BY_COORDINATOR = "proposal.removed"  # params: reason (the coordinator's words)
+
+
+def _left_planning(_w, p: dict) -> str:
+    action, note = case_event(p.get("action")), (p.get("note") or "").strip()
+    return _("%(action)s: %(note)s", action=action, note=note) if note else action
+
+
+def _removed(_w, p: dict) -> str:
+    text = _("Removed from the proposal by a coordinator.")
+    reason = (p.get("reason") or "").strip()
+    return _("%(text)s %(reason)s", text=text, reason=reason) if reason else text
+
+
+REASON_WORDS = {LEFT_PLANNING: _left_planning, REMOVED_BY_COORDINATOR: _removed}
 
 
 def run_status(status: str | None) -> str:

@@ -15,6 +15,7 @@ from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
 from mediation.hearings.queries import current_published
+from mediation.planning.labels import LEFT_PLANNING
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.scope import ScopeError
 from mediation.roster.models import Person
@@ -43,11 +44,13 @@ def recent_runs(limit: int = 20) -> list[PlanRun]:
     return list(db.session.scalars(sa.select(PlanRun).order_by(PlanRun.id.desc()).limit(limit)))
 
 
-def withdraw_case_hearings(case: Case, reason: str, user=None) -> int:
-    """A case leaves planning (transferred, referred, not accepted): its proposals drop out of
-    their runs (unscheduled, with the reason) and its published hearings from today on are
+def withdraw_case_hearings(case: Case, action: str, note: str = "", user=None) -> int:
+    """A case leaves planning by a workflow `action` (transfer, refer, not_accept…, with the
+    coordinator's `note`): its proposals drop out of their runs (unscheduled, the reason kept as
+    a code, worded when shown: labels.LEFT_PLANNING) and its published hearings from today on are
     cancelled, kept, with SEQUENCE + 1 and cancellations queued for the attendees. Flushes only.
     """
+    reason = {"code": LEFT_PLANNING, "params": {"action": action, "note": note}}
     count = 0
     for h in db.session.scalars(sa.select(Hearing).where(Hearing.case_id == case.id,
                                                          Hearing.status != "cancelled")):
@@ -55,11 +58,14 @@ def withdraw_case_hearings(case: Case, reason: str, user=None) -> int:
             run = db.session.get(PlanRun, h.layer)
             if not db.session.scalar(sa.select(UnscheduledCase.id).filter_by(
                     plan_run_id=run.id, case_id=case.id)):
-                db.session.add(UnscheduledCase(plan_run=run, case_id=case.id, reasons=[reason]))
+                db.session.add(UnscheduledCase(plan_run=run, case_id=case.id,
+                                               reasons=[f"left planning: {action}"],
+                                               details=[reason]))
             lifecycle.drop_proposal(h)
         elif h.date >= local_today():
             lifecycle.cancel(h)
-            record("hearing.cancel", h, user=user, summary=f"{case.reference}: {reason}")
+            record("hearing.cancel", h, user=user, summary=case.reference,
+                   after={"left_planning": action, "note": note})
         else:
             continue
         count += 1
@@ -67,9 +73,10 @@ def withdraw_case_hearings(case: Case, reason: str, user=None) -> int:
     return count
 
 
-def on_case_left_planning(case: Case, *, reason: str, user=None, **_: object) -> None:
+def on_case_left_planning(case: Case, *, action: str, note: str = "", user=None,
+                          **_: object) -> None:
     """Subscriber of `signals.case_left_planning`."""
-    withdraw_case_hearings(case, reason, user)
+    withdraw_case_hearings(case, action, note, user)
 
 
 def grid_rows(hearings) -> list[tuple[Centre, Room]]:

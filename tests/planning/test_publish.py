@@ -6,9 +6,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from flask_babel import force_locale
+
+from mediation.audit.models import AuditEntry
+from mediation.audit.summaries import audit_summary
 from mediation.calendar.models import OutboxMessage
+from mediation.cases.services import transition
+from mediation.planner_words import unscheduled_reasons
 from mediation.planning import edits
-from mediation.planning.models import Hearing, PlanRun
+from mediation.planning.models import Hearing, PlanRun, UnscheduledCase
 from mediation.planning.publish import diff, publish_run, summary
 from mediation.planning.runs import PlanningError, RunRequest, run_now
 from tests.planning.conftest import FRIDAY, HORIZON, THURSDAY
@@ -133,9 +139,6 @@ def test_publishing_supersedes_other_runs_over_the_same_cases(db, world, planned
 
 
 def test_a_transferred_case_leaves_the_schedule_and_the_proposals(db, world, planned):
-    from mediation.cases.services import transition
-    from mediation.planning.models import UnscheduledCase
-
     publish_run(planned, world.user)
     other = run_now(RunRequest(*HORIZON, time_limit=5, scope="region", region_id=world.region.id,
                                release_published=True), world.user)
@@ -150,6 +153,14 @@ def test_a_transferred_case_leaves_the_schedule_and_the_proposals(db, world, pla
     assert len(cancels) == len(published.members)
     assert not db.session.scalar(sa.select(Hearing.id).where(Hearing.layer == other.id,
                                                              Hearing.case_id == case.id))
-    reason = db.session.scalar(sa.select(UnscheduledCase.reasons).where(
+    row = db.session.scalar(sa.select(UnscheduledCase).where(
         UnscheduledCase.plan_run_id == other.id, UnscheduledCase.case_id == case.id))
-    assert "labour arbitration" in reason[0]
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "hearing.cancel"))
+    # Worded in the reader's language, whoever wrote it. Failed before: the reason was stored as
+    # text in the writer's language ("Transfer to the political-legal department: …" for all).
+    with force_locale("zh_Hans_CN"):
+        assert unscheduled_reasons(row) == ["移交政法部门：to the labour arbitration committee"]
+        assert audit_summary(entry) == f"{case.reference}（移交政法部门：to the labour arbitration committee）"
+    with force_locale("en"):
+        assert unscheduled_reasons(row) == [
+            "Transfer to the political-legal department: to the labour arbitration committee"]

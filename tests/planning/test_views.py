@@ -586,6 +586,11 @@ def test_remove_a_proposed_hearing(db, coordinator, planned):
     assert "W-3" in unscheduled
     assert "Removed from the proposal by a coordinator. The petitioner is abroad." in unscheduled
     assert "The plan hears 3 of the 4 cases in scope." in html
+    # Worded for each reader (failed before: stored in the remover's language).
+    html = _html(coordinator.get(f"/planning/runs/{planned.id}",
+                                 headers={"Accept-Language": "zh-CN"}))
+    unscheduled = html[html.index('id="unscheduled"'):html.index('id="loads"')]
+    assert "已由协调员从排期草案中移除。The petitioner is abroad." in unscheduled
 
 
 def test_cancel_a_published_hearing(db, coordinator, published):
