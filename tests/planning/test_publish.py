@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from flask_babel import force_locale
 
 from mediation.audit.models import AuditEntry
