@@ -85,13 +85,19 @@ def login():
 
 def record_refused_sign_in() -> None:
     """A sign-in refused before the form was read (a NUL byte or a lone surrogate in it, see
-    `web.on_refused_input`) is still a failed sign-in for the audit log: recorded with what was
-    typed, the unreadable characters shown as U+FFFD."""
+    `web.on_refused_input`) is still a failed sign-in: it counts toward the account's and the
+    address's limits like a wrong password, and is recorded in the audit log with what was
+    typed (the unreadable characters shown as U+FFFD) until the limit is reached; beyond it,
+    nothing more is written, so a flood of such requests cannot fill the log."""
     if request.method != "POST":
         return
     typed = request.form.get("email", "")
     readable = "".join("\ufffd" if c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF else c for c in typed)
     db.session.rollback()
+    keys = throttle.keys_for(readable, request.remote_addr)
+    if throttle.refusal(keys) is not None:
+        return
+    throttle.failed(keys)
     signals.sign_in_failed.send(None, email=readable.strip()[:320])
     db.session.commit()
 

@@ -13,6 +13,7 @@ import redis
 import sqlalchemy as sa
 
 from mediation import create_app
+from mediation.audit.models import AuditEntry
 from mediation.auth import throttle
 from mediation.auth.models import LoginFailure
 from tests.conftest import TEST_CONFIG, csrf_token
@@ -144,3 +145,24 @@ def test_redis_is_shared_between_processes(redis_app, make_user):
     """)
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
     assert _attempt(redis_app.test_client(), user.email, password).status_code == 429
+
+
+def test_unreadable_sign_ins_count_and_stop_filling_the_audit_log(app, client, db):
+    """A sign-in with a NUL byte is refused before its form is read (400). Failed before: it was
+    never counted, so one address could send them without end, each writing an audit entry."""
+    for target in (app, client.application):
+        target.config["MEDIATION_LOGIN_ADDRESS_LIMIT"] = 3
+    try:
+        for _ in range(6):
+            assert _attempt(client, "coord\x00@example.org", "whatever",
+                            address="10.3.3.3").status_code == 400
+        db.session.expire_all()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "user.sign_in_failed")) == 3
+        # The address has used its attempts: a readable sign-in from it is refused too.
+        response = _attempt(client, "someone@example.org", "wrong password, really",
+                            address="10.3.3.3")
+        assert response.status_code == 429
+    finally:
+        for target in (app, client.application):
+            target.config["MEDIATION_LOGIN_ADDRESS_LIMIT"] = 20
