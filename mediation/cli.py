@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import unicodedata
 
 import click
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, run_command
@@ -18,7 +19,36 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+# Tabs and line breaks may be part of a note; no other control character belongs in what a
+# command stores or prints (the web forms refuse them likewise: forms.TEXT_AREA_ALLOWED).
+_ARGUMENT_ALLOWED = frozenset("\t\n\r")
+
+
+def argument_problem(args: list[str]) -> str | None:
+    """Why the command line cannot be used as typed: an argument with a control character (an
+    escape sequence pasted by mistake, a NUL) or bytes that are not text in the locale's
+    encoding (Python keeps them as lone surrogates). None when every argument is usable."""
+    for n, arg in enumerate(args, 1):
+        for c in arg:
+            if 0xD800 <= ord(c) <= 0xDFFF:
+                return f"argument {n} is not readable text (not UTF-8?); type it again"
+            if unicodedata.category(c) == "Cc" and c not in _ARGUMENT_ALLOWED:
+                return (f"argument {n} holds a control character (U+{ord(c):04X}), "
+                        "invisible on screen; remove it and run the command again")
+    return None
+
+
+class _Group(FlaskGroup):
+    """Flask's group, refusing unusable arguments before any command (or the app) runs."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        problem = argument_problem(args)
+        if problem is not None:
+            raise click.UsageError(problem[0].upper() + problem[1:] + ".", ctx)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Group, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """Mediation and expert-panel scheduling."""
 

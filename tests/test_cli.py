@@ -42,3 +42,14 @@ def test_bad_configuration_is_a_clear_error_not_a_traceback(tmp_path):
     result = _run(["routes"], tmp_path, MEDIATION_TIMEZONE="Nowhere/Land")
     assert result.returncode == 2
     assert "MEDIATION_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_control_characters_in_an_argument_are_refused_before_anything_runs(tmp_path):
+    """Failed before: the arguments went to the command as typed (an escape sequence or a NUL
+    reached the services, or a traceback)."""
+    bell = _run(["users", "create", "ops\x07@example.org", "--role", "viewer"], tmp_path)
+    assert bell.returncode == 2 and "Traceback" not in bell.stderr
+    assert "Argument 3 holds a control character (U+0007)" in bell.stderr
+    escape = _run(["users", "create", "ops@example.org", "--role", "\x1b[31mviewer"], tmp_path)
+    assert escape.returncode == 2 and "(U+001B)" in escape.stderr
+    assert not (tmp_path / "cli.sqlite3").exists()  # refused before the app opened the database
