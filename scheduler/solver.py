@@ -41,6 +41,9 @@ DAY_LP_SHARE = 0.7
 # when time allows (1e-3: 13.7 s, bound 597)
 DAY_LP_TOLERANCES = (1e-2, 1e-3)
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
+# The randomised greedies' share of the time left: less where the day LP's guided plan follows
+WARM_START_SHARE = 0.15
+WARM_START_SHARE_WITH_DAY_LP = 0.03
 LNS_START_SIZE = 20  # cases per neighbourhood at first
 LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
 LNS_STEP_SECONDS = 1.0  # CP-SAT's time per neighbourhood, and the refill's after it
@@ -176,10 +179,14 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     if run.replan is not None and run.best is not None:
         run.replan["minimal_objective"] = run.objective()
         run.replan["minimal_changes"] = run.changes(run.best)
-    _warm_start(problem, run, base, candidates)
-    day_bound = False
-    if not run.done() and not run.stopped() and \
-            columns_estimate(problem, candidates) <= DAY_LP_COLUMNS:
+    day_lp_fits = columns_estimate(problem, candidates) <= DAY_LP_COLUMNS
+    # the randomised greedies matter where no day LP guides a construction (L and above); where
+    # it does, its guided plan beats them all (hard M: 12 greedies in 3.1 s gave +1, the guided
+    # one +18) and the time goes to the search
+    _warm_start(problem, run, base, candidates,
+                share=WARM_START_SHARE_WITH_DAY_LP if day_lp_fits else WARM_START_SHARE)
+    day_bound = None
+    if not run.done() and not run.stopped() and day_lp_fits:
         day_bound = _day_lp(problem, run, base, candidates, order,
                             replan=previous_plan is not None)
     # the Lagrangian bound first, at every size: cheap, so a useful bound exists even when the
@@ -195,7 +202,8 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
                                  time_limit=max(0.5, 0.05 * run.left()), stop=run.stop)
         if bound is not None:
             run.tighten(bound, "Lagrangian relaxation")
-    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
+    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT \
+            and day_bound != "fine":
         bound = lp_bound(problem, candidates, time_limit=max(1.0, 0.35 * run.left()),
                          stop=run.stop)
         if bound is not None:
@@ -275,9 +283,10 @@ def _minimal_change(problem: Problem, run: _Run, plan: Plan) -> list[Assignment]
 
 
 def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
-                candidates: list[str]) -> None:
-    """A few randomised greedy runs on top of `base` within ~15% of the time, offered to `run`."""
-    budget = time.monotonic() + 0.15 * max(0.0, run.left())
+                candidates: list[str], share: float = 0.15) -> None:
+    """A few randomised greedy runs on top of `base` within `share` of the time left (at
+    least one), offered to `run`."""
+    budget = time.monotonic() + share * max(0.0, run.left())
     rng = random.Random(1)
     wanted = set(candidates)
     for attempt in range(12):
@@ -290,11 +299,12 @@ def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
 
 
 def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: list[str],
-            order: list[str], replan: bool) -> bool:
+            order: list[str], replan: bool) -> str | None:
     """The day-indexed LP: its certified bound, and (not on a re-plan, which keeps what it can)
-    a plan built on the days it chose (`daylp.guided_greedy`). True when it gave a bound."""
+    a plan built on the days it chose (`daylp.guided_greedy`). "fine" when it gave a bound at
+    the finest tolerance, "coarse" at a coarser one only, None when it gave none."""
     built = build_day_lp(problem, candidates)  # once for every tolerance
-    bounded = False
+    bounded = None
     for tolerance in DAY_LP_TOLERANCES:
         result = day_lp(problem, candidates, time_limit=DAY_LP_SHARE * run.left(),
                         tolerance=tolerance, stop=run.stop, built=built)
@@ -302,7 +312,7 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             break
         if result.bound is not None:
             run.tighten(result.bound, "day-indexed LP relaxation")
-            bounded = True
+            bounded = "fine" if tolerance == DAY_LP_TOLERANCES[-1] else "coarse"
         if not replan:
             run.offer(guided_greedy(problem, result, order, base))
         if run.done() or run.left() < 4 * result.seconds:
