@@ -95,15 +95,17 @@ def _oracle(data: dict, plan_path: Path) -> int | None:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    head = ("| family | size | cases | scheduled | first-fit | objective | best known | bound | "
-            "gap | seconds | peak MB | ratio | check |")
+    head = ("| family | size | cases | scheduled | first-fit | objective | best known | of best "
+            "| bound | gap | seconds | peak MB | ratio | check |")
     lines = [head, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-                   "| ---: | --- |"]
+                   "| ---: | ---: | --- |"]
     for r in rows:
         best = r["best_known"] if r["best_known"] is not None else "-"
+        share = f"{r['objective'] / r['best_known']:.1%}" if r["best_known"] else "-"
         lines.append(
             f"| {r['family']} | {r['size']} | {r['cases']} | {r['scheduled']} | {r['baseline']} | "
-            f"{r['objective']} | {best} | {r['bound']} | {r['gap']:.2%} | {r['seconds']:.1f} | "
+            f"{r['objective']} | {best} | {share} | {r['bound']} | {r['gap']:.2%} | "
+            f"{r['seconds']:.1f} | "
             f"{r['peak_mb']:.0f} | {r['ratio']:.3f} | "
             f"{'valid' if r['valid'] else str(r['violations']) + ' violations'}"
             f"{'' if not r.get('oracle_problems') else ', oracle: ' + str(r['oracle_problems'])} |")

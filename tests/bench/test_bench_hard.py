@@ -106,3 +106,5 @@ def test_bench_run_reports_the_hard_family_side_by_side(tmp_path) -> None:
     assert (tmp_path / "scenario-hard-S-1.json").read_text() == dumps(generate_hard("S", 1))
     table = _table([row])
     assert "| hard | S | 40 |" in table and "first-fit" in table
+    # the share of the best known plan, the measure (hard S seed 1: best known 68)
+    assert row["best_known"] >= 68 and f"| {row['objective'] / row['best_known']:.1%} |" in table
