@@ -319,5 +319,7 @@ BEST_KNOWN: dict[tuple[str, str, int], int] = {
     ("hard", "M", 1): 570,  # 600 s, 1 worker, under load 1-4 (2026-11-30, `bench.run --time-limit
     # 600 --workers 1`); 30 s runs reach 553-564; before the day-indexed LP 528
     ("generator", "M", 1): 807,  # 600 s, 1 worker, the same run beside it; 30 s runs 804-805
-    ("hard", "L", 1): 2931,  # 120 s, 2 workers, quiet machine (2026-11-30); before 2879
+    ("hard", "L", 1): 3055,  # 1,200 s, 1 worker, beside the run below (2026-11-30, third
+    # session); 120 s runs reach 2,931
+    ("generator", "L", 1): 5398,  # 1,200 s, 1 worker; 120 s runs 5,390-5,396
 }
