@@ -74,10 +74,17 @@ def test_generated_small_scenario_is_proved_optimal() -> None:
 def test_large_neighbourhood_search_keeps_plans_valid(monkeypatch) -> None:
     # the day-indexed LP stage off: at 12 s it could take the time LNS needs (tested apart)
     monkeypatch.setattr(solver_module, "DAY_LP_COLUMNS", 0)
+    kinds = []
+    neighbourhood = solver_module._neighbourhood
+    monkeypatch.setattr(solver_module, "_neighbourhood",
+                        lambda *a: kinds.append(a[4]) or neighbourhood(*a))
     data = generate("M", 4, fixed=5)
     scenario = scenario_from_dict(data)
     plan = solve(scenario, time_limit=12)
     assert plan.stats["lns_steps"] > 0  # M is too big for the whole model: LNS ran
+    # a county, the rivals of a waiting case, again both, then a few days (solver.LNS_KINDS)
+    C, D, R = solver_module.COUNTY, solver_module.DAYS, solver_module.RIVALS
+    assert kinds and kinds == [(C, R, C, R, D)[i % 5] for i in range(len(kinds))]
     assert check_plan(scenario, plan) == []
     assert oracle_check(data, plan_to_dict(plan)) == []
     assert plan.stats["bound"] >= plan.stats["objective"]
