@@ -27,6 +27,10 @@ from .lp import person_caps
 GOLDEN_STEPS = 10
 STEP = 0.05  # first price step, as a fraction of the mean priority per seat
 PATIENCE = 10
+# Price adjustment ends after this many evaluations in a row that lower the bound not at all: on
+# the L scenarios none ever did (12 s each, the bound all from the flat price's search, done in
+# 2-4 s), on S they come every 1-12 evaluations
+STALL = 3 * PATIENCE
 
 
 class _Case:
@@ -183,14 +187,16 @@ def lagrangian_bound(problem: Problem, candidates: list[str], lower: float,
     # 2) price adjustment, row by row (a subgradient step scaled by capacity): raise the price of
     # overbooked people, lower it for idle ones; the step shrinks when progress stops. Ties make
     # this slow to help; any prices give a valid bound, so the best one is kept
-    step, lam, grad, failures = STEP * mean_seat, best_lam, best_grad, 0
-    while not out_of_time() and step > 1e-4 * mean_seat and math.floor(best + 1e-6) > lower:
+    step, lam, grad, failures, stalled = STEP * mean_seat, best_lam, best_grad, 0, 0
+    while not out_of_time() and step > 1e-4 * mean_seat and math.floor(best + 1e-6) > lower \
+            and stalled < STALL:
         lam = np.maximum(0.0, lam + step * grad / np.maximum(caps_a, 1.0))
         bound, grad = evaluate(lam)
         if bound < best - 1e-9:
-            best, best_lam, best_grad, failures = bound, lam, grad, 0
+            best, best_lam, best_grad, failures, stalled = bound, lam, grad, 0, 0
         else:
             failures += 1
+            stalled += 1
             if failures >= PATIENCE:
                 step, failures = step / 2, 0
     return None if math.isinf(best) else best

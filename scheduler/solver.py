@@ -41,9 +41,12 @@ DAY_LP_SHARE = 0.7
 # when time allows (1e-3: 13.7 s, bound 597)
 DAY_LP_TOLERANCES = (1e-2, 1e-3)
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
-# The randomised greedies' share of the time left: less where the day LP's guided plan follows
+# The randomised greedies' share of the time left: 3 % up to L, where the day LP's guided plan
+# or the search does better with the time (hard M: 12 greedies in 3.1 s gave +1, the guided plan
+# +18; hard L: +3 in 12 s, the search about +1 a second), 15 % above (XL, not re-measured)
 WARM_START_SHARE = 0.15
-WARM_START_SHARE_WITH_DAY_LP = 0.03
+WARM_START_SHARE_SHORT = 0.03
+WARM_START_FULL_CASES = 5_000
 LNS_START_SIZE = 20  # cases per neighbourhood at first
 # Neighbourhood kinds (`_neighbourhood`), in the order the search takes them, round and round:
 # a county's cases and the cases holding the people a waiting case needs twice as often as a
@@ -187,14 +190,14 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     if run.replan is not None and run.best is not None:
         run.replan["minimal_objective"] = run.objective()
         run.replan["minimal_changes"] = run.changes(run.best)
-    day_lp_fits = columns_estimate(problem, candidates) <= DAY_LP_COLUMNS
-    # the randomised greedies matter where no day LP guides a construction (L and above); where
-    # it does, its guided plan beats them all (hard M: 12 greedies in 3.1 s gave +1, the guided
-    # one +18) and the time goes to the search
+    # the randomised greedies get little time up to L: the day LP's guided plan or the search
+    # does better with it (WARM_START_SHARE_SHORT)
     _warm_start(problem, run, base, candidates,
-                share=WARM_START_SHARE_WITH_DAY_LP if day_lp_fits else WARM_START_SHARE)
+                share=WARM_START_SHARE if len(candidates) > WARM_START_FULL_CASES
+                else WARM_START_SHARE_SHORT)
     day_bound = None
-    if not run.done() and not run.stopped() and day_lp_fits:
+    if not run.done() and not run.stopped() and \
+            columns_estimate(problem, candidates) <= DAY_LP_COLUMNS:
         day_bound = _day_lp(problem, run, base, candidates, order,
                             replan=previous_plan is not None)
     # the Lagrangian bound first, at every size: cheap, so a useful bound exists even when the
