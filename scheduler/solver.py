@@ -50,10 +50,10 @@ WARM_START_FULL_CASES = 5_000
 LNS_START_SIZE = 20  # cases per neighbourhood at first
 # Neighbourhood kinds (`_neighbourhood`), in the order the search takes them, round and round:
 # a county's cases and the cases holding the people a waiting case needs twice as often as a
-# few days' (on the hard family the days' neighbourhoods improved nothing in 16 steps of 16,
-# while the others gave every gain; 30 s, quiet machine: hard M seed 1 558.8 -> 564.1 mean of
-# 4 and 7 runs, seed 2 509.5 -> 515.5 of 2; 120 s, one run each: hard L 2,950 -> 2,961,
-# generator L 5,391 -> 5,397; generator M 804 -> 804 of 2)
+# few days' (traced, the days' neighbourhoods improved nothing in 8 steps on hard M nor in 9
+# on generator M, while the others gave every gain; 30 s, quiet machine: hard M seed 1
+# 558.8 -> 564.1 mean of 4 and 7 runs, seed 2 509.5 -> 515.5 of 2; 120 s, one run each: hard L
+# 2,950 -> 2,961, generator L 5,391 -> 5,397; generator M 804 -> 804 of 2)
 COUNTY, DAYS, RIVALS = 0, 1, 2
 LNS_KINDS = (COUNTY, RIVALS, COUNTY, RIVALS, DAYS)
 LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
@@ -195,7 +195,7 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     _warm_start(problem, run, base, candidates,
                 share=WARM_START_SHARE if len(candidates) > WARM_START_FULL_CASES
                 else WARM_START_SHARE_SHORT)
-    day_bound = None
+    day_bound = False
     if not run.done() and not run.stopped() and \
             columns_estimate(problem, candidates) <= DAY_LP_COLUMNS:
         day_bound = _day_lp(problem, run, base, candidates, order,
@@ -213,8 +213,7 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
                                  time_limit=max(0.5, 0.05 * run.left()), stop=run.stop)
         if bound is not None:
             run.tighten(bound, "Lagrangian relaxation")
-    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT \
-            and day_bound != "fine":
+    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
         bound = lp_bound(problem, candidates, time_limit=max(1.0, 0.35 * run.left()),
                          stop=run.stop)
         if bound is not None:
@@ -310,12 +309,11 @@ def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
 
 
 def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: list[str],
-            order: list[str], replan: bool) -> str | None:
+            order: list[str], replan: bool) -> bool:
     """The day-indexed LP: its certified bound, and (not on a re-plan, which keeps what it can)
-    a plan built on the days it chose (`daylp.guided_greedy`). "fine" when it gave a bound at
-    the finest tolerance, "coarse" at a coarser one only, None when it gave none."""
+    a plan built on the days it chose (`daylp.guided_greedy`). True when it gave a bound."""
     built = build_day_lp(problem, candidates)  # once for every tolerance
-    bounded = None
+    bounded = False
     for tolerance in DAY_LP_TOLERANCES:
         result = day_lp(problem, candidates, time_limit=DAY_LP_SHARE * run.left(),
                         tolerance=tolerance, stop=run.stop, built=built)
@@ -323,7 +321,7 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             break
         if result.bound is not None:
             run.tighten(result.bound, "day-indexed LP relaxation")
-            bounded = "fine" if tolerance == DAY_LP_TOLERANCES[-1] else "coarse"
+            bounded = True
         if not replan:
             run.offer(guided_greedy(problem, result, order, base))
         if run.done() or run.left() < 4 * result.seconds:
