@@ -290,7 +290,7 @@ class Wording:
         """A finding in the reader's words; a code this module does not know (a planner newer
         than the app) falls back to the planner's English."""
         params = params or {}
-        words = WORDS.get(code)
+        words = WORDS.get(code) or APP_WORDS.get(code)
         if words is None:
             return render(code, params) if code in TEMPLATES else code
         return words(self, params)
@@ -787,15 +787,17 @@ REASON_WORDS: dict[str, Callable[[W, P], str]] = {
 }
 
 WORDS: dict[str, Callable[[W, P], str]] = {**VIOLATION_WORDS, **REASON_WORDS}
+# Reasons the app writes itself beside the planner's, by code (`register_reasons`)
+APP_WORDS: dict[str, Callable[[W, P], str]] = {}
 
 
 def register_reasons(words: dict[str, Callable[[W, P], str]]) -> None:
     """Words for reasons a feature writes itself beside the planner's (planning: a case that
     left planning, a hearing a coordinator took out), by code; called from its init_app."""
-    clash = set(words) & set(VIOLATION_WORDS) | set(words) & set(REASON_WORDS)
+    clash = set(words) & set(WORDS)
     if clash:
         raise ValueError(f"reason codes already worded by the planner: {sorted(clash)}")
-    WORDS.update(words)
+    APP_WORDS.update(words)
 
 
 # --- the request's wording and the public functions ----------------------------------------------

@@ -4,9 +4,9 @@ its hearing out), stored as codes and worded when shown (planner_words.register_
 
 from __future__ import annotations
 
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from mediation.cases.labels import case_event
 from mediation.extensions import db
@@ -42,6 +42,19 @@ def _removed(_w, p: dict) -> str:
 
 
 REASON_WORDS = {LEFT_PLANNING: _left_planning, REMOVED_BY_COORDINATOR: _removed}
+
+
+def left_planning_en(action: str, note: str) -> str:
+    """The English `reasons` text of LEFT_PLANNING (the exchange format's reasons are English;
+    the page words the code)."""
+    with force_locale("en"):
+        return _left_planning(None, {"action": action, "note": note})
+
+
+def removed_reason_en(reason: str) -> str:
+    """The English `reasons` text of REMOVED_BY_COORDINATOR."""
+    with force_locale("en"):
+        return _removed(None, {"reason": reason})
 
 
 def run_status(status: str | None) -> str:
