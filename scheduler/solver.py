@@ -190,8 +190,6 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     if run.replan is not None and run.best is not None:
         run.replan["minimal_objective"] = run.objective()
         run.replan["minimal_changes"] = run.changes(run.best)
-    # the randomised greedies get little time up to L: the day LP's guided plan or the search
-    # does better with it (WARM_START_SHARE_SHORT)
     _warm_start(problem, run, base, candidates,
                 share=WARM_START_SHARE if len(candidates) > WARM_START_FULL_CASES
                 else WARM_START_SHARE_SHORT)
@@ -293,7 +291,7 @@ def _minimal_change(problem: Problem, run: _Run, plan: Plan) -> list[Assignment]
 
 
 def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
-                candidates: list[str], share: float = 0.15) -> None:
+                candidates: list[str], share: float) -> None:
     """A few randomised greedy runs on top of `base` within `share` of the time left (at
     least one), offered to `run`."""
     budget = time.monotonic() + share * max(0.0, run.left())

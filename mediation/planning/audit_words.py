@@ -11,9 +11,8 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from mediation.audit.summaries import params
-from mediation.cases.labels import case_event
 from mediation.centres.labels import SESSION_LABELS
-from mediation.planning.labels import run_scope
+from mediation.planning.labels import left_planning_text, run_scope
 
 
 def _count(kind: str, n: int) -> str:
@@ -68,8 +67,7 @@ def cancelled(entry) -> str | None:
     after = entry.after if isinstance(entry.after, dict) else {}
     if "left_planning" not in after:
         return hearing_changed(entry)
-    action, note = case_event(after["left_planning"]), (after.get("note") or "").strip()
-    why = _("%(action)s: %(note)s", action=action, note=note) if note else action
+    why = left_planning_text(after["left_planning"], after.get("note"))
     return _("%(ref)s (%(why)s)", ref=entry.summary or "", why=why)
 
 

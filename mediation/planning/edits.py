@@ -36,7 +36,7 @@ from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember, is_published
 from mediation.hearings.queries import current_published
 from mediation.planner_words import wording
-from mediation.planning.labels import REMOVED_BY_COORDINATOR, removed_reason_en
+from mediation.planning.labels import REMOVED_BY_COORDINATOR, english_reason
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.publish import supersede_runs_touching
 from mediation.planning.runs import PlanningError, RunRequest, start_run
@@ -315,7 +315,7 @@ def remove(hearing: Hearing, expected_version: int | None, user=None, reason: st
     detail = {"code": REMOVED_BY_COORDINATOR, "params": {"reason": reason.strip()}}
     with _stale_is_conflict():
         db.session.add(UnscheduledCase(plan_run=run, case_id=hearing.case_id,
-                                       reasons=[removed_reason_en(reason)], details=[detail]))
+                                       reasons=[english_reason(detail)], details=[detail]))
         record("hearing.remove", hearing, user=user, before=before, after={"run": run.id},
                summary=hearing.case.reference)
         lifecycle.drop_proposal(hearing)

@@ -30,9 +30,11 @@ LEFT_PLANNING = "case.left_planning"  # params: action (a case workflow action),
 REMOVED_BY_COORDINATOR = "proposal.removed"  # params: reason (the coordinator's words)
 
 
-def _left_planning(_w, p: dict) -> str:
-    action, note = case_event(p.get("action")), (p.get("note") or "").strip()
-    return _("%(action)s: %(note)s", action=action, note=note) if note else action
+def left_planning_text(action: str | None, note: str | None) -> str:
+    """Why a case left planning, in the reader's words ("移交政法部门：note"): its unscheduled
+    reason and the audit entry of its cancelled hearings."""
+    label, note = case_event(action), (note or "").strip()
+    return _("%(action)s: %(note)s", action=label, note=note) if note else label
 
 
 def _removed(_w, p: dict) -> str:
@@ -41,20 +43,17 @@ def _removed(_w, p: dict) -> str:
     return _("%(text)s %(reason)s", text=text, reason=reason) if reason else text
 
 
-REASON_WORDS = {LEFT_PLANNING: _left_planning, REMOVED_BY_COORDINATOR: _removed}
+REASON_WORDS = {
+    LEFT_PLANNING: lambda _w, p: left_planning_text(p.get("action"), p.get("note")),
+    REMOVED_BY_COORDINATOR: _removed,
+}
 
 
-def left_planning_en(action: str, note: str) -> str:
-    """The English `reasons` text of LEFT_PLANNING (the exchange format's reasons are English;
-    the page words the code)."""
+def english_reason(detail: dict) -> str:
+    """The English `reasons` text beside one of these `details` (the exchange format's reasons
+    are English; pages word the code)."""
     with force_locale("en"):
-        return _left_planning(None, {"action": action, "note": note})
-
-
-def removed_reason_en(reason: str) -> str:
-    """The English `reasons` text of REMOVED_BY_COORDINATOR."""
-    with force_locale("en"):
-        return _removed(None, {"reason": reason})
+        return REASON_WORDS[detail["code"]](None, detail["params"])
 
 
 def run_status(status: str | None) -> str:

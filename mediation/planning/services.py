@@ -15,7 +15,7 @@ from mediation.extensions import db
 from mediation.hearings import lifecycle
 from mediation.hearings.models import PUBLISHED_LAYER, Hearing, HearingMember
 from mediation.hearings.queries import current_published
-from mediation.planning.labels import LEFT_PLANNING, left_planning_en
+from mediation.planning.labels import LEFT_PLANNING, english_reason
 from mediation.planning.models import PlanRun, UnscheduledCase
 from mediation.planning.scope import ScopeError
 from mediation.roster.models import Person
@@ -59,7 +59,7 @@ def withdraw_case_hearings(case: Case, action: str, note: str = "", user=None) -
             if not db.session.scalar(sa.select(UnscheduledCase.id).filter_by(
                     plan_run_id=run.id, case_id=case.id)):
                 db.session.add(UnscheduledCase(plan_run=run, case_id=case.id,
-                                               reasons=[left_planning_en(action, note)],
+                                               reasons=[english_reason(reason)],
                                                details=[reason]))
             lifecycle.drop_proposal(h)
         elif h.date >= local_today():
