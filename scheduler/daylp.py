@@ -284,7 +284,7 @@ def guided_greedy(problem: Problem, lp: DayLP, order: list[str],
         opts = problem.options[cid]
         a = None
         for day, _x in sorted(lp.days.get(cid, {}).items(), key=lambda kv: -kv[1]):
-            a = place(bookings, opts, only_day=day)
+            a = place(bookings, opts, on_days=(day,))
             if a is not None:
                 break
         if a is None:

@@ -156,7 +156,7 @@ class Bookings:
 
 def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = None,
           complete: bool = False, late_first: int | None = None,
-          only_day: int | None = None) -> Assignment | None:
+          on_days: Iterable[int] | None = None) -> Assignment | None:
     """The earliest slot where a room, a covering panel and a counsellor are free.
 
     A case whose window is longer than `late_first` days (default `LATE_FIRST_WINDOW`; 0: none)
@@ -164,7 +164,7 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
     plus `SCARCITY_WEIGHT` times their scarcity), which balances loads; with
     `rng`, ties are broken at random so repeated runs explore different plans.
     With `complete`, every coverer and counsellor is tried, so None proves the case cannot be
-    placed on top of these bookings. `only_day`: that day position only.
+    placed on top of these bookings. `on_days`: those day positions only, in that order.
     """
     problem = bookings.problem
     ix = problem.ix
@@ -174,8 +174,9 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
     size = problem.ix.panel_size
     days = sorted({d for co in opts.centres for d in co.days})
     late = LATE_FIRST_WINDOW if late_first is None else late_first
-    if only_day is not None:  # one day only (the day-indexed LP's choice, `daylp`)
-        days = [d for d in days if d == only_day]
+    if on_days is not None:  # the day-indexed LP's choice (`daylp`), the days a step changed
+        wanted = set(days)
+        days = [d for d in on_days if d in wanted]
     elif late and opts.last_day - opts.first_day + 1 > late:
         days.reverse()  # a long window: leave the early slots to the cases due soon
     total = bookings.person_total

@@ -38,8 +38,12 @@ LP_CASE_LIMIT = 1_200
 DAY_LP_COLUMNS = 400_000
 DAY_LP_SHARE = 0.7
 # PDLP's relative tolerance, coarse first (hard M: 4.6 s, bound 609, guided plan 541), then finer
-# when time allows (1e-3: 13.7 s, bound 597)
+# when time allows (1e-3: 13.7-16.3 s, bound 597, the same guided plan)
 DAY_LP_TOLERANCES = (1e-2, 1e-3)
+# ... which is when the time left is this many times the coarse solve's: the finer one takes
+# 2.3-3.6 times as long, and at hard M its 16 s are worth more to the search (30 s runs: 547-548
+# with it, 561-564 without; the bound 609 instead of 596, neither within 1 %)
+DAY_LP_FINER = 8
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 # The randomised greedies' share of the time left: 3 % up to L, where the day LP's guided plan
 # or the search does better with the time (hard M: 12 greedies in 3.1 s gave +1, the guided plan
@@ -48,14 +52,17 @@ WARM_START_SHARE = 0.15
 WARM_START_SHARE_SHORT = 0.03
 WARM_START_FULL_CASES = 5_000
 LNS_START_SIZE = 20  # cases per neighbourhood at first
+# ... and at most: at hard L, runs whose neighbourhoods had grown to 60 cases (the cap was 120)
+# improved 11 times in 92 steps (2,913), those that stayed at 25 improved 25 times (2,955-2,958)
+LNS_MAX_SIZE = 40
 # Neighbourhood kinds (`_neighbourhood`), in the order the search takes them, round and round:
-# a county's cases and the cases holding the people a waiting case needs twice as often as a
-# few days' (traced, the days' neighbourhoods improved nothing in 8 steps on hard M nor in 9
-# on generator M, while the others gave every gain; 30 s, quiet machine: hard M seed 1
-# 558.8 -> 564.1 mean of 4 and 7 runs, seed 2 509.5 -> 515.5 of 2; 120 s, one run each: hard L
-# 2,950 -> 2,961, generator L 5,391 -> 5,397; generator M 804 -> 804 of 2)
+# the cases holding the people a waiting case needs ("rivals") twice for each county's, and a
+# few days' once in seven. Traced per kind (hard L, 120 s): rivals gave 64-73 points in 60 s,
+# a county 9-15 in 37-41 s, the days 0-4 in 2-4 s (on hard M and generator M the days improved
+# nothing in 17 tries). Hard L 2,958.5 -> 2,963.5 (means of 2), hard M 548.7 -> 554.3 (of 3)
+# against county, rivals, county, rivals, days
 COUNTY, DAYS, RIVALS = 0, 1, 2
-LNS_KINDS = (COUNTY, RIVALS, COUNTY, RIVALS, DAYS)
+LNS_KINDS = (COUNTY, RIVALS, RIVALS, COUNTY, RIVALS, RIVALS, DAYS)
 LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
 LNS_STEP_SECONDS = 1.0  # CP-SAT's time per neighbourhood, and the refill's after it
 
@@ -218,7 +225,8 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
             run.tighten(bound, "LP relaxation")
     if not run.done() and not run.stopped() and len(candidates) > LP_CASE_LIMIT:
         bound = lagrangian_bound(problem, candidates, run.objective(),
-                                 time_limit=max(1.0, 0.1 * run.left()), stop=run.stop)
+                                 time_limit=max(1.0, 0.1 * run.left()), stop=run.stop,
+                                 adjust=False)
         if bound is not None:
             run.tighten(bound, "Lagrangian relaxation")
     small = _model_size(problem, candidates) <= FULL_MODEL_LIMIT
@@ -322,8 +330,8 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             bounded = True
         if not replan:
             run.offer(guided_greedy(problem, result, order, base))
-        if run.done() or run.left() < 4 * result.seconds:
-            break  # a finer solve takes about three times as long: the search gets the time
+        if run.done() or run.left() < DAY_LP_FINER * result.seconds:
+            break  # the search gets the time
     return bounded
 
 
@@ -450,12 +458,13 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
         improved = Bookings(problem, list(residual.by_case.values())
                             + list(result.assignments.values()))
         freed = [current.by_case[c] for c in chosen if c in current.by_case]
+        days_freed, anyday = _freed(problem, users, current, improved, freed)
         _fill(problem, improved, _could_use(candidates, users, freed), run,
-              seconds=LNS_STEP_SECONDS)
+              seconds=LNS_STEP_SECONDS, days=days_freed, anyday=anyday)
         if run.accept(improved) and improved.objective() > current.objective():
             run.lns_improvements += 1
         # neighbourhoods grow while CP-SAT proves them optimal in time, shrink when it does not
-        size = min(120, size + 5) if result.optimal else max(10, size - 5)
+        size = min(LNS_MAX_SIZE, size + 5) if result.optimal else max(10, size - 5)
 
 
 def _users(problem: Problem, candidates: list[str]) -> dict[tuple[str, str], set[str]]:
@@ -482,18 +491,33 @@ def _could_use(candidates: list[str], users: dict[tuple[str, str], set[str]],
     return [c for c in candidates if c in near]
 
 
+def _freed(problem: Problem, users: dict[tuple[str, str], set[str]], before: Bookings,
+           after: Bookings, freed: list[Assignment]) -> tuple[list[int], set[str]]:
+    """Where `after` can hold a hearing that `before` could not: the days of the re-solved
+    hearings (a seat, a room or a person's day freed there), and the cases that could use
+    someone who had reached their most hearings and sits fewer now (on any day)."""
+    anyday: set[str] = set()
+    for q in {q for a in freed for q in a.people()}:
+        if before.person_total[q] >= problem.max_hearings(q) > after.person_total[q]:
+            anyday |= users.get(("p", q), set())
+    return sorted({a.slot // problem.ix.n_sessions for a in freed}), anyday
+
+
 def _fill(problem: Problem, bookings: Bookings, candidates: list[str],
-          run: _Run | None = None, seconds: float = math.inf) -> None:
+          run: _Run | None = None, seconds: float = math.inf,
+          days: list[int] | None = None, anyday: set[str] = frozenset()) -> None:
     """Greedily add any waiting case of `candidates` that now fits, highest priority first,
     for at most `seconds` and never past the search's deadline (after each neighbourhood: at
-    XL a failed try costs about 10 ms and thousands of cases wait, 19 s a step unbounded)."""
+    XL a failed try costs about 10 ms and thousands of cases wait, 19 s a step unbounded).
+    `days`: try those days only, but for the cases in `anyday` (after a neighbourhood: `_freed`;
+    at hard L a whole-window try costs 0.65 ms and 1,500 cases wait)."""
     until = time.monotonic() + seconds
     waiting = [c for c in candidates if c not in bookings.by_case]
     waiting.sort(key=lambda c: -problem.priority[c])  # stable: ties keep their order
     for cid in waiting:
         if time.monotonic() > until or (run is not None and run.stopped()):
             return
-        a = place(bookings, problem.options[cid])
+        a = place(bookings, problem.options[cid], on_days=None if cid in anyday else days)
         if a is not None:
             bookings.add(a)
 

@@ -95,3 +95,23 @@ def test_no_lagrangian_after_a_day_lp_bound(monkeypatch) -> None:
     plan = solve(scenario_from_dict(generate_hard("S", seed=4)), time_limit=3.0)
     assert plan.stats["bound_source"] in ("day-indexed LP relaxation", "CP-SAT (whole model)")
     assert calls == []
+
+
+@pytest.mark.parametrize(("coarse_seconds", "tolerances"), [(1.0, [1e-2, 1e-3]), (2.0, [1e-2])])
+def test_the_finer_solve_only_when_the_time_left_is_eight_coarse_solves(
+        monkeypatch, coarse_seconds, tolerances) -> None:
+    """Hard M: the finer solve took 16 s of 30 for a bound (596 against 609) no nearer 1 %, and
+    the search did better with them (561-564 against 547-548). With 12 s left, a coarse solve of
+    1 s leaves room for the finer one (8 s), one of 2 s does not."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    asked = []
+
+    def fake(problem, candidates, *, time_limit, tolerance, stop, built):
+        asked.append(tolerance)
+        return daylp.DayLP(None, {}, seconds=coarse_seconds)
+
+    monkeypatch.setattr(solver_module, "day_lp", fake)
+    run = _Run(problem, 12.5, None, None, time.monotonic(), 0.0)
+    assert 11.5 < run.left() < 12.5
+    solver_module._day_lp(problem, run, [], candidates, candidates, replan=True)
+    assert asked == tolerances

@@ -14,7 +14,7 @@ from bench.hard import generate_hard
 from scheduler import scenario_from_dict
 from scheduler.explain import static_reasons
 from scheduler.greedy import Bookings, Problem, case_order, greedy
-from scheduler.solver import _could_use, _fill, _Run, _users
+from scheduler.solver import _could_use, _fill, _freed, _Run, _users
 
 
 def _setting() -> tuple[Problem, list[str], Bookings]:
@@ -63,3 +63,41 @@ def test_only_cases_that_could_use_a_freed_person_or_centre_are_retried() -> Non
         assert (cid in retried) == shares
     assert retried == [c for c in candidates if c in set(retried)]  # in the candidates' order
     assert _could_use(candidates, users, []) == []
+
+
+def test_after_a_neighbourhood_the_refill_tries_only_the_days_it_freed_something_on() -> None:
+    """At hard L 1,500 cases wait and a whole-window try costs 0.65 ms: a case that did not fit
+    before fits now only on a day where a re-solved hearing left a seat, a room or a person's
+    day, or through someone who had reached their most hearings and sits fewer now."""
+    problem, candidates, plan = _setting()
+    ns = problem.ix.n_sessions
+    emptied, removed = _emptied(problem, plan, 6)
+    days, anyday = _freed(problem, _users(problem, candidates), plan, emptied, removed)
+    assert days == sorted({a.slot // ns for a in removed})
+    capped = {q for a in removed for q in a.people()
+              if plan.person_total[q] >= problem.max_hearings(q)}
+    users = _users(problem, candidates)
+    assert anyday == {c for q in capped for c in users.get(("p", q), set())}
+    # given one day only, what is refilled lands on that day, but for the `anyday` cases
+    day = days[0]
+    before = set(emptied.by_case)
+    _fill(problem, emptied, candidates, days=[day], anyday={"none"})
+    added = [a for c, a in emptied.by_case.items() if c not in before]
+    assert added and all(a.slot // ns == day for a in added)
+    _fill(problem, emptied, candidates, days=[], anyday=set(candidates))
+    assert len(emptied.by_case) >= len(plan.by_case)  # every day for them: all fit again
+
+
+def test_someone_at_their_most_hearings_who_sits_fewer_lets_their_cases_try_every_day() -> None:
+    problem, candidates, plan = _setting()
+    users = _users(problem, candidates)
+    capped = next(a for c, a in plan.by_case.items()
+                  if any(plan.person_total[q] >= problem.max_hearings(q) for q in a.people()))
+    after = Bookings(problem, [a for c, a in plan.by_case.items() if c != capped.case])
+    _days, anyday = _freed(problem, users, plan, after, [capped])
+    q = next(q for q in capped.people() if plan.person_total[q] >= problem.max_hearings(q))
+    assert users[("p", q)] <= anyday
+    # the same hearing re-solved onto another slot with the same people frees no load
+    moved = Bookings(problem, [a for c, a in plan.by_case.items() if c != capped.case])
+    moved.add(capped)
+    assert _freed(problem, users, plan, moved, [capped])[1] == set()
