@@ -721,8 +721,9 @@ def _people_booked(w: W, p: P) -> str:
         else:
             shown.append(_("%(who)s (busy with %(cases)s)", who=w.person(q["person"]),
                            cases=w.cases(q.get("cases", []), 3)))
-    if len(people) > PEOPLE_SHOWN:
-        shown.append(ngettext("%(num)d more", "%(num)d more", len(people) - PEOPLE_SHOWN))
+    total = p.get("people_total", len(people))  # plans before it listed everyone
+    if total > PEOPLE_SHOWN:
+        shown.append(ngettext("%(num)d more", "%(num)d more", total - PEOPLE_SHOWN))
     values = dict(period=w.period(p["first"], p["last"]), details=_details(w, shown))
     if p.get("area") is None:
         return _("Every counsellor who could come is booked %(period)s by the cases scheduled "

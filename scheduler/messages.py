@@ -196,7 +196,7 @@ def _people_booked(p: dict[str, Any]) -> str:
     for q in p["people"][:6]:
         what = f"max_hearings {q['max_hearings']} reached" if q["full"] else "busy"
         detail.append(f"{q['person']} ({what}: {names(q['cases'], 3)})")
-    more = len(p["people"]) - 6
+    more = p.get("people_total", len(p["people"])) - 6  # plans before it listed everyone
     return (f"eligible people for {label} are fully booked between {p['first']} and {p['last']} "
             f"by the cases scheduled instead: {'; '.join(detail)}"
             + (f" and {more} more" if more > 0 else ""))

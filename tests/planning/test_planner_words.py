@@ -34,7 +34,7 @@ from scheduler import (
     scenario_from_dict,
     solve,
 )
-from scheduler.explain import capacity_reasons
+from scheduler.explain import PEOPLE_LISTED, capacity_reasons
 from scheduler.greedy import Assignment, Bookings, Problem
 from scheduler.messages import REASONS, TEMPLATES, VIOLATIONS
 from tests import factories as F
@@ -435,3 +435,21 @@ def test_a_decline_is_recorded_and_shown_in_words(app, world):
         texts = planner_words.violation_texts(broken[hearing])
     assert f"须回避本案（拒绝参加{when}的评议会）：请另选他人。" in " ".join(texts), texts
     assert not re.search(r"\d{4}-\d\d-\d\d| am| pm", " ".join(texts)), texts
+
+
+def test_a_fully_booked_reason_counts_the_people_it_does_not_list(app):
+    """The planner lists six people of a fully booked area and counts the rest (`people_total`);
+    a run stored before that listed everyone: both are worded with the same count."""
+    listed = [{"person": f"E{i:04d}", "cases": ["C-1", "C-2"], "full": True, "max_hearings": 2}
+              for i in range(6)]
+    new = {"first": "2026-12-01", "last": "2026-12-09", "area": "land",
+           "people_total": 9, "people": listed}
+    old = {**{k: v for k, v in new.items() if k != "people_total"},
+           "people": listed + [dict(listed[0], person=f"E{i:04d}") for i in range(6, 9)]}
+    assert planner_words.PEOPLE_SHOWN <= PEOPLE_LISTED  # the app never shows more than it gets
+    for locale, more in (("en", "4 more"), ("zh_Hans_CN", "另有 4 人")):
+        with force_locale(locale):
+            texts = [Wording().text("load.people_booked", p) for p in (new, old)]
+        assert texts[0] == texts[1], texts
+        assert more in texts[0]
+        assert "E0005" not in texts[0]  # the sixth is counted, not named (five are shown)

@@ -26,6 +26,8 @@ from scheduler import (
     scenario_from_dict,
     solve,
 )
+from scheduler.explain import PEOPLE_LISTED, capacity_reasons
+from scheduler.greedy import Problem, greedy
 from scheduler.index import ScenarioIndex
 from scheduler.messages import REASONS, VIOLATIONS
 from scheduler.rules import (
@@ -304,3 +306,24 @@ def test_reasons_for_cover_counsellor_time_and_rooms() -> None:
               + [person(f"L{i}", ["land"]) for i in range(3)], days=1)
     sc["sessions"] = sc["sessions"][:1]
     assert _reason_codes(sc) == {"B": {"double_booking.rooms_taken"}}
+
+
+def test_a_fully_booked_reason_lists_six_people_and_counts_the_rest() -> None:
+    """Every eligible person with every case they held made an XL plan of 118 MB (127 KB for one
+    case) and 7.4 s to write; a reason names six people at most, so it keeps those six (by code,
+    with all their cases) and the number of the others."""
+    problem = Problem(scenario_from_dict(generate("M", seed=1)))
+    bookings = greedy(problem)
+    found = [r for c in problem.free_cases if c not in bookings.by_case
+             for r in capacity_reasons(problem, bookings, c)
+             if r.code == "load.people_booked" and r.params["people_total"] > PEOPLE_LISTED]
+    assert found
+    for reason in found:
+        people = reason.params["people"]
+        assert len(people) == PEOPLE_LISTED == 6
+        assert [q["person"] for q in people] == sorted(q["person"] for q in people)
+        for q in people:
+            assert q["cases"] == sorted(bookings.person_cases.get(q["person"], ()))
+        more = reason.params["people_total"] - 6
+        assert render(reason.code, reason.params).endswith(f" and {more} more")
+        json.dumps(reason.params)
