@@ -82,9 +82,10 @@ def test_large_neighbourhood_search_keeps_plans_valid(monkeypatch) -> None:
     scenario = scenario_from_dict(data)
     plan = solve(scenario, time_limit=12)
     assert plan.stats["lns_steps"] > 0  # M is too big for the whole model: LNS ran
-    # a county, the rivals of a waiting case, again both, then a few days (solver.LNS_KINDS)
+    # a county, the rivals of a waiting case twice, again the three, then a few days
+    # (solver.LNS_KINDS)
     C, D, R = solver_module.COUNTY, solver_module.DAYS, solver_module.RIVALS
-    assert kinds and kinds == [(C, R, C, R, D)[i % 5] for i in range(len(kinds))]
+    assert kinds and kinds == [(C, R, R, C, R, R, D)[i % 7] for i in range(len(kinds))]
     assert check_plan(scenario, plan) == []
     assert oracle_check(data, plan_to_dict(plan)) == []
     assert plan.stats["bound"] >= plan.stats["objective"]
