@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from .cpsat import SubModel
@@ -505,7 +506,7 @@ def _freed(problem: Problem, users: dict[tuple[str, str], set[str]], before: Boo
 
 def _fill(problem: Problem, bookings: Bookings, candidates: list[str],
           run: _Run | None = None, seconds: float = math.inf,
-          days: list[int] | None = None, anyday: set[str] = frozenset()) -> None:
+          days: list[int] | None = None, anyday: AbstractSet[str] = frozenset()) -> None:
     """Greedily add any waiting case of `candidates` that now fits, highest priority first,
     for at most `seconds` and never past the search's deadline (after each neighbourhood: at
     XL a failed try costs about 10 ms and thousands of cases wait, 19 s a step unbounded).
