@@ -11,6 +11,7 @@ from collections import Counter
 
 from .greedy import Bookings, Problem, place
 from .index import ScenarioIndex
+from .messages import PEOPLE_NAMED
 from .model import Case
 from .options import CaseOptions, find_panel
 from .rules import (
@@ -156,9 +157,9 @@ def _oversubscribed(problem: Problem, case: Case) -> list[Reason]:
 
 
 # The people a "fully booked" reason lists (the first by code; their number is `people_total`):
-# every eligible person with every case they held made an XL plan of 118 MB (127 KB a case),
-# 7.4 s to write, while a reason names six at most
-PEOPLE_LISTED = 6
+# those its text names. Every eligible person with every case they held made an XL plan of
+# 118 MB (127 KB a case), 7.4 s to write
+PEOPLE_LISTED = PEOPLE_NAMED
 
 
 def capacity_reasons(problem: Problem, bookings: Bookings, case_id: str) -> list[Reason]:

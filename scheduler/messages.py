@@ -190,13 +190,18 @@ def _pinned_blocks(p: dict[str, Any]) -> str:
     return f"pinned (fixed) hearings take what it needs: {render(p['code'], p['params'])}"
 
 
+# The people a "fully booked" reason names (`explain` lists these in its params, and counts all)
+PEOPLE_NAMED = 6
+
+
 def _people_booked(p: dict[str, Any]) -> str:
     label = "counselling" if p["area"] is None else f"`{p['area']}`"
     detail = []
-    for q in p["people"][:6]:
+    for q in p["people"][:PEOPLE_NAMED]:
         what = f"max_hearings {q['max_hearings']} reached" if q["full"] else "busy"
         detail.append(f"{q['person']} ({what}: {names(q['cases'], 3)})")
-    more = p.get("people_total", len(p["people"])) - 6  # plans before it listed everyone
+    # plans before `people_total` listed everyone
+    more = p.get("people_total", len(p["people"])) - PEOPLE_NAMED
     return (f"eligible people for {label} are fully booked between {p['first']} and {p['last']} "
             f"by the cases scheduled instead: {'; '.join(detail)}"
             + (f" and {more} more" if more > 0 else ""))
