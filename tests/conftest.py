@@ -16,8 +16,10 @@ import tempfile
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from mediation import create_app, worker
+from mediation.auth import services as auth_services
 from mediation.extensions import db as _db
 
 
@@ -108,6 +110,18 @@ def _truncate_all(backend: str) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """argon2id at its lowest cost: the app's RFC 9106 profile spends about 0.1 s on each hash
+    and each check, a quarter of a second for every test that signs someone in (several minutes
+    of the suite). Same algorithm and code paths; tests/test_auth.py checks the real profile.
+    Commands the tests start in another process hash at the real cost."""
+    real = auth_services._hasher
+    auth_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth_services._hasher = real
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request) -> str:
     if request.param == "postgresql":
@@ -163,10 +177,13 @@ def app(_session_app, _web_app, backend):
     """The app with an empty database; every row is removed after the test."""
     with _session_app.app_context():
         yield _session_app
-        # Background tasks of either app finish before the rows they use are removed.
+        # The test's own open transaction ends first: on SQLite its write lock would hold a
+        # background task (mail delivery queued by an earlier commit) for the whole busy
+        # timeout, 15 s. Then background tasks of either app finish before the rows they use
+        # are removed.
+        _db.session.rollback()
         worker.shutdown(_session_app)
         worker.shutdown(_web_app)
-        _db.session.rollback()
         _truncate_all(backend)
         _db.session.remove()
 

@@ -19,6 +19,26 @@ def test_passwords_are_hashed_with_argon2id(db):
     assert authenticate("nobody@example.org", "a long enough secret") is None
 
 
+def test_production_hashing_is_argon2id_at_rfc_9106_low_memory_cost():
+    """The suite hashes cheaply (conftest); the app itself uses RFC 9106's low-memory profile."""
+    from mediation.auth import services
+
+    assert services.PRODUCTION_HASHER.hash("a long enough secret").startswith(
+        "$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_signing_in_rehashes_a_password_made_with_other_parameters(db, monkeypatch):
+    from mediation.auth import services
+
+    user = create_user("ada@example.org", "a long enough secret")
+    db.session.commit()
+    assert "$m=65536,t=3,p=4$" not in user.password_hash  # the suite's cheap hash
+    monkeypatch.setattr(services, "_hasher", services.PRODUCTION_HASHER)
+    assert authenticate("ada@example.org", "a long enough secret") is user
+    assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert authenticate("ada@example.org", "a long enough secret") is user
+
+
 @pytest.mark.parametrize(
     ("email", "password", "role", "field"),
     [

@@ -69,6 +69,7 @@ def test_stop_mid_lns_returns_a_plan_at_least_as_good_as_the_warm_start(monkeypa
             return result
 
     # straight to LNS: no bound stage, no extra greedy runs (they are not what is tested)
+    monkeypatch.setattr(solver_module, "_day_lp", lambda *a, **k: False)
     monkeypatch.setattr(solver_module, "lp_bound", lambda *a, **k: None)
     monkeypatch.setattr(solver_module, "_warm_start", lambda *a, **k: None)
     monkeypatch.setattr(solver_module, "_lns", recording_lns)
