@@ -277,6 +277,15 @@ class SubModel:
         self.secondary_span = 0
         self.model.maximize(self.primary_expr)
 
+    def require_primary(self, least: int) -> int:
+        """Ask only for plans whose total priority is at least `least` (a solve then answers
+        INFEASIBLE when there is none: a proof); returns the constraint's index for `release`."""
+        return self.model.add(self.primary_expr >= least).index
+
+    def release(self, index: int) -> None:
+        """Remove a `require_primary` constraint (an empty constraint is ignored)."""
+        self.model.proto.constraints[index].clear_linear()  # OR-Tools' own proto (9.15)
+
     def secondary_with_primary(self, primary: int, urgent_early: bool = False) -> None:
         """Lexicographic second phase: keep at least `primary`, improve the secondary aims; with
         `urgent_early`, then (a tie-break below every other secondary aim) hear urgent cases
@@ -317,13 +326,17 @@ class SubModel:
 
     def solve(self, time_limit: float, workers: int, stop: threading.Event | None = None,
               on_solution: Callable[[int, int, float], None] | None = None, seed: int = 0,
-              target: int | None = None, grace: float = 1.0) -> SubResult:
+              target: int | None = None, grace: float = 1.0,
+              linearization: int | None = None) -> SubResult:
         """Solve; once the primary part reaches `target` (a proved bound), the secondary aims get
-        `grace` more seconds, then the search stops (they never trade against priority)."""
+        `grace` more seconds, then the search stops (they never trade against priority).
+        `linearization`: CP-SAT's `linearization_level` (default 1)."""
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, time_limit)
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
+        if linearization is not None:
+            solver.parameters.linearization_level = linearization
         callback = _Progress(self, solver, on_solution, target, grace)
         done = threading.Event()
         watcher = None

@@ -32,6 +32,12 @@ from .rules import PlanUsage, Reason, hearing_violations
 
 Progress = Callable[[dict[str, Any]], None]
 FULL_MODEL_LIMIT = 60_000  # person-slot candidates; above it the whole model is too slow to prove
+# The whole model asks only for plans better than the warm start's, with CP-SAT's
+# linearization_level 2 (more of the model in its LP). Seconds until S seeds 1-8 of both
+# families were proved, quiet / one core busy: 13 and 14 of 16 within 5 s (slowest 6.4 s, 7.5 s)
+# before; 16 and 15 (3.5 s, 6.2 s) with both; 16 and 15 (4.0 s, 10.4 s) with the floor alone;
+# 16 and 13 (4.7 s, 8.5 s) with the level alone (docs/planner.md)
+WHOLE_LINEARIZATION = 2
 LP_CASE_LIMIT = 1_200
 # The day-indexed LP (`daylp`) runs up to this `columns_estimate` (hard M: 236,000 estimated,
 # 159,000 built, the coarse solve 4.6 s under load; generator M: 314,000, 8.6 s, seed 2 892 -> 894
@@ -363,17 +369,27 @@ def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
         if not previous:
             sub.primary_only()
         target = None if math.isinf(run.bound) else int(run.target()) - fixed_value
+        # only plans better than the one we have (not on a re-plan: there fewer changes at the
+        # same priority count too); "none" (INFEASIBLE) proves that plan optimal
+        floor = sub.require_primary(run.objective() - fixed_value + 1) \
+            if run.best is not None and not previous else None
         result = sub.solve(0.95 * run.left(), workers, run.stop, on_solution, seed,
-                           target=target, grace=1.0 if previous else 0.0)
-        if result.status not in ("OPTIMAL", "FEASIBLE"):
+                           target=target, grace=1.0 if previous else 0.0,
+                           linearization=WHOLE_LINEARIZATION)
+        if floor is not None:
+            sub.release(floor)
+            if result.status == "INFEASIBLE":  # nothing better than the plan we have: proved
+                run.tighten(run.objective(), "CP-SAT (whole model)")
+        if result.status in ("OPTIMAL", "FEASIBLE"):
+            bookings = Bookings(problem, list(problem.fixed.values())
+                                + list(result.assignments.values()))
+            run.accept(bookings)
+            if result.optimal:
+                run.tighten(bookings.objective(), "CP-SAT (whole model)")
+            else:
+                run.tighten(fixed_value + result.bound, "CP-SAT (whole model)")
+        elif floor is None or result.status != "INFEASIBLE":
             return
-        bookings = Bookings(problem, list(problem.fixed.values())
-                            + list(result.assignments.values()))
-        run.accept(bookings)
-        if result.optimal:
-            run.tighten(bookings.objective(), "CP-SAT (whole model)")
-        else:
-            run.tighten(fixed_value + result.bound, "CP-SAT (whole model)")
     # phase 2: the secondary aims, never giving up any of that priority (not after a stop at
     # the gap tolerance: that ends the search at once; it took up to 5 % of the time left)
     if run.stopped() or run.stopped_early == "gap":

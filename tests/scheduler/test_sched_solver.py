@@ -180,3 +180,48 @@ def test_progress_is_reported_and_stop_returns_a_valid_plan() -> None:
     assert plan.stats["status"].endswith("(stopped)")
     assert check_plan(scenario, plan) == []
     assert plan.stats["bound"] >= plan.stats["objective"] > 0
+
+
+def test_a_floor_on_priority_makes_the_model_infeasible_until_released() -> None:
+    from scheduler.cpsat import SubModel
+    from scheduler.greedy import Bookings, Problem
+    from tests.scheduler.helpers import base
+
+    problem = Problem(scenario_from_dict(base()))  # one case, priority 3
+    sub = SubModel(problem, Bookings(problem, ()), ["A"])
+    sub.primary_only()
+    floor = sub.require_primary(4)
+    assert sub.solve(5.0, 1).status == "INFEASIBLE"
+    sub.release(floor)
+    result = sub.solve(5.0, 1)
+    assert result.status == "OPTIMAL" and result.objective == 3
+
+
+def test_the_whole_model_asks_only_for_better_plans_and_none_proves_the_warm_start(
+        monkeypatch) -> None:
+    """Three cases that each need all three experts, two sessions: first-fit hears the two of
+    highest priority, which is optimal, and no relaxation runs (the bound is the 10 of the cases
+    feasible alone). The whole model, asked for more than 8, answers INFEASIBLE, which proves
+    the plan (and the secondary aims still get their phase)."""
+    from tests.scheduler.helpers import base, case
+
+    statuses: list[str] = []
+
+    class Recording(solver_module.SubModel):
+        def solve(self, *args, **kwargs):
+            result = super().solve(*args, **kwargs)
+            statuses.append(result.status)
+            return result
+
+    for name in ("lp_bound", "lagrangian_bound"):
+        monkeypatch.setattr(solver_module, name, lambda *a, **k: None)
+    monkeypatch.setattr(solver_module, "_day_lp", lambda *a, **k: False)
+    monkeypatch.setattr(solver_module, "SubModel", Recording)
+    data = base(cases=[case("A", ["law", "land"]), case("B", ["labour"], priority=5),
+                       case("C", ["labour"], priority=2)], days=1)
+    scenario = scenario_from_dict(data)
+    plan = solve(scenario, time_limit=10)
+    assert statuses[0] == "INFEASIBLE" and len(statuses) == 2
+    assert plan.stats["status"] == "OPTIMAL"
+    assert plan.stats["objective"] == plan.stats["bound"] == 8
+    assert check_plan(scenario, plan) == []
