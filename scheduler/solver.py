@@ -33,10 +33,9 @@ from .rules import PlanUsage, Reason, hearing_violations
 Progress = Callable[[dict[str, Any]], None]
 FULL_MODEL_LIMIT = 60_000  # person-slot candidates; above it the whole model is too slow to prove
 # The whole model asks only for plans better than the warm start's, with CP-SAT's
-# linearization_level 2 (more of the model in its LP). Seconds until S seeds 1-8 of both
-# families were proved, quiet / one core busy: 13 and 14 of 16 within 5 s (slowest 6.4 s, 7.5 s)
-# before; 16 and 15 (3.5 s, 6.2 s) with both; 16 and 15 (4.0 s, 10.4 s) with the floor alone;
-# 16 and 13 (4.7 s, 8.5 s) with the level alone (docs/planner.md)
+# linearization_level 2 (more of the model in its LP). S seeds 1-8 of both families proved
+# within 5 s, quiet: 13-14 of 16 before (slowest 5.9-6.4 s, 3 runs), 15-16 with both (3.3-7.6 s,
+# 4 runs); one core busy: 14 before, 15 with both (docs/planner.md, "The whole model at S")
 WHOLE_LINEARIZATION = 2
 LP_CASE_LIMIT = 1_200
 # The day-indexed LP (`daylp`) runs up to this `columns_estimate` (hard M: 236,000 estimated,
