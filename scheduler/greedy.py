@@ -74,6 +74,7 @@ class Problem:
         self.priority = {c.id: c.priority for c in ix.scenario.cases}
         self.free_cases = [c.id for c in ix.scenario.cases if c.id not in self.fixed]
         self._area_balance: tuple[Counter[str], Counter[str]] | None = None
+        self._coverers: dict[str, dict[str, list[list[str]]]] = {}
         self._scarcity: dict[str, float] | None = None
 
     def scarcity(self, pid: str) -> float:
@@ -93,6 +94,20 @@ class Problem:
             demand = Counter(a for c in self.ix.scenario.cases for a in set(c.required_expertise))
             self._area_balance = (area_supply(self.ix), demand)
         return self._area_balance
+
+    def coverers(self, opts: CaseOptions) -> dict[str, list[list[str]]]:
+        """Per centre of the case, its eligible experts covering each required area, the
+        shortest list first (kept for the case's own options, `self.options`)."""
+        own = self.options.get(opts.case.id) is opts
+        out = self._coverers.get(opts.case.id) if own else None
+        if out is None:
+            areas = set(opts.case.required_expertise)
+            out = {co.centre.id: sorted(([p for p in co.experts if a in self.expertise[p]]
+                                         for a in areas), key=len)
+                   for co in opts.centres}
+            if own:
+                self._coverers[opts.case.id] = out
+        return out
 
     def max_hearings(self, pid: str) -> int:
         """Rule 7 (`rules.load_limits`): most hearings in the plan."""
@@ -187,6 +202,12 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
         return (soft, total[pid] / max(1, problem.max_hearings(pid)) + 0.05 * noise
                 + SCARCITY_WEIGHT * problem.scarcity(pid), len(problem.expertise[pid]))
 
+    # per centre, the experts covering each required area, fewest first: a slot where one area
+    # has nobody free (the scarce specialist is busy) is passed over before the whole list of
+    # experts is filtered (the same choices, found faster: that filter was most of the refill)
+    coverers = problem.coverers(opts)
+    free = bookings.person_free
+    avail = problem.avail
     for day in days:
         for session in range(ns):
             slot = day * ns + session
@@ -196,6 +217,9 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                 room = next((r.id for r in co.rooms if (r.id, slot) not in bookings.room_slot),
                             None)
                 if room is None:
+                    continue
+                if not all(any(slot in avail[p] and free(p, slot) for p in area)
+                           for area in coverers[co.centre.id]):
                     continue
                 experts = [p for p in co.experts
                            if slot in problem.avail[p] and bookings.person_free(p, slot)]

@@ -13,7 +13,7 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -473,10 +473,10 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
             continue
         improved = Bookings(problem, list(residual.by_case.values())
                             + list(result.assignments.values()))
-        freed = [current.by_case[c] for c in chosen if c in current.by_case]
-        days_freed, anyday = _freed(problem, users, current, improved, freed)
+        freed = _moved(current, result.assignments, chosen)
+        case_days, anyday = _freed(problem, users, current, improved, freed)
         _fill(problem, improved, _could_use(candidates, users, freed), run,
-              seconds=LNS_STEP_SECONDS, days=days_freed, anyday=anyday)
+              seconds=LNS_STEP_SECONDS, case_days=case_days, anyday=anyday)
         if run.accept(improved) and improved.objective() > current.objective():
             run.lns_improvements += 1
         # neighbourhoods grow while CP-SAT proves them optimal in time, shrink when it does not
@@ -507,33 +507,60 @@ def _could_use(candidates: list[str], users: dict[tuple[str, str], set[str]],
     return [c for c in candidates if c in near]
 
 
+def _moved(current: Bookings, solved: dict[str, Assignment], chosen: list[str]) -> list[Assignment]:
+    """The hearings of `current` among `chosen` that the re-solve dropped or changed (slot, room,
+    panel or counsellor): only these free a seat, a room or a person's day for the refill. A
+    step that hands back the plan it was hinted with frees nothing."""
+    def key(a: Assignment) -> tuple:
+        return a.slot, a.room, frozenset(a.panel), a.counsellor
+
+    out = []
+    for cid in chosen:
+        before = current.by_case.get(cid)
+        if before is not None and (cid not in solved or key(solved[cid]) != key(before)):
+            out.append(before)
+    return out
+
+
 def _freed(problem: Problem, users: dict[tuple[str, str], set[str]], before: Bookings,
-           after: Bookings, freed: list[Assignment]) -> tuple[list[int], set[str]]:
-    """Where `after` can hold a hearing that `before` could not: the days of the re-solved
-    hearings (a seat, a room or a person's day freed there), and the cases that could use
-    someone who had reached their most hearings and sits fewer now (on any day)."""
+           after: Bookings, freed: list[Assignment]) -> tuple[dict[str, set[int]], set[str]]:
+    """Where `after` can hold a hearing that `before` could not: for each case, the days on
+    which a hearing it shares a person or a centre with was dropped or moved (a seat, a room or
+    a person's day freed there: nothing else freed that day is of use to it), and the cases
+    that could use someone who had reached their most hearings and sits fewer now (any day)."""
+    ns = problem.ix.n_sessions
+    case_days: dict[str, set[int]] = {}
+    for a in freed:
+        for key in [("p", q) for q in a.people()] + [("c", a.centre)]:
+            for cid in users.get(key, ()):
+                case_days.setdefault(cid, set()).add(a.slot // ns)
     anyday: set[str] = set()
     for q in {q for a in freed for q in a.people()}:
         if before.person_total[q] >= problem.max_hearings(q) > after.person_total[q]:
             anyday |= users.get(("p", q), set())
-    return sorted({a.slot // problem.ix.n_sessions for a in freed}), anyday
+    return case_days, anyday
 
 
 def _fill(problem: Problem, bookings: Bookings, candidates: list[str],
           run: _Run | None = None, seconds: float = math.inf,
-          days: list[int] | None = None, anyday: AbstractSet[str] = frozenset()) -> None:
+          case_days: Mapping[str, AbstractSet[int]] | None = None,
+          anyday: AbstractSet[str] = frozenset()) -> None:
     """Greedily add any waiting case of `candidates` that now fits, highest priority first,
     for at most `seconds` and never past the search's deadline (after each neighbourhood: at
     XL a failed try costs about 10 ms and thousands of cases wait, 19 s a step unbounded).
-    `days`: try those days only, but for the cases in `anyday` (after a neighbourhood: `_freed`;
-    at hard L a whole-window try costs 0.65 ms and 1,500 cases wait)."""
+    `case_days`: try each case on its days there only (none: not at all), but the cases in
+    `anyday` on every day (after a neighbourhood: `_freed`; at hard L a whole-window try costs
+    0.65 ms and 1,500 cases wait)."""
     until = time.monotonic() + seconds
     waiting = [c for c in candidates if c not in bookings.by_case]
     waiting.sort(key=lambda c: -problem.priority[c])  # stable: ties keep their order
     for cid in waiting:
         if time.monotonic() > until or (run is not None and run.stopped()):
             return
-        a = place(bookings, problem.options[cid], on_days=None if cid in anyday else days)
+        days = None if case_days is None or cid in anyday else sorted(case_days.get(cid, ()))
+        if days == []:
+            continue
+        a = place(bookings, problem.options[cid], on_days=days)
         if a is not None:
             bookings.add(a)
 

@@ -14,7 +14,7 @@ from bench.hard import generate_hard
 from scheduler import scenario_from_dict
 from scheduler.explain import static_reasons
 from scheduler.greedy import Bookings, Problem, case_order, greedy
-from scheduler.solver import _could_use, _fill, _freed, _Run, _users
+from scheduler.solver import _could_use, _fill, _freed, _moved, _Run, _users
 
 
 def _setting() -> tuple[Problem, list[str], Bookings]:
@@ -72,20 +72,42 @@ def test_after_a_neighbourhood_the_refill_tries_only_the_days_it_freed_something
     problem, candidates, plan = _setting()
     ns = problem.ix.n_sessions
     emptied, removed = _emptied(problem, plan, 6)
-    days, anyday = _freed(problem, _users(problem, candidates), plan, emptied, removed)
-    assert days == sorted({a.slot // ns for a in removed})
+    case_days, anyday = _freed(problem, _users(problem, candidates), plan, emptied, removed)
+    for cid in candidates:  # each case: the days of the removed hearings it could have used
+        opts = problem.options[cid]
+        mine = opts.experts | opts.counsellors
+        centres = {co.centre.id for co in opts.centres}
+        assert case_days.get(cid, set()) == {a.slot // ns for a in removed
+                                             if set(a.people()) & mine or a.centre in centres}
     capped = {q for a in removed for q in a.people()
               if plan.person_total[q] >= problem.max_hearings(q)}
     users = _users(problem, candidates)
     assert anyday == {c for q in capped for c in users.get(("p", q), set())}
     # given one day only, what is refilled lands on that day, but for the `anyday` cases
-    day = days[0]
+    day = removed[0].slot // ns
     before = set(emptied.by_case)
-    _fill(problem, emptied, candidates, days=[day], anyday={"none"})
+    _fill(problem, emptied, candidates, case_days={c: {day} for c in candidates},
+          anyday={"none"})
     added = [a for c, a in emptied.by_case.items() if c not in before]
     assert added and all(a.slot // ns == day for a in added)
-    _fill(problem, emptied, candidates, days=[], anyday=set(candidates))
+    _fill(problem, emptied, candidates, case_days={}, anyday={"none"})
+    assert set(emptied.by_case) == before | {a.case for a in added}  # no days: nothing tried
+    _fill(problem, emptied, candidates, case_days={}, anyday=set(candidates))
     assert len(emptied.by_case) >= len(plan.by_case)  # every day for them: all fit again
+
+
+def test_only_hearings_the_step_dropped_or_changed_free_anything() -> None:
+    """A neighbourhood handed back as it was hinted frees nothing, so nothing is retried."""
+    from dataclasses import replace
+
+    problem, _candidates, plan = _setting()
+    hearings = [a for c, a in plan.by_case.items() if c not in problem.fixed][:3]
+    same, changed, dropped = hearings
+    chosen = [a.case for a in hearings]
+    solved = {same.case: replace(same, panel=tuple(reversed(same.panel))),  # the same panel
+              changed.case: replace(changed, slot=changed.slot + 1)}
+    assert _moved(plan, solved, chosen) == [changed, dropped]
+    assert _moved(plan, {a.case: a for a in hearings}, chosen) == []
 
 
 def test_someone_at_their_most_hearings_who_sits_fewer_lets_their_cases_try_every_day() -> None:
@@ -101,3 +123,32 @@ def test_someone_at_their_most_hearings_who_sits_fewer_lets_their_cases_try_ever
     moved = Bookings(problem, [a for c, a in plan.by_case.items() if c != capped.case])
     moved.add(capped)
     assert _freed(problem, users, plan, moved, [capped])[1] == set()
+
+
+def test_a_slot_where_the_rarest_area_has_nobody_free_is_passed_over_at_once() -> None:
+    """At hard L most refill tries fail because a scarce specialist is busy; `place` used to
+    check every eligible expert at each such slot first (most of the refill's time). Now a slot
+    where one required area has nobody free costs one check of that area's few coverers."""
+    from scheduler.greedy import Assignment, place
+    from tests.scheduler.helpers import base, case, person
+
+    people = [person("M1", ["medicine"])] + [person(f"L{i}", ["law"]) for i in range(20)]
+    data = base(cases=[case("A", ["medicine", "law"]), case("B", ["medicine", "law"])],
+                people=people, days=2)
+    data["centres"][0]["rooms"].append({"id": "R2", "name": "Room 2", "capacity": 8})
+    problem = Problem(scenario_from_dict(data))
+
+    class Counting(Bookings):
+        calls = 0
+
+        def person_free(self, pid: str, slot: int) -> bool:
+            Counting.calls += 1
+            return super().person_free(pid, slot)
+
+    bookings = Counting(problem, [Assignment("A", 0, "C1", "R2", ("M1", "L0", "L1"))])
+    Counting.calls = 0
+    a = place(bookings, problem.options["B"])
+    assert a is not None and a.slot > 0 and "M1" in a.panel
+    # a look at M1 for each slot passed over, then at most one look per area and the full
+    # filter of the slot taken (it was the full filter at every slot: twice as many here)
+    assert Counting.calls <= a.slot + 2 + len(people) < 2 * (len(people) - 1)
