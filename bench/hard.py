@@ -319,8 +319,8 @@ BEST_KNOWN: dict[tuple[str, str, int], int] = {
     ("hard", "M", 1): 570,  # 600 s, 1 worker, under load 1-4 (2026-11-30, `bench.run --time-limit
     # 600 --workers 1`); 30 s runs reach 553-564; before the day-indexed LP 528
     ("generator", "M", 1): 807,  # 600 s, 1 worker, the same run beside it; 30 s runs 804-805
-    ("hard", "L", 1): 3055,  # 1,200 s, 1 worker, beside the run below (2026-11-30, third
-    # session); 120 s runs reach 2,931
+    ("hard", "L", 1): 3066,  # 600 s, 2 workers, quiet (2026-11-30, fifth session, after the
+    # refill change: `bench.run --time-limit 600`); 3,055 from 1,200 s with 1 worker before
     ("generator", "L", 1): 5400,  # a 120 s `bench.run` (2026-11-30, fifth session, after the
     # refill change; valid for the checker and the oracle); 1,200 s with 1 worker had given 5,398
 }
