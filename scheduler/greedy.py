@@ -221,8 +221,7 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                 if not all(any(slot in avail[p] and free(p, slot) for p in area)
                            for area in coverers[co.centre.id]):
                     continue
-                experts = [p for p in co.experts
-                           if slot in problem.avail[p] and bookings.person_free(p, slot)]
+                experts = [p for p in co.experts if slot in avail[p] and free(p, slot)]
                 if len(experts) < size:
                     continue
                 experts.sort(key=load_key)
@@ -233,8 +232,7 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                     if panel:
                         return Assignment(case.id, slot, co.centre.id, room, panel)
                     continue
-                counsellors = sorted((p for p in co.counsellors
-                                      if slot in problem.avail[p] and bookings.person_free(p, slot)),
+                counsellors = sorted((p for p in co.counsellors if slot in avail[p] and free(p, slot)),
                                      key=load_key)
                 for k in counsellors if complete else counsellors[:4]:
                     panel = find_panel(case.required_expertise, [p for p in experts if p != k],

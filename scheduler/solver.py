@@ -495,6 +495,11 @@ def _users(problem: Problem, candidates: list[str]) -> dict[tuple[str, str], set
     return out
 
 
+def _keys(a: Assignment) -> list[tuple[str, str]]:
+    """The keys of `_users` a hearing holds: its people and its centre."""
+    return [("p", q) for q in a.people()] + [("c", a.centre)]
+
+
 def _could_use(candidates: list[str], users: dict[tuple[str, str], set[str]],
                freed: list[Assignment]) -> list[str]:
     """The candidates (in their order) that could use a person or a centre of `freed`: after a
@@ -502,7 +507,7 @@ def _could_use(candidates: list[str], users: dict[tuple[str, str], set[str]],
     a room that one of the re-solved hearings left."""
     near: set[str] = set()
     for a in freed:
-        for key in [("p", q) for q in a.people()] + [("c", a.centre)]:
+        for key in _keys(a):
             near |= users.get(key, set())
     return [c for c in candidates if c in near]
 
@@ -531,7 +536,7 @@ def _freed(problem: Problem, users: dict[tuple[str, str], set[str]], before: Boo
     ns = problem.ix.n_sessions
     case_days: dict[str, set[int]] = {}
     for a in freed:
-        for key in [("p", q) for q in a.people()] + [("c", a.centre)]:
+        for key in _keys(a):
             for cid in users.get(key, ()):
                 case_days.setdefault(cid, set()).add(a.slot // ns)
     anyday: set[str] = set()
