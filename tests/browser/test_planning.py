@@ -21,8 +21,11 @@ RUN_PAGE = re.compile(r"/planning/runs/(\d+)$")
 HEARING_PAGE = re.compile(r"/planning/hearings/(\d+)$")
 
 
-def _elapsed(page) -> float:
-    return float(page.locator("#run-elapsed").inner_text())
+def _elapsed(page) -> float | None:
+    """The progress page's elapsed seconds; None once the page has turned into the review (a
+    fast run can end between finding the progress block and reading it)."""
+    text = page.evaluate("() => document.getElementById('run-elapsed')?.textContent ?? null")
+    return None if text is None else float(text)
 
 
 def _follow_run(page, timeout_ms: int = 60_000, ready: str = "ready for review") -> int:
@@ -34,11 +37,12 @@ def _follow_run(page, timeout_ms: int = 60_000, ready: str = "ready for review")
         assert page.locator("#cancel-form button").is_visible()
         first = _elapsed(page)
         # The script polls the status: elapsed grows and the bar follows it.
-        page.wait_for_function(
-            "(first) => { const e = document.getElementById('run-elapsed');"
-            " const bar = document.getElementById('run-bar');"
-            " return !e || (parseFloat(e.textContent) > first && bar.value > 0); }",
-            arg=first, timeout=timeout_ms)
+        if first is not None:
+            page.wait_for_function(
+                "(first) => { const e = document.getElementById('run-elapsed');"
+                " const bar = document.getElementById('run-bar');"
+                " return !e || (parseFloat(e.textContent) > first && bar.value > 0); }",
+                arg=first, timeout=timeout_ms)
     # The page reloads by itself once the run ends.
     page.locator("#run-summary").wait_for(timeout=timeout_ms)
     assert page.locator("#run-status").inner_text() == ready  # succeeded
