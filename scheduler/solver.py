@@ -50,6 +50,12 @@ DAY_LP_TOLERANCES = (1e-2, 1e-3)
 # 2.3-3.6 times as long, and at hard M its 16 s are worth more to the search (30 s runs: 547-548
 # with it, 561-564 without; the bound 609 instead of 596, neither within 1 %)
 DAY_LP_FINER = 8
+# ... and when the best plan so far is within this share of the coarse bound: further off, the
+# gap is the plan's (a finer solve tightens the bound by about 2 %, hard M 609 -> 596) and the
+# search needs the time. Hard M, 30 s, this machine: the guided plan 541 is 11 % below 609;
+# with the finer solve (8 s) 561.3 on average (10 runs, 3 at 99 % of the best known), without
+# it about 564 (47 runs of several search variants, 22 at 99 %)
+DAY_LP_FINER_GAP = 0.08
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 # The randomised greedies' share of the time left: 3 % up to L, where the day LP's guided plan
 # or the search does better with the time (hard M: 12 greedies in 3.1 s gave +1, the guided plan
@@ -207,10 +213,11 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
                 share=WARM_START_SHARE if len(candidates) > WARM_START_FULL_CASES
                 else WARM_START_SHARE_SHORT)
     day_bound = False
+    small = _model_size(problem, candidates) <= FULL_MODEL_LIMIT
     if not run.done() and not run.stopped() and \
             columns_estimate(problem, candidates) <= DAY_LP_COLUMNS:
         day_bound = _day_lp(problem, run, base, candidates, order,
-                            replan=previous_plan is not None)
+                            replan=previous_plan is not None, whole=small)
     # the Lagrangian bound first, at every size: cheap, so a useful bound exists even when the
     # LP's rounds do not finish in time (busy machine, scarce scenarios), but not when the
     # day-indexed LP gave one, always tighter (hard M 596 against 644, generator M 814-818
@@ -235,7 +242,6 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
                                  adjust=False)
         if bound is not None:
             run.tighten(bound, "Lagrangian relaxation")
-    small = _model_size(problem, candidates) <= FULL_MODEL_LIMIT
     if small and not run.stopped():
         _solve_whole(problem, run, candidates, previous, workers, seed)
     if not run.done() and not run.stopped():
@@ -321,9 +327,11 @@ def _warm_start(problem: Problem, run: _Run, base: list[Assignment],
 
 
 def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: list[str],
-            order: list[str], replan: bool) -> bool:
+            order: list[str], replan: bool, whole: bool = False) -> bool:
     """The day-indexed LP: its certified bound, and (not on a re-plan, which keeps what it can)
-    a plan built on the days it chose (`daylp.guided_greedy`). True when it gave a bound."""
+    a plan built on the days it chose (`daylp.guided_greedy`). True when it gave a bound.
+    `whole`: the whole model follows, which stops with a proof once its plan meets the bound,
+    so the finer solve is worth it however far the plan is (hard S seed 1: 69 coarse, 68 fine)."""
     built = build_day_lp(problem, candidates)  # once for every tolerance
     bounded = False
     for tolerance in DAY_LP_TOLERANCES:
@@ -336,7 +344,8 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             bounded = True
         if not replan:
             run.offer(guided_greedy(problem, result, order, base))
-        if run.done() or run.left() < DAY_LP_FINER * result.seconds:
+        if run.done() or run.left() < DAY_LP_FINER * result.seconds or \
+                (not whole and run.bound - run.objective() > DAY_LP_FINER_GAP * run.bound):
             break  # the search gets the time
     return bounded
 
