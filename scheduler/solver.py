@@ -51,11 +51,11 @@ DAY_LP_TOLERANCES = (1e-2, 1e-3)
 # with it, 561-564 without; the bound 609 instead of 596, neither within 1 %)
 DAY_LP_FINER = 8
 # ... and when the best plan so far is within this share of the coarse bound: further off, the
-# gap is the plan's (a finer solve tightens the bound by about 2 %, hard M 609 -> 596) and the
-# search needs the time. Hard M, 30 s, this machine: the guided plan 541 is 11 % below 609;
+# gap is the plan's (a finer solve tightens the bound by about 2 %, hard M 609 -> 596; the
+# search then gains 4-5 %) and the search needs the time. Hard M, 30 s, this machine: the guided plan 541 is 11 % below 609;
 # with the finer solve (8 s) 561.3 on average (10 runs, 3 at 99 % of the best known), without
-# it about 564 (47 runs of several search variants, 22 at 99 %)
-DAY_LP_FINER_GAP = 0.08
+# it 564.0 (45 runs of eight search variants that made no difference, 21 at 99 %)
+DAY_LP_FINER_GAP = 0.10
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 # The randomised greedies' share of the time left: 3 % up to L, where the day LP's guided plan
 # or the search does better with the time (hard M: 12 greedies in 3.1 s gave +1, the guided plan

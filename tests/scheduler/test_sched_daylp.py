@@ -118,14 +118,14 @@ def test_the_finer_solve_only_when_the_time_left_is_eight_coarse_solves(
 
 
 @pytest.mark.parametrize(("short", "whole", "tolerances"),
-                         [(0.10, False, [1e-2]), (0.05, False, [1e-2, 1e-3]),
-                          (0.10, True, [1e-2, 1e-3])])
+                         [(0.12, False, [1e-2]), (0.08, False, [1e-2, 1e-3]),
+                          (0.12, True, [1e-2, 1e-3])])
 def test_the_finer_solve_only_when_the_plan_is_near_the_coarse_bound(
         monkeypatch, short, whole, tolerances) -> None:
     """Hard M: the guided plan (541) is 11 % below the coarse bound (609), and the finer solve
     tightens a bound by about 2 % (596): the gap is the plan's, and the search did better with
-    those 8 s (about 564 against 561.3 on average at 30 s). With the plan 10 % below the coarse
-    bound there is no finer solve; 5 % below, there is (time allowing). Before the whole model
+    those 8 s (about 564 against 561.3 on average at 30 s). With the plan 12 % below the coarse
+    bound there is no finer solve; 8 % below, there is (time allowing). Before the whole model
     (S) always: its plan meeting the bound is the proof (hard S seed 1: coarse 69, finer 68)."""
     from scheduler.greedy import greedy
 
