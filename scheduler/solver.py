@@ -344,8 +344,9 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             bounded = True
         if not replan:
             run.offer(guided_greedy(problem, result, order, base))
-        if run.done() or run.left() < DAY_LP_FINER * result.seconds or \
-                (not whole and run.bound - run.objective() > DAY_LP_FINER_GAP * run.bound):
+        far = result.bound is not None and \
+            run.bound - run.objective() > DAY_LP_FINER_GAP * run.bound
+        if run.done() or run.left() < DAY_LP_FINER * result.seconds or (far and not whole):
             break  # the search gets the time
     return bounded
 
