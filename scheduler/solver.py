@@ -52,9 +52,11 @@ DAY_LP_TOLERANCES = (1e-2, 1e-3)
 DAY_LP_FINER = 8
 # ... and when the best plan so far is within this share of the coarse bound: further off, the
 # gap is the plan's (a finer solve tightens the bound by about 2 %, hard M 609 -> 596; the
-# search then gains 4-5 %) and the search needs the time. Hard M, 30 s, this machine: the guided plan 541 is 11 % below 609;
-# with the finer solve (8 s) 561.3 on average (10 runs, 3 at 99 % of the best known), without
-# it 564.0 (45 runs of eight search variants that made no difference, 21 at 99 %)
+# search then gains 4-5 %) and the search needs the time. Hard M, 30 s, sixth session's
+# machine: the guided plan 541 is 11 % below 609; with the finer solve (8 s) 561.3 on average
+# (10 runs, 3 at 99 % of the best known), without it 564.0 (45 runs of eight search variants
+# that made no difference, 21 at 99 %); `bench.run --repeat 5` 560.4 -> 563.2
+# (docs/planner.md, "Repeated runs")
 DAY_LP_FINER_GAP = 0.10
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 # The randomised greedies' share of the time left: 3 % up to L, where the day LP's guided plan
@@ -344,9 +346,9 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             bounded = True
         if not replan:
             run.offer(guided_greedy(problem, result, order, base))
-        far = result.bound is not None and \
+        far = not whole and result.bound is not None and \
             run.bound - run.objective() > DAY_LP_FINER_GAP * run.bound
-        if run.done() or run.left() < DAY_LP_FINER * result.seconds or (far and not whole):
+        if run.done() or far or run.left() < DAY_LP_FINER * result.seconds:
             break  # the search gets the time
     return bounded
 
