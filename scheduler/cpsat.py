@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -51,9 +52,11 @@ class SubModel:
     def __init__(self, problem: Problem, residual: Bookings, free_cases: Iterable[str], *,
                  days: set[int] | None = None, top_k: int | None = None,
                  previous: dict[str, Assignment] | None = None,
-                 keep: dict[str, Assignment] | None = None):
+                 keep: dict[str, Assignment] | None = None,
+                 favour: Mapping[str, AbstractSet[str]] | None = None):
         self.p = problem
         self.keep = keep or {}
+        self.favour = favour or {}
         self.residual = residual
         self.cases = [c for c in free_cases if problem.options[c].centres]
         self.days = days
@@ -75,7 +78,8 @@ class SubModel:
     # --- candidates ---------------------------------------------------------------------------
 
     def _people(self, opts: CaseOptions, pool: list[str]) -> list[str]:
-        """Top candidates for a neighbourhood: keep a few coverers per area plus least loaded."""
+        """Top candidates for a neighbourhood: keep a few coverers per area plus least loaded,
+        and the people `favour` gives the case (those the day LP seats with it)."""
         if self.top_k is None or len(pool) <= self.top_k:
             return pool
         p = self.p
@@ -88,6 +92,8 @@ class SubModel:
         for known in (self.previous.get(opts.case.id), self.keep.get(opts.case.id)):
             if known:  # the hint and the previous plan must stay expressible
                 keep.update(dict.fromkeys(q for q in known.people() if q in pool))
+        favoured = self.favour.get(opts.case.id, ())
+        keep.update(dict.fromkeys(q for q in pool if q in favoured))
         return list(keep)
 
     def _add_case(self, opts: CaseOptions) -> None:

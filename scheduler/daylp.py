@@ -9,11 +9,13 @@ person is available)), per person (max_hearings), per centre, day and room size 
 of big-enough rooms), all net of the fixed hearings. Tighter than the aggregated LP of `lp.py`
 (exact windows, `earliest` included, per-day limits): hard M 596 against 620.
 
-Two uses (`solver`): its dual objective is a proved bound, computed here from HiGHS's duals
+Three uses (`solver`): its dual objective is a proved bound, computed here from HiGHS's duals
 with the model's own matrix (weak duality: valid for any duals, so PDLP's approximate ones
-can only loosen it); and its x[c,d] guide a construction (`guided_greedy`) that tries each
-case on the days the LP chose, cases the LP hears fully first (hard M: 540 against 516-530 for
-the other greedy orders and the search).
+can only loosen it); its x[c,d] and seats u, v guide a construction (`guided_greedy`) that
+tries each case on the days the LP chose with the people it seats there, cases the LP hears
+fully first (hard M: 559, against 541 with the greedy's own choice of people and 516-523 for
+the other greedy orders); and the people it seats with a case join that case's candidates in
+the search's neighbourhoods (`DayLP.seated`).
 
 Keeping only the most promising people per case made the LP smaller but guided far worse (16 a
 case on hard M: 521, against 540 with everyone), so every eligible person has columns.
@@ -72,6 +74,17 @@ class DayLP:
     days: dict[str, dict[int, float]] = field(default_factory=dict)  # case -> day -> x
     seconds: float = 0.0
     columns: int = 0
+    # (case, day) -> person -> the LP's seat for them there (u or v: experts and counsellors)
+    people: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
+
+    def seated(self, least: float) -> dict[str, set[str]]:
+        """Per case, the people the LP seats with it at `least` on some day."""
+        out: dict[str, set[str]] = {}
+        for (cid, _day), seats in self.people.items():
+            chosen = {q for q, value in seats.items() if value >= least}
+            if chosen:
+                out.setdefault(cid, set()).update(chosen)
+        return out
 
 
 class _Model:
@@ -84,6 +97,7 @@ class _Model:
         self.starts: list[int] = []
         self.index: list[int] = []
         self.value: list[float] = []
+        self.seats: dict[int, tuple[str, int, str]] = {}  # column -> (case, day, person)
 
     def var(self, cost: float = 0.0) -> int:
         self.cost.append(cost)
@@ -146,6 +160,7 @@ def build(problem: Problem, candidates: list[str]) -> Built:
             for q in sorted(experts):
                 if avail_day[q][d] and reach_e.get(q):
                     u[q] = m.var()
+                    m.seats[u[q]] = (cid, d, q)
                     m.row(-INF, 0, [u[q], *reach_e[q]], [1.0] + [-1.0] * len(reach_e[q]))
                     person_day[(q, d)].append(u[q])
                     person_total[q].append(u[q])
@@ -158,6 +173,7 @@ def build(problem: Problem, candidates: list[str]) -> Built:
                 for q in sorted(counsellors):
                     if avail_day[q][d] and reach_c.get(q):
                         col = m.var()
+                        m.seats[col] = (cid, d, q)
                         v.append(col)
                         m.row(-INF, 0, [col, *reach_c[q]], [1.0] + [-1.0] * len(reach_c[q]))
                         person_day[(q, d)].append(col)
@@ -268,13 +284,18 @@ def day_lp(problem: Problem, candidates: list[str], time_limit: float,
     for (cid, d), col in xcol.items():
         if values[col] > 1e-4:
             days[cid][d] = values[col]
-    return DayLP(bound, dict(days), time.monotonic() - t0, n)
+    people: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
+    for col, (cid, d, q) in m.seats.items():
+        if values[col] > 1e-4:
+            people[(cid, d)][q] = values[col]
+    return DayLP(bound, dict(days), time.monotonic() - t0, n, dict(people))
 
 
 def guided_greedy(problem: Problem, lp: DayLP, order: list[str],
-                  base: Iterable[Assignment] = ()) -> Bookings:
+                  base: Iterable[Assignment] = (), seats: bool = True) -> Bookings:
     """Place the cases the LP hears most fully first (ties in `order`), each on the days the LP
-    chose, heaviest first, then on any day as `place` would."""
+    chose, heaviest first, with the people it seats there first (with `seats`; else the least
+    loaded, as `place` chooses), then on any day as `place` would."""
     rank = {c: i for i, c in enumerate(order)}
     heard = {c: sum(lp.days.get(c, {}).values()) for c in order}
     bookings = Bookings(problem, list(problem.fixed.values()) + list(base))
@@ -284,7 +305,8 @@ def guided_greedy(problem: Problem, lp: DayLP, order: list[str],
         opts = problem.options[cid]
         a = None
         for day, _x in sorted(lp.days.get(cid, {}).items(), key=lambda kv: -kv[1]):
-            a = place(bookings, opts, on_days=(day,))
+            a = place(bookings, opts, on_days=(day,),
+                      prefer=lp.people.get((cid, day)) if seats else None)
             if a is not None:
                 break
         if a is None:

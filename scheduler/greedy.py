@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .index import ScenarioIndex
@@ -30,6 +30,11 @@ LATE_WINDOW = 10
 # Weight of an expert's scarcity (the pressure on the rarest area they know, 0..1) beside their
 # load (0..1) when the greedy chooses panels: specialists are kept for the cases needing them.
 SCARCITY_WEIGHT = 1.0
+# `place(prefer=...)` ranks people by their preference rounded to this many decimals (the day
+# LP's seat values, `daylp.guided_greedy`), then by load and scarcity: finer, PDLP's noise
+# decides between people the LP values alike (hard M seeds 1-3, guided plans: 546, 502, 535 to
+# whole seats; 559, 514, 543 to tenths; 553, 506, 527 to hundredths)
+PREFER_DIGITS = 1
 
 
 @dataclass(frozen=True)
@@ -171,13 +176,16 @@ class Bookings:
 
 def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = None,
           complete: bool = False, late_first: int | None = None,
-          on_days: Iterable[int] | None = None) -> Assignment | None:
+          on_days: Iterable[int] | None = None,
+          prefer: Mapping[str, float] | None = None) -> Assignment | None:
     """The earliest slot where a room, a covering panel and a counsellor are free.
 
     A case whose window is longer than `late_first` days (default `LATE_FIRST_WINDOW`; 0: none)
     tries its latest days first. People are tried least loaded first (relative to their max,
     plus `SCARCITY_WEIGHT` times their scarcity), which balances loads; with
-    `rng`, ties are broken at random so repeated runs explore different plans.
+    `rng`, ties are broken at random so repeated runs explore different plans. `prefer`: a
+    value per person (the day LP's seats for this case and day) that ranks people before their
+    load does, highest first (`PREFER_DIGITS`).
     With `complete`, every coverer and counsellor is tried, so None proves the case cannot be
     placed on top of these bookings. `on_days`: those day positions only, in that order.
     """
@@ -196,10 +204,11 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
         days.reverse()  # a long window: leave the early slots to the cases due soon
     total = bookings.person_total
 
-    def load_key(pid: str) -> tuple[float, float, int]:
+    def load_key(pid: str) -> tuple[float, float, float, int]:
         soft = 1 if pid in opts.soft else 0
         noise = rng.random() if rng else 0.0
-        return (soft, total[pid] / max(1, problem.max_hearings(pid)) + 0.05 * noise
+        wanted = -round(prefer.get(pid, 0.0), PREFER_DIGITS) if prefer else 0.0
+        return (soft, wanted, total[pid] / max(1, problem.max_hearings(pid)) + 0.05 * noise
                 + SCARCITY_WEIGHT * problem.scarcity(pid), len(problem.expertise[pid]))
 
     # per centre, the experts covering each required area, fewest first: a slot where one area

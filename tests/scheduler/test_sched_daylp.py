@@ -16,9 +16,10 @@ from scheduler import daylp, scenario_from_dict, solve
 from scheduler import lp as lp_module
 from scheduler import solver as solver_module
 from scheduler.explain import static_reasons
-from scheduler.greedy import Problem, case_order
+from scheduler.greedy import Bookings, Problem, case_order, place
 from scheduler.rules import check_plan
 from scheduler.solver import _plan, _Run
+from tests.scheduler.helpers import base, case, person
 
 
 def _problem(data: dict) -> tuple[Problem, list[str]]:
@@ -65,6 +66,35 @@ def test_guided_plan_is_valid(tmp_path) -> None:
     run.offer(bookings)
     plan = _plan(problem, run, None, {c: static_reasons(problem, c) for c in problem.free_cases})
     assert check_plan(problem.ix.scenario, plan) == []
+
+
+def test_the_guided_plan_seats_the_people_the_lp_gave_the_case() -> None:
+    """The LP chose the day and the people: the guided plan takes both. Its seats are what
+    the LP spends the scarce people on (hard M: 541 with the greedy's own choice of people,
+    least loaded and least scarce first; 559 with the LP's)."""
+    people = [person(f"E{i}", ["law", "land"]) for i in range(1, 7)]
+    problem, _candidates = _problem(base(cases=[case("A", ["law", "land"])], people=people))
+    lp = daylp.DayLP(bound=3.0, days={"A": {1: 1.0}},
+                     people={("A", 1): {"E4": 1.0, "E6": 0.9, "E5": 0.8, "E1": 0.04}})
+    a = daylp.guided_greedy(problem, lp, ["A"]).by_case["A"]
+    assert a.slot // problem.ix.n_sessions == 1
+    assert sorted(a.panel) == ["E4", "E5", "E6"]
+    # on its own, `place` seats the first listed of six equals
+    alone = place(Bookings(problem), problem.options["A"], on_days=(1,))
+    assert sorted(alone.panel) == ["E1", "E2", "E3"]
+
+
+def test_the_lp_reports_the_seats_it_gave_each_case_on_each_day() -> None:
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    result = daylp.day_lp(problem, candidates, time_limit=60, tolerance=1e-7)
+    size = problem.ix.panel_size
+    assert result.people
+    for (cid, day), seats in result.people.items():
+        x = result.days[cid][day]
+        opts = problem.options[cid]
+        experts = sum(v for q, v in seats.items() if q in opts.experts)
+        assert experts == pytest.approx(size * x, abs=1e-2)  # a panel's worth of seats
+        assert set(seats) <= opts.experts | opts.counsellors
 
 
 def test_a_set_stop_ends_the_solve() -> None:
