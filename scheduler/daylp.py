@@ -18,7 +18,9 @@ the other greedy orders); and the people it seats with a case join that case's c
 the search's neighbourhoods (`DayLP.seated`).
 
 Keeping only the most promising people per case made the LP smaller but guided far worse (16 a
-case on hard M: 521, against 540 with everyone), so every eligible person has columns.
+case on hard M: 521, against 540 with everyone; with the LP's seats 533 against 559: the
+generalists' capacity is what the LP trades against the specialists'), so every eligible person
+has columns.
 """
 
 from __future__ import annotations
