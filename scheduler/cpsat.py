@@ -53,10 +53,12 @@ class SubModel:
                  days: set[int] | None = None, top_k: int | None = None,
                  previous: dict[str, Assignment] | None = None,
                  keep: dict[str, Assignment] | None = None,
-                 favour: Mapping[str, AbstractSet[str]] | None = None):
+                 favour: Mapping[str, AbstractSet[str]] | None = None,
+                 allow: Mapping[str, tuple[AbstractSet[int], AbstractSet[str]]] | None = None):
         self.p = problem
         self.keep = keep or {}
         self.favour = favour or {}
+        self.allow = allow  # per case, the only days and people it may have (none: any)
         self.residual = residual
         self.cases = [c for c in free_cases if problem.options[c].centres]
         self.days = days
@@ -79,7 +81,11 @@ class SubModel:
 
     def _people(self, opts: CaseOptions, pool: list[str]) -> list[str]:
         """Top candidates for a neighbourhood: keep a few coverers per area plus least loaded,
-        and the people `favour` gives the case (those the day LP seats with it)."""
+        and the people `favour` gives the case (those the day LP seats with it). With `allow`,
+        the people it allows the case, and no others."""
+        if self.allow is not None:
+            allowed = self.allow[opts.case.id][1]
+            return [q for q in pool if q in allowed]
         if self.top_k is None or len(pool) <= self.top_k:
             return pool
         p = self.p
@@ -105,12 +111,13 @@ class SubModel:
         m = self.model
         prev = self.previous.get(case.id)
         mid = (opts.first_day + opts.last_day) / 2
+        days = self.allow[case.id][0] if self.allow is not None else self.days
         for co in opts.centres:
             experts = self._people(opts, co.experts)
             counsellors = self._people(opts, co.counsellors) if case.needs_counsellor \
                 else []
             for day in co.days:
-                if self.days is not None and day not in self.days:
+                if days is not None and day not in days:
                     continue
                 for session in range(ns):
                     slot = day * ns + session

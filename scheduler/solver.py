@@ -19,7 +19,7 @@ from typing import Any
 
 from .cpsat import SubModel
 from .daylp import build as build_day_lp
-from .daylp import columns_estimate, day_lp, guided_greedy
+from .daylp import DayLP, columns_estimate, day_lp, guided_greedy
 from .explain import explain_unscheduled, static_reasons
 from .fairness import fairness, is_urgent
 from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
@@ -81,6 +81,13 @@ LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
 # (`DayLP.seated`). Hard M, 30 s, CP-SAT seeds 0-11: mean 570.3 without them, 573.3 with them
 LNS_LP_SEAT = 0.3
 LNS_STEP_SECONDS = 1.0  # CP-SAT's time per neighbourhood, and the refill's after it
+# Before the search, when the day LP ran (M): CP-SAT on every case at once, each restricted to
+# the days the LP hears it on and the people it seats with it there, at this value or more (and
+# its hearing in the plan so far), for this share of the time left. Hard M, 30 s, CP-SAT seeds
+# 0-2: 14,330 variables; 559 -> 576 in 8 s, then 581-582 after the search, against 570-579 with
+# 3 s and 576-582 with 15 s (docs/planner.md, "The LP's support")
+LP_SUPPORT_VALUE = 0.05
+LP_SUPPORT_SHARE = 0.3
 
 
 class _Run:
@@ -103,6 +110,7 @@ class _Run:
         self.best: Bookings | None = None
         self.bound_source = "none"
         self.favour: dict[str, set[str]] = {}  # per case, people the day LP seats with it
+        self.lp: DayLP | None = None  # the day LP's last solution, when it ran
         # on a re-plan: each previous hearing as a coordinator sees it (panel order carries nothing)
         self.previous_keys: dict[str, tuple] = {}
         self.replan: dict[str, Any] | None = None
@@ -249,6 +257,8 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
             run.tighten(bound, "Lagrangian relaxation")
     if small and not run.stopped():
         _solve_whole(problem, run, candidates, previous, workers, seed)
+    elif run.lp is not None and previous_plan is None and not run.done() and not run.stopped():
+        _solve_lp_support(problem, run, candidates, run.lp, workers, seed)
     if not run.done() and not run.stopped():
         _lns(problem, run, candidates, previous, workers, seed)
     if previous_plan is None and URGENT_EARLY:
@@ -348,6 +358,7 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             run.tighten(result.bound, "day-indexed LP relaxation")
             bounded = True
         run.favour = result.seated(LNS_LP_SEAT)
+        run.lp = result
         if not replan:  # with the LP's people, and (a hedge, 0.05 s at M) with the greedy's
             run.offer(guided_greedy(problem, result, order, base))
             run.offer(guided_greedy(problem, result, order, base, seats=False))
@@ -416,6 +427,41 @@ def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
     if second.status in ("OPTIMAL", "FEASIBLE"):
         run.accept(Bookings(problem, list(problem.fixed.values())
                             + list(second.assignments.values())))
+
+
+def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: DayLP,
+                      workers: int, seed: int) -> None:
+    """CP-SAT on every case the day LP hears, each allowed only the days the LP hears it on
+    and the people it seats with it there (at `LP_SUPPORT_VALUE` or more), and its hearing in
+    the plan so far (the hint), for `LP_SUPPORT_SHARE` of the time left; then the waiting cases
+    that fit are added. Far smaller than the whole model (hard M: 14,330 variables) and where
+    the LP says the good plans are."""
+    ns = problem.ix.n_sessions
+    current = run.best
+    if current is None:
+        return
+    allow: dict[str, tuple[set[int], set[str]]] = {}
+    for cid in candidates:
+        days = {d for d, x in lp.days.get(cid, {}).items() if x >= LP_SUPPORT_VALUE}
+        people = {q for d in days for q, value in lp.people.get((cid, d), {}).items()
+                  if value >= LP_SUPPORT_VALUE}
+        held = current.by_case.get(cid)
+        if held is not None:
+            days.add(held.slot // ns)
+            people.update(held.people())
+        if days:
+            allow[cid] = (days, people)
+    if not allow:
+        return
+    residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in allow])
+    sub = SubModel(problem, residual, list(allow), allow=allow, keep=current.by_case)
+    sub.hint(current.by_case)
+    result = sub.solve(LP_SUPPORT_SHARE * run.left(), workers, run.stop, None, seed)
+    if result.status not in ("OPTIMAL", "FEASIBLE"):
+        return
+    found = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))
+    _fill(problem, found, candidates, run, seconds=LNS_STEP_SECONDS)
+    run.accept(found)
 
 
 def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
