@@ -83,11 +83,11 @@ LNS_LP_SEAT = 0.3
 LNS_STEP_SECONDS = 1.0  # CP-SAT's time per neighbourhood, and the refill's after it
 # Before the search, when the day LP ran (M): CP-SAT on every case at once, each restricted to
 # the days the LP hears it on and the people it seats with it there, at this value or more (and
-# its hearing in the plan so far), for this share of the time left. Hard M, 30 s, CP-SAT seeds
-# 0-2: 14,330 variables; 559 -> 576 in 8 s, then 581-582 after the search, against 570-579 with
-# 3 s and 576-582 with 15 s (docs/planner.md, "The LP's support")
+# its hearing in the plan so far), for this share of the time left. Hard M, 30 s (hard M's
+# model: 14,330 variables; 559 -> 576 in 8 s), CP-SAT seeds 0-4: share 0.3 577.8, 0.45 580.4,
+# 0.6 580.2; value 0.01 instead of 0.05 580.8 (docs/planner.md, "The LP's support")
 LP_SUPPORT_VALUE = 0.05
-LP_SUPPORT_SHARE = 0.3
+LP_SUPPORT_SHARE = 0.45
 
 
 class _Run:
