@@ -2,9 +2,11 @@
 
 `solve` always returns a valid plan: the best one found when the time limit or `stop` ends it.
 Stages, cheapest first: (1) eligibility and per-case necessary conditions, which also feed the
-explanations; (2) a randomised priority greedy; (3) an LP relaxation for a proved upper bound;
-(4) CP-SAT on the whole model when it is small (its bound is then a proof too), otherwise
-large-neighbourhood search re-solving a county, a few days, or the rivals of an unscheduled case.
+explanations; (2) a randomised priority greedy; (3) LP relaxations for a proved upper bound,
+the day-indexed one also guiding a construction; (4) CP-SAT on the whole model when it is small
+(its bound is then a proof too), otherwise CP-SAT on every case restricted to the day LP's
+support (when it ran), then large-neighbourhood search re-solving a county, a few days, or the
+rivals of an unscheduled case.
 """
 
 from __future__ import annotations
