@@ -56,3 +56,20 @@ def test_the_lp_support_hears_what_the_lp_hears_and_keeps_the_day_and_people_of_
     assert heard["B"].slot // ns in (1, 2) and set(heard["B"].panel) == {"E1", "E2", "E3"}
     # no LP day for C: it may move only within its own day and people (the plan's hearing)
     assert heard["C"].slot // ns == 0 and set(heard["C"].panel) == {"E1", "E2", "E3"}
+
+
+def test_the_lp_support_reports_its_progress_while_it_runs(monkeypatch) -> None:
+    """At M it runs for about 11 s of 30: the coordinator's progress shows the plan growing
+    (each CP-SAT solution better than the plan so far), not only when it ends."""
+    problem = _problem()
+    seen: list[dict] = []
+    run = _Run(problem, 30.0, seen.append, None, time.monotonic(), 0.0)
+    run.offer(Bookings(problem))
+    seen.clear()
+    monkeypatch.setattr(run, "accept", lambda bookings, ties=True: True)  # only the solve reports
+    lp = DayLP(bound=10.0, days={"A": {2: 1.0}, "B": {1: 1.0}, "C": {0: 1.0}},
+               people={(c, d): {"E1": 1.0, "E2": 1.0, "E3": 1.0}
+                       for c, d in (("A", 2), ("B", 1), ("C", 0))})
+    _solve_lp_support(problem, run, ["A", "B", "C"], lp, workers=2, seed=0)
+    assert seen and seen[-1]["objective"] == 10 and seen[-1]["scheduled"] == 3
+    assert all(p["objective"] > 0 for p in seen)
