@@ -20,8 +20,8 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from .cpsat import SubModel
-from .daylp import build as build_day_lp
 from .daylp import DayLP, columns_estimate, day_lp, guided_greedy
+from .daylp import build as build_day_lp
 from .explain import explain_unscheduled, static_reasons
 from .fairness import fairness, is_urgent
 from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
@@ -467,7 +467,10 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
                              "bound": None if math.isinf(run.bound) else int(run.bound),
                              "scheduled": len(residual.by_case) + heard})
 
-    result = sub.solve(LP_SUPPORT_SHARE * run.left(), workers, run.stop, on_solution, seed)
+    # it ends as soon as the plan meets the gap tolerance, like every other stage
+    target = None if math.isinf(run.bound) else int(run.target()) - rest
+    result = sub.solve(LP_SUPPORT_SHARE * run.left(), workers, run.stop, on_solution, seed,
+                       target=target, grace=0.0)
     if result.status not in ("OPTIMAL", "FEASIBLE"):
         return
     found = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))

@@ -73,3 +73,28 @@ def test_the_lp_support_reports_its_progress_while_it_runs(monkeypatch) -> None:
     _solve_lp_support(problem, run, ["A", "B", "C"], lp, workers=2, seed=0)
     assert seen and seen[-1]["objective"] == 10 and seen[-1]["scheduled"] == 3
     assert all(p["objective"] > 0 for p in seen)
+
+
+def test_the_lp_support_stops_at_the_gap_tolerance_like_every_stage(monkeypatch) -> None:
+    """Its CP-SAT solve is told the least objective that ends the search (the bound less the
+    gap tolerance; no fixed hearing outside it here) and stops there at once."""
+    problem = _problem()
+    run = _Run(problem, 60.0, None, None, time.monotonic(), 0.2)
+    plan = Bookings(problem)
+    plan.add(Assignment("C", 0, "C1", "R1", ("E1", "E2", "E3")))
+    run.offer(plan)
+    run.tighten(12, "test")  # the target: ceil(12 * 0.8) = 10
+    asked = []
+    real = SubModel.solve
+
+    def solve(self, *args, **kwargs):
+        asked.append((kwargs.get("target"), kwargs.get("grace")))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SubModel, "solve", solve)
+    lp = DayLP(bound=12.0, days={"A": {2: 1.0}, "B": {1: 1.0}},
+               people={("A", 2): {"E4": 1.0, "E5": 1.0, "E6": 1.0},
+                       ("B", 1): {"E1": 1.0, "E2": 1.0, "E3": 1.0}})
+    _solve_lp_support(problem, run, ["A", "B", "C"], lp, workers=2, seed=0)
+    assert asked == [(10, 0.0)]
+    assert run.objective() == 10 and run.done()  # within 20 % of 12
