@@ -59,6 +59,9 @@ DAY_LP_FINER = 8
 # rather than the sixth session's 10 %, set when the guided plan was 541, 11 % below:
 # docs/planner.md, "The day LP's seats"); generator M (about 2 % below) keeps its finer solve
 DAY_LP_FINER_GAP = 0.06
+# ... unless the time left is at least this many coarse solves: then the finer solve's seconds
+# are a small share of the run whatever the gap (a 600 s run at hard M: bound 596, not 609)
+DAY_LP_FINER_AMPLE = 40
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 # The randomised greedies' share of the time left: 3 % up to L, where the day LP's guided plan
 # or the search does better with the time (hard M: 12 greedies in 3.1 s gave +1, the guided plan
@@ -365,7 +368,8 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             run.offer(guided_greedy(problem, result, order, base))
             run.offer(guided_greedy(problem, result, order, base, seats=False))
         far = not whole and result.bound is not None and \
-            run.bound - run.objective() > DAY_LP_FINER_GAP * run.bound
+            run.bound - run.objective() > DAY_LP_FINER_GAP * run.bound and \
+            run.left() < DAY_LP_FINER_AMPLE * result.seconds
         if run.done() or far or run.left() < DAY_LP_FINER * result.seconds:
             break  # the search gets the time
     return bounded
