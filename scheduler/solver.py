@@ -114,8 +114,7 @@ class _Run:
         self.bound: float = math.inf
         self.best: Bookings | None = None
         self.bound_source = "none"
-        self.favour: dict[str, set[str]] = {}  # per case, people the day LP seats with it
-        self.lp: DayLP | None = None  # the day LP's last solution, when it ran
+        self.lp: DayLP | None = None  # the day LP's last solution, when it ran (`favour`)
         # on a re-plan: each previous hearing as a coordinator sees it (panel order carries nothing)
         self.previous_keys: dict[str, tuple] = {}
         self.replan: dict[str, Any] | None = None
@@ -190,12 +189,22 @@ class _Run:
         return math.ceil(self.bound * (1.0 - self.gap_tolerance) - 1e-9)
 
     def report(self) -> None:
-        if self.on_progress is not None:
-            self.on_progress({
-                "elapsed": round(self.elapsed(), 2), "objective": self.objective(),
-                "bound": None if math.isinf(self.bound) else int(self.bound),
-                "scheduled": len(self.best.by_case) if self.best else 0,
-            })
+        self.progress(self.objective(), len(self.best.by_case) if self.best else 0)
+
+    def progress(self, objective: int, scheduled: int, bound: float = math.inf) -> None:
+        """Tell `on_progress` of a plan (the best so far, or one a CP-SAT stage is finding)
+        and the proved bound, or `bound` when a stage proves a tighter one."""
+        if self.on_progress is None:
+            return
+        proved = min(self.bound, math.floor(bound + 1e-6) if math.isfinite(bound) else math.inf)
+        self.on_progress({"elapsed": round(self.elapsed(), 2), "objective": objective,
+                          "bound": None if math.isinf(proved) else int(proved),
+                          "scheduled": scheduled})
+
+    @property
+    def favour(self) -> dict[str, set[str]]:
+        """Per case, the people the day LP seats with it (at `LNS_LP_SEAT` on some day)."""
+        return self.lp.seated(LNS_LP_SEAT) if self.lp is not None else {}
 
 
 def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
@@ -362,7 +371,6 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
         if result.bound is not None:
             run.tighten(result.bound, "day-indexed LP relaxation")
             bounded = True
-        run.favour = result.seated(LNS_LP_SEAT)
         run.lp = result
         if not replan:  # with the LP's people, and (a hedge, 0.05 s at M) with the greedy's
             run.offer(guided_greedy(problem, result, order, base))
@@ -390,11 +398,7 @@ def _solve_whole(problem: Problem, run: _Run, candidates: list[str],
     fixed_value = sum(problem.priority[c] for c in problem.fixed)
 
     def on_solution(primary: int, heard: int, bound: float) -> None:
-        if run.on_progress is not None:
-            run.on_progress({"elapsed": round(run.elapsed(), 2),
-                             "objective": fixed_value + primary,
-                             "bound": int(min(run.bound, math.floor(fixed_value + bound + 1e-6))),
-                             "scheduled": len(problem.fixed) + heard})
+        run.progress(fixed_value + primary, len(problem.fixed) + heard, fixed_value + bound)
 
     # phase 1: total priority alone (a re-plan also weighs keeping hearings, see cpsat), stopping
     # as soon as it meets the proved bound
@@ -460,16 +464,14 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
     if not allow:
         return
     residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in allow])
-    sub = SubModel(problem, residual, list(allow), allow=allow, keep=current.by_case)
+    sub = SubModel(problem, residual, list(allow), allow=allow)
     sub.hint(current.by_case)
     rest = residual.objective()
 
     def on_solution(primary: int, heard: int, _bound: float) -> None:
         # progress while it runs (about 11 s at M at 30 s): the coordinator sees the plan grow
-        if run.on_progress is not None and rest + primary > run.objective():
-            run.on_progress({"elapsed": round(run.elapsed(), 2), "objective": rest + primary,
-                             "bound": None if math.isinf(run.bound) else int(run.bound),
-                             "scheduled": len(residual.by_case) + heard})
+        if rest + primary > run.objective():
+            run.progress(rest + primary, len(residual.by_case) + heard)
 
     # it ends as soon as the plan meets the gap tolerance, like every other stage
     target = None if math.isinf(run.bound) else int(run.target()) - rest
@@ -535,6 +537,7 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     rng = random.Random(seed)
     size, kind, step = LNS_START_SIZE, 0, 0
     users = _users(problem, candidates)
+    favour = run.favour  # derived from the day LP once, not at every step
     while not run.done() and not run.stopped():
         current = run.best
         chosen, days = _neighbourhood(problem, current, candidates, rng,
@@ -544,7 +547,7 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
             continue
         residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in chosen])
         sub = SubModel(problem, residual, chosen, days=days, top_k=LNS_TOP_K, previous=previous,
-                       keep=current.by_case, favour=run.favour)
+                       keep=current.by_case, favour=favour)
         sub.hint(current.by_case)
         result = sub.solve(min(run.left(), LNS_STEP_SECONDS), workers, run.stop, None, seed + step)
         step += 1
