@@ -1,8 +1,11 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
+
+from mediation.db import UTCDateTime
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -42,10 +45,6 @@ target_db = current_app.extensions['migrate'].db
 def render_item(type_, obj, autogen_context):
     """Render the app's own column types as plain SQLAlchemy types, so that migration files do
     not depend on application code that may change later."""
-    import sqlalchemy as sa
-
-    from mediation.db import UTCDateTime
-
     if type_ != "type":
         return False
     if isinstance(obj, UTCDateTime):
