@@ -26,48 +26,20 @@ has columns.
 from __future__ import annotations
 
 import math
-import os
-import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 
 from .greedy import Assignment, Bookings, Problem, place
+from .lpcore import INF, Model, certified
+from .lpcore import run as run_lp
 from .rules import seats as room_seats
 
-INF = highspy.kHighsInf
-_BANNER_LOCK = threading.Lock()
-_banner_done = False
-
-
-Built = tuple["_Model", dict[tuple[str, int], int]]  # the model and x[case, day]'s columns
-
-
-def _new_highs() -> highspy.Highs:
-    """A HiGHS instance. HiGHS prints a banner on stdout at the first one of a process, where
-    `python -m scheduler` may be writing a plan: that first one is made with stdout pointed
-    at /dev/null."""
-    global _banner_done
-    with _BANNER_LOCK:
-        if not _banner_done:
-            sys.stdout.flush()
-            saved = os.dup(1)
-            try:
-                with open(os.devnull, "w") as null:
-                    os.dup2(null.fileno(), 1)
-                    highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-            _banner_done = True
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return h
+Built = tuple[Model, dict[tuple[str, int], int]]  # the model and x[case, day]'s columns
 
 
 @dataclass
@@ -89,34 +61,10 @@ class DayLP:
         return out
 
 
-class _Model:
-    """Columns (cost, upper bound) and rows (bounds, entries) in plain lists."""
-
-    def __init__(self) -> None:
-        self.cost: list[float] = []
-        self.rows_lo: list[float] = []
-        self.rows_hi: list[float] = []
-        self.starts: list[int] = []
-        self.index: list[int] = []
-        self.value: list[float] = []
-        self.seats: dict[int, tuple[str, int, str]] = {}  # column -> (case, day, person)
-
-    def var(self, cost: float = 0.0) -> int:
-        self.cost.append(cost)
-        return len(self.cost) - 1
-
-    def row(self, lo: float, hi: float, cols: list[int], coefs: list[float]) -> None:
-        self.rows_lo.append(lo)
-        self.rows_hi.append(hi)
-        self.starts.append(len(self.index))
-        self.index.extend(cols)
-        self.value.extend(coefs)
-
-
 def build(problem: Problem, candidates: list[str]) -> Built:
     p, ix = problem, problem.ix
     ns, size = ix.n_sessions, ix.panel_size
-    m = _Model()
+    m = Model()
     xcol: dict[tuple[str, int], int] = {}
     avail_day: dict[str, list[int]] = {}
     for q, slots in p.avail.items():
@@ -200,27 +148,6 @@ def build(problem: Problem, candidates: list[str]) -> Built:
     return m, xcol
 
 
-def _certified(m: _Model, row_dual: np.ndarray) -> float | None:
-    """A lower bound on min c'x over L <= Ax <= U, 0 <= x <= 1, from any row duals y:
-    Σ_i (y_i L_i if y_i > 0 else y_i U_i) + Σ_j min(0, c'_j - (A^T y)_j). None when a dual
-    points at an infinite side."""
-    lo = np.asarray(m.rows_lo)
-    hi = np.asarray(m.rows_hi)
-    y = np.asarray(row_dual, dtype=float)
-    y = np.where(np.abs(y) < 1e-12, 0.0, y)
-    pos, neg = y > 0, y < 0
-    if np.any(pos & ~np.isfinite(lo)) or np.any(neg & ~np.isfinite(hi)):
-        return None
-    total = float(np.dot(y[pos], lo[pos]) + np.dot(y[neg], hi[neg]))
-    starts = np.append(np.asarray(m.starts, dtype=np.int64), len(m.index))
-    counts = np.diff(starts)
-    row_of = np.repeat(np.arange(len(y)), counts)
-    aty = np.zeros(len(m.cost))
-    np.add.at(aty, np.asarray(m.index, dtype=np.int64), np.asarray(m.value) * y[row_of])
-    reduced = np.asarray(m.cost) - aty
-    return total + float(np.minimum(0.0, reduced).sum())
-
-
 def columns_estimate(problem: Problem, candidates: list[str]) -> int:
     """About how many columns `build` makes (people per case times its days), cheaply."""
     total = 0
@@ -246,39 +173,11 @@ def day_lp(problem: Problem, candidates: list[str], time_limit: float,
     left = time_limit - (time.monotonic() - t0)
     if left <= 0.2:
         return None
-    h = _new_highs()
-    h.setOptionValue("solver", "pdlp")
-    h.setOptionValue("run_crossover", "off")
-    h.setOptionValue("kkt_tolerance", tolerance)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("time_limit", float(left))
-    h.addVars(n, np.zeros(n), np.ones(n))
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(m.cost, dtype=float))
-    h.addRows(len(m.rows_lo), np.asarray(m.rows_lo, dtype=float),
-              np.asarray(m.rows_hi, dtype=float), len(m.index),
-              np.asarray(m.starts, dtype=np.int32), np.asarray(m.index, dtype=np.int32),
-              np.asarray(m.value, dtype=float))
-    finished = threading.Event()
-
-    def _watch() -> None:  # a cancel ends the solve, not only the stages after it
-        while not finished.wait(0.1):
-            if stop is not None and stop.is_set():
-                h.cancelSolve()
-                return
-
-    watcher = threading.Thread(target=_watch, daemon=True)
-    watcher.start()
-    try:
-        h.run()
-    finally:
-        finished.set()
-        watcher.join()
-    if (stop is not None and stop.is_set()) or \
-            h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    solution = run_lp(m, left, tolerance, stop)
+    if solution is None:
         return None
-    solution = h.getSolution()
     bound = None
-    lower = _certified(m, np.asarray(solution.row_dual))
+    lower = certified(m, np.asarray(solution.row_dual))
     if lower is not None and math.isfinite(lower):
         bound = fixed_value - lower
     values = solution.col_value

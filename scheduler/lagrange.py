@@ -22,7 +22,7 @@ from collections import defaultdict
 import numpy as np
 
 from .greedy import Problem
-from .lp import person_caps
+from .lpcore import person_caps
 
 GOLDEN_STEPS = 10
 STEP = 0.05  # first price step, as a fraction of the mean priority per seat
@@ -108,6 +108,64 @@ def _cheapest_panel(case: _Case, cost: np.ndarray, size: int) -> tuple[float, li
     return best, members
 
 
+class _Relaxation:
+    """The load rows (a person, a last day, a capacity) and each case's panel options; `value`
+    gives L(lambda) and a subgradient for multipliers on those rows."""
+
+    def __init__(self, problem: Problem, candidates: list[str]):
+        self.fixed_value = sum(problem.priority[c] for c in problem.fixed)
+        people = sorted({q for c in candidates for q in problem.options[c].experts
+                         | problem.options[c].counsellors})
+        person_index = {q: i for i, q in enumerate(people)}
+        deadlines = sorted({problem.options[c].last_day for c in candidates})
+        self.rows: list[tuple[str, int]] = []
+        rows_person, rows_last, caps = [], [], []
+        for q in people:
+            for last, cap in person_caps(problem, q, deadlines):
+                self.rows.append((q, last))
+                rows_person.append(person_index[q])
+                rows_last.append(last)
+                caps.append(cap)
+        self.n_people = len(people)
+        self.rows_person = np.array(rows_person, dtype=np.int64)
+        self.rows_last = np.array(rows_last, dtype=np.int64)
+        self.caps = np.array(caps, dtype=float)
+        self.cases = [_Case(problem, c, person_index) for c in candidates]
+        self.size = problem.ix.panel_size
+        self.by_last = sorted({c.last for c in self.cases})
+
+    def value(self, lam: np.ndarray) -> tuple[float, np.ndarray]:
+        """L(lambda) and a subgradient (seats each row counts minus its capacity)."""
+        rp, rl = self.rows_person, self.rows_last
+        # a person's price for a case due on day d: the multipliers of rows with last >= d
+        price = {d: np.bincount(rp, weights=lam * (rl >= d), minlength=self.n_people)
+                 for d in self.by_last}
+        value = float(lam @ self.caps)
+        counts: dict[tuple[int, int], int] = defaultdict(int)
+        for case in self.cases:
+            cost, members = _cheapest_panel(case, price[case.last], self.size)
+            if case.priority - cost > 0:
+                value += case.priority - cost
+                for j in members:
+                    counts[(j, case.last)] += 1
+        grad = -self.caps.copy()
+        for (j, d), n in counts.items():
+            grad[(rp == j) & (rl >= d)] += n
+        return self.fixed_value + value, grad
+
+
+def lagrangian_value(problem: Problem, candidates: list[str],
+                     prices: dict[tuple[str, int], float]) -> float:
+    """L(lambda) for the given prices of the load rows, by (person, last day) as `person_caps`
+    gives them (absent: 0): a proved upper bound whatever the prices (the aggregated LP's
+    duals, `lp.lp_bound`), fixed cases' priorities included."""
+    if not candidates:
+        return float(sum(problem.priority[c] for c in problem.fixed))
+    relax = _Relaxation(problem, candidates)
+    lam = np.array([max(0.0, prices.get(row, 0.0)) for row in relax.rows])
+    return relax.value(lam)[0]
+
+
 def lagrangian_bound(problem: Problem, candidates: list[str], lower: float,
                      time_limit: float = 20.0, stop: threading.Event | None = None,
                      adjust: bool = True) -> float | None:
@@ -118,40 +176,8 @@ def lagrangian_bound(problem: Problem, candidates: list[str], lower: float,
     fixed_value = sum(problem.priority[c] for c in problem.fixed)
     if not candidates:
         return float(fixed_value)
-    people = sorted({q for c in candidates for q in problem.options[c].experts
-                     | problem.options[c].counsellors})
-    person_index = {q: i for i, q in enumerate(people)}
-    deadlines = sorted({problem.options[c].last_day for c in candidates})
-    rows_person, rows_last, caps = [], [], []
-    for q in people:
-        for last, cap in person_caps(problem, q, deadlines):
-            rows_person.append(person_index[q])
-            rows_last.append(last)
-            caps.append(cap)
-    rows_person_a = np.array(rows_person, dtype=np.int64)
-    rows_last_a = np.array(rows_last, dtype=np.int64)
-    caps_a = np.array(caps, dtype=float)
-    cases = [_Case(problem, c, person_index) for c in candidates]
-    size = problem.ix.panel_size
-    by_last = sorted({c.last for c in cases})
-
-    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray]:
-        """L(lambda) and a subgradient (seats each row counts minus its capacity)."""
-        # a person's price for a case due on day d: the multipliers of rows with last >= d
-        price = {d: np.bincount(rows_person_a, weights=lam * (rows_last_a >= d),
-                                minlength=len(people)) for d in by_last}
-        value = float(lam @ caps_a)
-        counts: dict[tuple[int, int], int] = defaultdict(int)
-        for case in cases:
-            cost, members = _cheapest_panel(case, price[case.last], size)
-            if case.priority - cost > 0:
-                value += case.priority - cost
-                for j in members:
-                    counts[(j, case.last)] += 1
-        grad = -caps_a.copy()
-        for (j, d), n in counts.items():
-            grad[(rows_person_a == j) & (rows_last_a >= d)] += n
-        return fixed_value + value, grad
+    relax = _Relaxation(problem, candidates)
+    caps_a, evaluate = relax.caps, relax.value
 
     def out_of_time() -> bool:
         return time.monotonic() - t0 > time_limit or (stop is not None and stop.is_set())
@@ -159,9 +185,9 @@ def lagrangian_bound(problem: Problem, candidates: list[str], lower: float,
     # 1) a flat price per seat on the total-load rows, its level found by golden-section search
     # (L is convex in it): from zero every case piles onto the same few experts and plain
     # subgradient steps oscillate for long
-    mean_seat = sum(problem.priority[c] for c in candidates) / len(candidates) / size
-    total_rows = rows_last_a == len(problem.ix.dates) - 1
-    best, best_lam, best_grad = math.inf, np.zeros(len(caps)), -caps_a
+    mean_seat = sum(problem.priority[c] for c in candidates) / len(candidates) / relax.size
+    total_rows = relax.rows_last == len(problem.ix.dates) - 1
+    best, best_lam, best_grad = math.inf, np.zeros(len(caps_a)), -caps_a
 
     def flat(level: float) -> float:
         nonlocal best, best_lam, best_grad

@@ -27,6 +27,7 @@ from .fairness import fairness, is_urgent
 from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
 from .index import ScenarioIndex
 from .lagrange import lagrangian_bound
+from .lp import columns as lp_columns
 from .lp import lp_bound
 from .model import Hearing, Plan, Scenario, Unscheduled
 from .options import choose_chair
@@ -93,6 +94,45 @@ LNS_STEP_SECONDS = 1.0  # CP-SAT's time per neighbourhood, and the refill's afte
 # 0.6 580.2; value 0.01 instead of 0.05 580.8 (docs/planner.md, "The LP's support")
 LP_SUPPORT_VALUE = 0.05
 LP_SUPPORT_SHARE = 0.45
+# Above LP_CASE_LIMIT cases the aggregated LP (`lp.lp_bound`) runs in a thread beside the
+# search, up to this many columns (hard L: 362,000, 32 s alone at tolerance 1e-3, bound 3,317
+# against the Lagrangian's 3,418; generator L: 775,000, 161 s) and when the time left is at
+# least LP_BACKGROUND_MARGIN times its expected seconds at LP_COLUMNS_PER_SECOND (hard L: 11,400)
+LP_COLUMNS = 500_000
+LP_COLUMNS_PER_SECOND = 10_000
+LP_BACKGROUND_MARGIN = 2.0
+
+
+class _BackgroundLP:
+    """The aggregated LP solved in a thread while the search goes on: HiGHS releases the GIL, so
+    at hard L its 32 s come mostly from the second core, not from the search's time (a greedy
+    beside it runs at 0.35-0.45 s against 0.35 s alone). `_Run.collect` takes its bound."""
+
+    def __init__(self, problem: Problem, candidates: list[str], time_limit: float):
+        self.bound: float | None = None
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._solve, args=(problem, candidates, time_limit),
+                                       name="background-lp", daemon=True)
+        self.thread.start()
+
+    def _solve(self, problem: Problem, candidates: list[str], time_limit: float) -> None:
+        try:
+            self.bound = lp_bound(problem, candidates, time_limit=time_limit, stop=self.stop)
+        except BaseException as exc:  # raised again in the solving thread (`finished`)
+            self.error = exc
+
+    def finished(self) -> bool:
+        if self.thread.is_alive():
+            return False
+        if self.error is not None:
+            raise self.error
+        return True
+
+    def cancel(self) -> None:
+        """End it (HiGHS is cancelled within 0.1 s; a build under way ends first)."""
+        self.stop.set()
+        self.thread.join(timeout=0.5)
 
 
 class _Run:
@@ -115,6 +155,7 @@ class _Run:
         self.best: Bookings | None = None
         self.bound_source = "none"
         self.lp: DayLP | None = None  # the day LP's last solution, when it ran (`favour`)
+        self.background: _BackgroundLP | None = None  # the aggregated LP in a thread (L)
         # on a re-plan: each previous hearing as a coordinator sees it (panel order carries nothing)
         self.previous_keys: dict[str, tuple] = {}
         self.replan: dict[str, Any] | None = None
@@ -170,8 +211,16 @@ class _Run:
             self.bound_source = source
             self.report()
 
+    def collect(self) -> None:
+        """Take the background LP's bound once it has one (stages ask `done` often)."""
+        if self.background is not None and self.background.finished():
+            bound, self.background = self.background.bound, None
+            if bound is not None:
+                self.tighten(bound, "LP relaxation")
+
     def done(self) -> bool:
         """Optimal, or within the gap tolerance: (bound - objective) / bound <= tolerance."""
+        self.collect()
         if self.best is None or math.isinf(self.bound):
             return False
         objective = self.objective()
@@ -224,6 +273,27 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     candidates = [cid for cid in problem.free_cases if not impossible[cid]]
     fixed_value = sum(problem.priority[c] for c in problem.fixed)
     run.tighten(fixed_value + sum(problem.priority[c] for c in candidates), "cases feasible alone")
+    if len(candidates) > LP_CASE_LIMIT:
+        run.background = _background_lp(problem, run, candidates)
+    try:
+        return _solve(problem, run, candidates, impossible, previous_plan, workers, seed)
+    finally:
+        if run.background is not None:
+            run.background.cancel()
+
+
+def _background_lp(problem: Problem, run: _Run, candidates: list[str]) -> _BackgroundLP | None:
+    """The aggregated LP beside the search when it is expected to finish well in time."""
+    columns = lp_columns(problem, candidates)
+    if columns > LP_COLUMNS or \
+            run.left() < LP_BACKGROUND_MARGIN * columns / LP_COLUMNS_PER_SECOND:
+        return None
+    return _BackgroundLP(problem, candidates, run.left())
+
+
+def _solve(problem: Problem, run: _Run, candidates: list[str],
+           impossible: dict[str, list[Reason]], previous_plan: Plan | None, workers: int,
+           seed: int) -> Plan:
     previous = _previous_assignments(problem, previous_plan)
     base = _minimal_change(problem, run, previous_plan) if previous_plan is not None else []
     # the minimal-change plan: the previous hearings still valid, the broken ones repaired in
@@ -277,6 +347,7 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
         _lns(problem, run, candidates, previous, workers, seed)
     if previous_plan is None and URGENT_EARLY:
         _urgent_earlier(problem, run)
+    run.collect()
     return _plan(problem, run, previous_plan, impossible)
 
 
