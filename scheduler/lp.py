@@ -17,6 +17,9 @@ approximate duals can only loosen them:
   rows cost nothing (hard L at tolerance 1e-2: 3,425 against the LP's 3,476; at 3e-3, 3,318
   against 3,336).
 
+Its solution guides the search at L (`solver`): the people it seats with a case join the case's
+candidates, and waiting cases it hears are the first the search makes room for.
+
 Column generation from a dozen people per case was tried (OR-Tools PDLP, 2026-11-30): its bound
 stays loose until it converges (8,040 and 8,981 on the L scenarios in 60 s), so all columns are
 in the one solve and the solver skips the LP above `solver.LP_COLUMNS`.
@@ -28,6 +31,7 @@ import math
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -55,6 +59,8 @@ def columns(problem: Problem, candidates: list[str]) -> int:
 
 
 def build(problem: Problem, candidates: list[str]) -> tuple[Model, LoadRows]:
+    """The model (`seats`: column -> (case, -1, person); `heard`: x -> case) and its load
+    rows."""
     p, ix = problem, problem.ix
     size = ix.panel_size
     m = Model()
@@ -64,6 +70,7 @@ def build(problem: Problem, candidates: list[str]) -> tuple[Model, LoadRows]:
     for cid in candidates:
         opts = p.options[cid]
         x = m.var(-float(p.priority[cid]))  # HiGHS minimises
+        m.heard[x] = cid
         w = {}
         for co in opts.centres:
             w[co.centre.id] = m.var()
@@ -85,6 +92,7 @@ def build(problem: Problem, candidates: list[str]) -> tuple[Model, LoadRows]:
             if len(reach) < len(opts.centres):  # travel: only at a centre the person reaches
                 m.row(-INF, 0, [col, *reach], [1.0] + [-1.0] * len(reach))
             seats_of[q].append((opts.last_day, col))
+            m.seats[col] = (cid, -1, q)
     load_rows: LoadRows = {}
     for q in sorted(seats_of):
         for last, cap in person_caps(p, q, deadlines):
@@ -116,13 +124,28 @@ def _room_rows(problem: Problem, m: Model, centre_cols: dict[str, list[tuple[str
                     m.row(-INF, cap, cols, [1.0] * len(cols))
 
 
+@dataclass
+class AggregatedLP:
+    bound: float | None  # proved upper bound on total priority (fixed cases included)
+    heard: dict[str, float] = field(default_factory=dict)  # case -> x
+    seats: dict[str, dict[str, float]] = field(default_factory=dict)  # case -> person -> seat
+
+
 def lp_bound(problem: Problem, candidates: list[str], time_limit: float = 30.0,
              stop: threading.Event | None = None, tolerance: float = TOLERANCE) -> float | None:
     """Upper bound on total priority (fixed cases included), or None if the LP gave none in time."""
+    result = aggregated_lp(problem, candidates, time_limit, stop, tolerance)
+    return None if result is None else result.bound
+
+
+def aggregated_lp(problem: Problem, candidates: list[str], time_limit: float = 30.0,
+                  stop: threading.Event | None = None,
+                  tolerance: float = TOLERANCE) -> AggregatedLP | None:
+    """The LP's bound and solution (None if it gave none in time)."""
     t0 = time.monotonic()
     fixed_value = float(sum(problem.priority[c] for c in problem.fixed))
     if not candidates:
-        return fixed_value
+        return AggregatedLP(fixed_value)
     m, load_rows = build(problem, candidates)
     left = time_limit - (time.monotonic() - t0)
     if left <= 0.1 or (stop is not None and stop.is_set()):
@@ -139,4 +162,10 @@ def lp_bound(problem: Problem, candidates: list[str], time_limit: float = 30.0,
         # a <= row of a minimisation has a dual <= 0: its price in the maximisation is -y
         prices = {row: -float(y[i]) for row, i in load_rows.items()}
         bounds.append(lagrangian_value(problem, candidates, prices))
-    return min(bounds) if bounds else None
+    values = solution.col_value
+    heard = {cid: values[col] for col, cid in m.heard.items() if values[col] > 1e-4}
+    seats: dict[str, dict[str, float]] = defaultdict(dict)
+    for col, (cid, _day, q) in m.seats.items():
+        if values[col] > 1e-4:
+            seats[cid][q] = values[col]
+    return AggregatedLP(min(bounds) if bounds else None, heard, dict(seats))

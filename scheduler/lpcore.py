@@ -58,6 +58,7 @@ class Model:
         self.index: list[int] = []
         self.value: list[float] = []
         self.seats: dict[int, tuple[str, int, str]] = {}  # column -> (case, day, person)
+        self.heard: dict[int, str] = {}  # x's column -> its case (the aggregated LP)
 
     def var(self, cost: float = 0.0) -> int:
         self.cost.append(cost)

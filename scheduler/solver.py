@@ -27,8 +27,8 @@ from .fairness import fairness, is_urgent
 from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
 from .index import ScenarioIndex
 from .lagrange import lagrangian_bound
+from .lp import AggregatedLP, aggregated_lp, lp_bound
 from .lp import columns as lp_columns
-from .lp import lp_bound
 from .model import Hearing, Plan, Scenario, Unscheduled
 from .options import choose_chair
 from .rules import PlanUsage, Reason, hearing_violations
@@ -101,15 +101,20 @@ LP_SUPPORT_SHARE = 0.45
 LP_COLUMNS = 500_000
 LP_COLUMNS_PER_SECOND = 10_000
 LP_BACKGROUND_MARGIN = 2.0
+# Once it has a solution, the search takes its guidance (`_Run.favour`, `_neighbourhood`): hard L,
+# 120 s, CP-SAT seeds 1-5, 3,014.0 against 2,993.4 with its bound alone (docs/planner.md, "Hard L:
+# the aggregated LP beside the search"); a rivals' target is a waiting case it hears at this much
+LP_TARGET_HEARD = 0.5
 
 
 class _BackgroundLP:
     """The aggregated LP solved in a thread while the search goes on: HiGHS releases the GIL, so
     at hard L its 32 s come mostly from the second core, not from the search's time (a greedy
-    beside it runs at 0.35-0.45 s against 0.35 s alone). `_Run.collect` takes its bound."""
+    beside it runs at 0.35-0.45 s against 0.35 s alone). `_Run.collect` takes its bound and
+    solution."""
 
     def __init__(self, problem: Problem, candidates: list[str], time_limit: float):
-        self.bound: float | None = None
+        self.result: AggregatedLP | None = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._solve, args=(problem, candidates, time_limit),
@@ -118,7 +123,8 @@ class _BackgroundLP:
 
     def _solve(self, problem: Problem, candidates: list[str], time_limit: float) -> None:
         try:
-            self.bound = lp_bound(problem, candidates, time_limit=time_limit, stop=self.stop)
+            self.result = aggregated_lp(problem, candidates, time_limit=time_limit,
+                                        stop=self.stop)
         except BaseException as exc:  # raised again in the solving thread (`finished`)
             self.error = exc
 
@@ -156,6 +162,7 @@ class _Run:
         self.bound_source = "none"
         self.lp: DayLP | None = None  # the day LP's last solution, when it ran (`favour`)
         self.background: _BackgroundLP | None = None  # the aggregated LP in a thread (L)
+        self.aggregated: AggregatedLP | None = None  # its solution, once it has one
         # on a re-plan: each previous hearing as a coordinator sees it (panel order carries nothing)
         self.previous_keys: dict[str, tuple] = {}
         self.replan: dict[str, Any] | None = None
@@ -214,9 +221,10 @@ class _Run:
     def collect(self) -> None:
         """Take the background LP's bound once it has one (stages ask `done` often)."""
         if self.background is not None and self.background.finished():
-            bound, self.background = self.background.bound, None
-            if bound is not None:
-                self.tighten(bound, "LP relaxation")
+            result, self.background = self.background.result, None
+            if result is not None and result.bound is not None:
+                self.tighten(result.bound, "LP relaxation")
+                self.aggregated = result
 
     def done(self) -> bool:
         """Optimal, or within the gap tolerance: (bound - objective) / bound <= tolerance."""
@@ -252,8 +260,14 @@ class _Run:
 
     @property
     def favour(self) -> dict[str, set[str]]:
-        """Per case, the people the day LP seats with it (at `LNS_LP_SEAT` on some day)."""
-        return self.lp.seated(LNS_LP_SEAT) if self.lp is not None else {}
+        """Per case, the people the day LP seats with it (at `LNS_LP_SEAT` on some day), or
+        the aggregated LP (L)."""
+        if self.lp is not None:
+            return self.lp.seated(LNS_LP_SEAT)
+        if self.aggregated is not None:
+            return {cid: {q for q, value in seats.items() if value >= LNS_LP_SEAT}
+                    for cid, seats in self.aggregated.seats.items()}
+        return {}
 
 
 def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
@@ -556,7 +570,8 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
 
 
 def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
-                   rng: random.Random, kind: int, size: int) -> tuple[list[str], set[int] | None]:
+                   rng: random.Random, kind: int, size: int,
+                   heard: Mapping[str, float] | None = None) -> tuple[list[str], set[int] | None]:
     """Cases to re-solve together: a county's, a few days', or an unscheduled case's rivals."""
     ix = problem.ix
     ns = ix.n_sessions
@@ -577,9 +592,14 @@ def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
         chosen += [c for c in waiting if any(d in days for co in problem.options[c].centres
                                              for d in co.days)]
         return _cap(problem, chosen, waiting, rng, size), days
-    # the rivals of an unscheduled case: cases holding its eligible people
+    # the rivals of an unscheduled case: cases holding its eligible people; with the aggregated
+    # LP's solution (`heard`), a case it hears first
     if waiting:
-        target = max(waiting, key=lambda c: (problem.priority[c], rng.random()))
+        if heard:
+            target = max(waiting, key=lambda c: (heard.get(c, 0.0) >= LP_TARGET_HEARD,
+                                                 problem.priority[c], rng.random()))
+        else:
+            target = max(waiting, key=lambda c: (problem.priority[c], rng.random()))
         people = problem.options[target].experts | problem.options[target].counsellors
         rivals = sorted({c for p in people for c in current.person_cases.get(p, ())
                          if c not in problem.fixed})
@@ -608,11 +628,16 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     rng = random.Random(seed)
     size, kind, step = LNS_START_SIZE, 0, 0
     users = _users(problem, candidates)
-    favour = run.favour  # derived from the day LP once, not at every step
+    favour = run.favour  # once from the day LP (M), again when the aggregated LP's comes (L)
+    guide = run.aggregated
     while not run.done() and not run.stopped():
+        if run.aggregated is not guide:  # the aggregated LP has just given its solution (L)
+            guide = run.aggregated
+            favour = run.favour
         current = run.best
         chosen, days = _neighbourhood(problem, current, candidates, rng,
-                                      LNS_KINDS[kind % len(LNS_KINDS)], size)
+                                      LNS_KINDS[kind % len(LNS_KINDS)], size,
+                                      guide.heard if guide is not None else None)
         kind += 1
         if not chosen:
             continue

@@ -3,6 +3,7 @@ objective and by pricing the Lagrangian relaxation with them; at L it runs besid
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 
@@ -15,7 +16,7 @@ from scheduler import check_plan, scenario_from_dict, solve
 from scheduler import lp as lp_module
 from scheduler import solver as solver_module
 from scheduler.explain import static_reasons
-from scheduler.greedy import Problem
+from scheduler.greedy import Problem, greedy
 from scheduler.lagrange import lagrangian_bound, lagrangian_value
 from scheduler.lpcore import certified
 from scheduler.lpcore import run as run_lp
@@ -100,15 +101,16 @@ def test_above_the_case_limit_the_lp_runs_beside_the_search_and_its_bound_is_tak
     """Hard S seed 1 treated as L (`LP_CASE_LIMIT` 10): the aggregated LP is solved in its own
     thread while the stages go on, and the plan reports its bound (or a tighter one)."""
     seen: dict[str, object] = {}
-    real = lp_module.lp_bound
+    real = lp_module.aggregated_lp
 
     def recording(problem, candidates, time_limit, stop):
         seen["thread"] = threading.current_thread().name
-        seen["bound"] = value = real(problem, candidates, time_limit=time_limit, stop=stop)
-        return value
+        result = real(problem, candidates, time_limit=time_limit, stop=stop)
+        seen["bound"] = result.bound
+        return result
 
     monkeypatch.setattr(solver_module, "LP_CASE_LIMIT", 10)
-    monkeypatch.setattr(solver_module, "lp_bound", recording)
+    monkeypatch.setattr(solver_module, "aggregated_lp", recording)
     data = generate_hard("S", seed=1)
     scenario = scenario_from_dict(data)
     plan = solve(scenario, time_limit=8)
@@ -129,7 +131,7 @@ def test_the_background_lp_ends_with_the_search_and_its_errors_reach_the_caller(
         return None
 
     monkeypatch.setattr(solver_module, "LP_CASE_LIMIT", 10)
-    monkeypatch.setattr(solver_module, "lp_bound", slow)
+    monkeypatch.setattr(solver_module, "aggregated_lp", slow)
     scenario = scenario_from_dict(generate_hard("S", seed=1))
     t0 = time.monotonic()
     plan = solve(scenario, time_limit=3)
@@ -140,7 +142,7 @@ def test_the_background_lp_ends_with_the_search_and_its_errors_reach_the_caller(
     def failing(problem, candidates, time_limit, stop):
         raise RuntimeError("HiGHS failed")
 
-    monkeypatch.setattr(solver_module, "lp_bound", failing)
+    monkeypatch.setattr(solver_module, "aggregated_lp", failing)
     with pytest.raises(RuntimeError, match="HiGHS failed"):
         solve(scenario, time_limit=3)
 
@@ -159,3 +161,53 @@ def test_the_background_lp_only_when_it_can_finish(monkeypatch) -> None:
     background = solver_module._background_lp(problem, run, candidates)
     assert background is not None
     background.cancel()
+
+
+def test_the_rivals_neighbourhood_is_built_around_a_case_the_lp_hears() -> None:
+    """With the aggregated LP's solution, the waiting case whose rivals are re-solved is one
+    the LP hears (at 0.5 or more) before any it does not, whatever their priorities."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    current = greedy(problem)
+    waiting = [c for c in candidates if c not in current.by_case]
+    low = min(waiting, key=lambda c: (problem.priority[c], c))
+    assert problem.priority[low] < max(problem.priority[c] for c in waiting)
+    rng = random.Random(0)
+    plain, _days = solver_module._neighbourhood(problem, current, candidates, rng,
+                                                solver_module.RIVALS, 20)
+    assert problem.priority[plain[0]] == max(problem.priority[c] for c in waiting)
+    guided, _days = solver_module._neighbourhood(problem, current, candidates, rng,
+                                                 solver_module.RIVALS, 20, {low: 1.0})
+    assert guided[0] == low
+    half, _days = solver_module._neighbourhood(problem, current, candidates, rng,
+                                               solver_module.RIVALS, 20, {low: 0.4})
+    assert half[0] != low
+
+
+def test_the_search_takes_the_aggregated_lps_seats_once_they_arrive(monkeypatch) -> None:
+    """At L the LP's solution arrives during the search: from then on the people it seats with a
+    case (at `LNS_LP_SEAT` or more) join that case's candidates in every neighbourhood."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    run = solver_module._Run(problem, 3.0, None, None, time.monotonic(), 0.0)
+    run.accept(greedy(problem))
+    case = candidates[0]
+    seated, unseated = sorted(problem.options[case].experts)[:2]
+
+    class Finished:  # a background LP that has its solution
+        result = lp_module.AggregatedLP(10.0**6, {case: 1.0},
+                                        {case: {seated: 0.9, unseated: 0.1}})
+
+        def finished(self) -> bool:
+            return True
+
+    favours: list[dict] = []
+
+    class Recording(solver_module.SubModel):
+        def __init__(self, problem, residual, free_cases, **kwargs):
+            favours.append(kwargs.get("favour"))
+            super().__init__(problem, residual, free_cases, **kwargs)
+
+    monkeypatch.setattr(solver_module, "SubModel", Recording)
+    run.background = Finished()
+    solver_module._lns(problem, run, candidates, {}, 2, 0)
+    assert run.aggregated is Finished.result and run.bound == 10**6
+    assert favours and all(favour == {case: {seated}} for favour in favours)
