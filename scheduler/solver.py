@@ -94,7 +94,7 @@ LNS_STEP_SECONDS = 1.0  # CP-SAT's time per neighbourhood, and the refill's afte
 # 0.6 580.2; value 0.01 instead of 0.05 580.8 (docs/planner.md, "The LP's support")
 LP_SUPPORT_VALUE = 0.05
 LP_SUPPORT_SHARE = 0.45
-# Above LP_CASE_LIMIT cases the aggregated LP (`lp.lp_bound`) runs in a thread beside the
+# Above LP_CASE_LIMIT cases the aggregated LP (`lp.aggregated_lp`) runs in a thread beside the
 # search, up to this many columns (hard L: 362,000, 32 s alone at tolerance 1e-3, bound 3,317
 # against the Lagrangian's 3,418; generator L: 775,000, 161 s) and when the time left is at
 # least LP_BACKGROUND_MARGIN times its expected seconds at LP_COLUMNS_PER_SECOND (hard L: 11,400)
@@ -219,7 +219,8 @@ class _Run:
             self.report()
 
     def collect(self) -> None:
-        """Take the background LP's bound once it has one (stages ask `done` often)."""
+        """Take the background LP's bound and solution once it has them (every stage asks
+        `done` often)."""
         if self.background is not None and self.background.finished():
             result, self.background = self.background.result, None
             if result is not None and result.bound is not None:
