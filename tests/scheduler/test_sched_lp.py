@@ -135,7 +135,7 @@ def test_the_background_lp_ends_with_the_search_and_its_errors_reach_the_caller(
     scenario = scenario_from_dict(generate_hard("S", seed=1))
     t0 = time.monotonic()
     plan = solve(scenario, time_limit=3)
-    assert time.monotonic() - t0 < 3.5
+    assert time.monotonic() - t0 < 3 + 10  # not the 30 s the LP would still take (any speed)
     assert cancelled.wait(2)
     assert plan.stats["bound_source"] != "LP relaxation"
 
