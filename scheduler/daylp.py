@@ -9,9 +9,9 @@ person is available)), per person (max_hearings), per centre, day and room size 
 of big-enough rooms), all net of the fixed hearings. Tighter than the aggregated LP of `lp.py`
 (exact windows, `earliest` included, per-day limits): hard M 596 against 620.
 
-Three uses (`solver`): its dual objective is a proved bound, computed here from HiGHS's duals
-with the model's own matrix (weak duality: valid for any duals, so PDLP's approximate ones
-can only loosen it); its x[c,d] and seats u, v guide a construction (`guided_greedy`) that
+Three uses (`solver`): its dual objective is a proved bound, recomputed from HiGHS's duals
+with the model's own matrix (`lpcore.certified`; weak duality: valid for any duals, so PDLP's
+approximate ones can only loosen it); its x[c,d] and seats u, v guide a construction (`guided_greedy`) that
 tries each case on the days the LP chose with the people it seats there, cases the LP hears
 fully first (hard M: 559, against 541 with the greedy's own choice of people and 516-523 for
 the other greedy orders); and the people it seats with a case join that case's candidates in
