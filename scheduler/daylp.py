@@ -11,11 +11,11 @@ of big-enough rooms), all net of the fixed hearings. Tighter than the aggregated
 
 Three uses (`solver`): its dual objective is a proved bound, recomputed from HiGHS's duals
 with the model's own matrix (`lpcore.certified`; weak duality: valid for any duals, so PDLP's
-approximate ones can only loosen it); its x[c,d] and seats u, v guide a construction (`guided_greedy`) that
-tries each case on the days the LP chose with the people it seats there, cases the LP hears
-fully first (hard M: 559, against 541 with the greedy's own choice of people and 516-523 for
-the other greedy orders); and the people it seats with a case join that case's candidates in
-the search's neighbourhoods (`DayLP.seated`).
+approximate ones can only loosen it); its x[c,d] and seats u, v guide a construction
+(`guided_greedy`) that tries each case on the days the LP chose with the people it seats there,
+cases the LP hears fully first (hard M: 559, against 541 with the greedy's own choice of
+people and 516-523 for the other greedy orders); and the people it seats with a case join
+that case's candidates in the search's neighbourhoods (`DayLP.seated`).
 
 Keeping only the most promising people per case made the LP smaller but guided far worse (16 a
 case on hard M: 521, against 540 with everyone; with the LP's seats 533 against 559: the

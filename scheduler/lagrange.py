@@ -158,7 +158,7 @@ def lagrangian_value(problem: Problem, candidates: list[str],
                      prices: dict[tuple[str, int], float]) -> float:
     """L(lambda) for the given prices of the load rows, by (person, last day) as `person_caps`
     gives them (absent: 0): a proved upper bound whatever the prices (the aggregated LP's
-    duals, `lp.lp_bound`), fixed cases' priorities included."""
+    duals, `lp.aggregated_lp`), fixed cases' priorities included."""
     if not candidates:
         return float(sum(problem.priority[c] for c in problem.fixed))
     relax = _Relaxation(problem, candidates)

@@ -130,6 +130,12 @@ class AggregatedLP:
     heard: dict[str, float] = field(default_factory=dict)  # case -> x
     seats: dict[str, dict[str, float]] = field(default_factory=dict)  # case -> person -> seat
 
+    def seated(self, least: float) -> dict[str, set[str]]:
+        """Per case, the people the LP seats with it at `least` (as `DayLP.seated`)."""
+        out = {cid: {q for q, value in seats.items() if value >= least}
+               for cid, seats in self.seats.items()}
+        return {cid: people for cid, people in out.items() if people}
+
 
 def lp_bound(problem: Problem, candidates: list[str], time_limit: float = 30.0,
              stop: threading.Event | None = None, tolerance: float = TOLERANCE) -> float | None:

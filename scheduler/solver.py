@@ -266,8 +266,7 @@ class _Run:
         if self.lp is not None:
             return self.lp.seated(LNS_LP_SEAT)
         if self.aggregated is not None:
-            return {cid: {q for q, value in seats.items() if value >= LNS_LP_SEAT}
-                    for cid, seats in self.aggregated.seats.items()}
+            return self.aggregated.seated(LNS_LP_SEAT)
         return {}
 
 
