@@ -180,7 +180,7 @@ def day_lp(problem: Problem, candidates: list[str], time_limit: float,
     lower = certified(m, np.asarray(solution.row_dual))
     if lower is not None and math.isfinite(lower):
         bound = fixed_value - lower
-    values = solution.col_value
+    values = solution.col_value.tolist()
     days: dict[str, dict[int, float]] = defaultdict(dict)
     for (cid, d), col in xcol.items():
         if values[col] > 1e-4:

@@ -168,7 +168,7 @@ def aggregated_lp(problem: Problem, candidates: list[str], time_limit: float = 3
         # a <= row of a minimisation has a dual <= 0: its price in the maximisation is -y
         prices = {row: -float(y[i]) for row, i in load_rows.items()}
         bounds.append(lagrangian_value(problem, candidates, prices))
-    values = solution.col_value
+    values = solution.col_value.tolist()
     heard = {cid: values[col] for col, cid in m.heard.items() if values[col] > 1e-4}
     seats: dict[str, dict[str, float]] = defaultdict(dict)
     for col, (cid, _day, q) in m.seats.items():

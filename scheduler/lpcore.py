@@ -12,17 +12,30 @@ thread beside the Python stages (`solver`: the aggregated LP at L).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import tempfile
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 
 import highspy
 import numpy as np
 
+from . import highs_child
 from .greedy import Problem
 
 INF = highspy.kHighsInf
+# HiGHS's own PDLP ("hipdlp", new in 1.16) rather than its cuPDLP-C port ("pdlp"), one thread:
+# hard M's day LP at tolerance 3e-3 in 3.9-5.4 s, certified 597.2 (pdlp: 1e-2 5.2 s, 609.7;
+# 1e-3 18.3 s, 596.9); hard L's aggregated LP at 1e-2 in 32.8 s, 3,301.6 (pdlp: 1e-3 55.5 s,
+# 3,317.0); generator L's at 1e-2 163.5 s, no faster (docs/planner.md, "HiGHS's own PDLP")
+METHOD = "hipdlp"
 _BANNER_LOCK = threading.Lock()
 _banner_done = False
+# From this many columns a solve that can be stopped runs in a child process (`run`): hard S's
+# day LP (about 9,000) solves in 0.1 s in this one; hard M's (159,000) takes 4 s
+PROCESS_COLUMNS = 20_000
 
 
 def new_highs() -> highspy.Highs:
@@ -96,43 +109,57 @@ def certified(m: Model, row_dual: np.ndarray) -> float | None:
     return total + float(np.minimum(0.0, reduced).sum())
 
 
+@dataclass
+class Solution:
+    """A finished solve: column values and row duals (HiGHS's signs: a minimisation)."""
+
+    col_value: np.ndarray
+    row_dual: np.ndarray
+
+
 def run(m: Model, time_limit: float, tolerance: float, stop: threading.Event | None = None,
-        method: str = "pdlp") -> highspy.HighsSolution | None:
-    """Solve `m` with HiGHS (`method` "pdlp", one thread, no crossover; "simplex" for an exact
+        method: str = METHOD) -> Solution | None:
+    """Solve `m` with HiGHS (`method`: METHOD, one thread, no crossover; "simplex" for an exact
     answer in tests) within `time_limit` seconds; the solution, or None if it did not finish
-    or `stop` was set (a watcher thread cancels the solve)."""
-    n = len(m.cost)
-    h = new_highs()
-    h.setOptionValue("solver", method)
-    h.setOptionValue("run_crossover", "off")
-    h.setOptionValue("kkt_tolerance", tolerance)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.addVars(n, np.zeros(n), np.ones(n))
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(m.cost, dtype=float))
-    h.addRows(len(m.rows_lo), np.asarray(m.rows_lo, dtype=float),
-              np.asarray(m.rows_hi, dtype=float), len(m.index),
-              np.asarray(m.starts, dtype=np.int32), np.asarray(m.index, dtype=np.int32),
-              np.asarray(m.value, dtype=float))
-    finished = threading.Event()
-
-    def _watch() -> None:  # a cancel ends the solve, not only the stages after it
-        while not finished.wait(0.1):
-            if stop is not None and stop.is_set():
-                h.cancelSolve()
-                return
-
-    watcher = threading.Thread(target=_watch, daemon=True)
-    watcher.start()
-    try:
-        h.run()
-    finally:
-        finished.set()
-        watcher.join()
-    if (stop is not None and stop.is_set()) or \
-            h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    or `stop` was set. HiGHS's PDLP never looks at `cancelSolve`, so from PROCESS_COLUMNS up a
+    solve that can be stopped runs in a child process that a stop kills (`highs_child`; hard
+    L: ended within 0.1 s of the stop); smaller ones take well under a second and run here."""
+    arrays = (np.asarray(m.cost, dtype=float), np.asarray(m.rows_lo, dtype=float),
+              np.asarray(m.rows_hi, dtype=float), np.asarray(m.starts, dtype=np.int32),
+              np.asarray(m.index, dtype=np.int32), np.asarray(m.value, dtype=float))
+    if stop is None or len(m.cost) < PROCESS_COLUMNS:
+        result = highs_child.solve_arrays(arrays, time_limit, tolerance, method, new_highs)
+    else:
+        result = _solve_in_child(arrays, time_limit, tolerance, method, stop)
+    if result is None or (stop is not None and stop.is_set()):
         return None
-    return h.getSolution()
+    return Solution(*result)
+
+
+def _solve_in_child(arrays: highs_child.Arrays, time_limit: float, tolerance: float,
+                    method: str, stop: threading.Event) -> tuple[np.ndarray, np.ndarray] | None:
+    with tempfile.TemporaryDirectory(prefix="highs-") as name:
+        folder = Path(name)
+        highs_child.write_model(folder, arrays, time_limit, tolerance, method)
+        with open(folder / "stderr.txt", "wb") as err:
+            # our own interpreter on our own file; -P: not with scheduler/ on the path, where
+            # io.py and the others would shadow the standard library's
+            child = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-P", highs_child.__file__, str(folder)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            while child.poll() is None:
+                if stop.wait(0.05):
+                    return None
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+        if child.returncode != 0 or not (folder / "solution.npz").exists():
+            tail = (folder / "stderr.txt").read_text(errors="replace").strip()[-2000:]
+            raise RuntimeError(f"the LP's process ended with exit code {child.returncode}: "
+                               f"{tail}")
+        return highs_child.read_solution(folder)
 
 
 def person_caps(problem: Problem, pid: str, deadlines: list[int]) -> list[tuple[int, int]]:

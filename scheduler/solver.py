@@ -48,7 +48,7 @@ DAY_LP_COLUMNS = 400_000
 DAY_LP_SHARE = 0.7
 # PDLP's relative tolerance, coarse first (hard M: 4.6 s, bound 609, guided plan 541), then finer
 # when time allows (1e-3: 13.7-16.3 s, bound 597, the same guided plan)
-DAY_LP_TOLERANCES = (1e-2, 1e-3)
+DAY_LP_TOLERANCES = (3e-3, 1e-3)
 # ... which is when the time left is this many times the coarse solve's: the finer one takes
 # 2.3-3.6 times as long, and at hard M its 16 s are worth more to the search (30 s runs: 547-548
 # with it, 561-564 without; the bound 609 instead of 596, neither within 1 %)
@@ -101,6 +101,7 @@ LP_SUPPORT_SHARE = 0.45
 LP_COLUMNS = 500_000
 LP_COLUMNS_PER_SECOND = 10_000
 LP_BACKGROUND_MARGIN = 2.0
+LP_BACKGROUND_TOLERANCE = 1e-2  # hard L: 32.8 s, 3,301.6 (3e-3: 40.9 s, 3,296.4; 3e-2: 26.8 s, 3,327.4)
 # Once it has a solution, the search takes its guidance (`_Run.favour`, `_neighbourhood`): hard L,
 # 120 s, CP-SAT seeds 1-5, 3,014.0 against 2,993.4 with its bound alone (docs/planner.md, "Hard L:
 # the aggregated LP beside the search"); a rivals' target is a waiting case it hears at this much
@@ -124,7 +125,7 @@ class _BackgroundLP:
     def _solve(self, problem: Problem, candidates: list[str], time_limit: float) -> None:
         try:
             self.result = aggregated_lp(problem, candidates, time_limit=time_limit,
-                                        stop=self.stop)
+                                        stop=self.stop, tolerance=LP_BACKGROUND_TOLERANCE)
         except BaseException as exc:  # raised again in the solving thread (`finished`)
             self.error = exc
 

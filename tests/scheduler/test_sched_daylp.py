@@ -127,7 +127,10 @@ def test_no_lagrangian_after_a_day_lp_bound(monkeypatch) -> None:
     assert calls == []
 
 
-@pytest.mark.parametrize(("coarse_seconds", "tolerances"), [(1.0, [1e-2, 1e-3]), (2.0, [1e-2])])
+COARSE, FINE = solver_module.DAY_LP_TOLERANCES
+
+
+@pytest.mark.parametrize(("coarse_seconds", "tolerances"), [(1.0, [COARSE, FINE]), (2.0, [COARSE])])
 def test_the_finer_solve_only_when_the_time_left_is_eight_coarse_solves(
         monkeypatch, coarse_seconds, tolerances) -> None:
     """Hard M: the finer solve took 16 s of 30 for a bound (596 against 609) no nearer 1 %, and
@@ -148,9 +151,9 @@ def test_the_finer_solve_only_when_the_time_left_is_eight_coarse_solves(
 
 
 @pytest.mark.parametrize(("short", "whole", "limit", "tolerances"),
-                         [(0.08, False, 12.5, [1e-2]), (0.05, False, 12.5, [1e-2, 1e-3]),
-                          (0.08, True, 12.5, [1e-2, 1e-3]), (None, False, 12.5, [1e-2, 1e-3]),
-                          (0.08, False, 30.0, [1e-2, 1e-3])])
+                         [(0.08, False, 12.5, [COARSE]), (0.05, False, 12.5, [COARSE, FINE]),
+                          (0.08, True, 12.5, [COARSE, FINE]), (None, False, 12.5, [COARSE, FINE]),
+                          (0.08, False, 30.0, [COARSE, FINE])])
 def test_the_finer_solve_only_when_the_plan_is_near_the_coarse_bound(
         monkeypatch, short, whole, limit, tolerances) -> None:
     """Hard M: the guided plan (559) is 8 % below the coarse bound (609), and the finer solve

@@ -103,9 +103,10 @@ def test_above_the_case_limit_the_lp_runs_beside_the_search_and_its_bound_is_tak
     seen: dict[str, object] = {}
     real = lp_module.aggregated_lp
 
-    def recording(problem, candidates, time_limit, stop):
+    def recording(problem, candidates, time_limit, stop, tolerance):
         seen["thread"] = threading.current_thread().name
-        result = real(problem, candidates, time_limit=time_limit, stop=stop)
+        seen["tolerance"] = tolerance
+        result = real(problem, candidates, time_limit=time_limit, stop=stop, tolerance=tolerance)
         seen["bound"] = result.bound
         return result
 
@@ -115,6 +116,7 @@ def test_above_the_case_limit_the_lp_runs_beside_the_search_and_its_bound_is_tak
     scenario = scenario_from_dict(data)
     plan = solve(scenario, time_limit=8)
     assert seen["thread"] == "background-lp"
+    assert seen["tolerance"] == solver_module.LP_BACKGROUND_TOLERANCE
     assert HARD_S1 <= plan.stats["bound"] <= int(seen["bound"] + 1e-6)
     assert check_plan(scenario, plan) == []
 
@@ -125,7 +127,7 @@ def test_the_background_lp_ends_with_the_search_and_its_errors_reach_the_caller(
     an LP that fails raises in the solving thread, not silently in its own."""
     cancelled = threading.Event()
 
-    def slow(problem, candidates, time_limit, stop):
+    def slow(problem, candidates, time_limit, stop, tolerance):
         if stop.wait(30):
             cancelled.set()
         return None
@@ -139,7 +141,7 @@ def test_the_background_lp_ends_with_the_search_and_its_errors_reach_the_caller(
     assert cancelled.wait(2)
     assert plan.stats["bound_source"] != "LP relaxation"
 
-    def failing(problem, candidates, time_limit, stop):
+    def failing(problem, candidates, time_limit, stop, tolerance):
         raise RuntimeError("HiGHS failed")
 
     monkeypatch.setattr(solver_module, "aggregated_lp", failing)
