@@ -160,10 +160,11 @@ def columns_estimate(problem: Problem, candidates: list[str]) -> int:
 
 def day_lp(problem: Problem, candidates: list[str], time_limit: float,
            tolerance: float = 1e-4, stop: threading.Event | None = None,
-           built: Built | None = None) -> DayLP | None:
+           built: Built | None = None, method: str | None = None) -> DayLP | None:
     """Solve the day-indexed LP with HiGHS's PDLP within `time_limit` seconds; None if it did
     not finish (or `stop` was set). `built`: the model from an earlier `build` of the same
-    candidates (a second solve at another tolerance need not build it again)."""
+    candidates (a second solve at another tolerance need not build it again). `method`: HiGHS's
+    (`lpcore.run`)."""
     t0 = time.monotonic()
     fixed_value = float(sum(problem.priority[c] for c in problem.fixed))
     if not candidates:
@@ -173,7 +174,7 @@ def day_lp(problem: Problem, candidates: list[str], time_limit: float,
     left = time_limit - (time.monotonic() - t0)
     if left <= 0.2:
         return None
-    solution = run_lp(m, left, tolerance, stop)
+    solution = run_lp(m, left, tolerance, stop, method)
     if solution is None:
         return None
     bound = None

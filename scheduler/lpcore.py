@@ -118,12 +118,13 @@ class Solution:
 
 
 def run(m: Model, time_limit: float, tolerance: float, stop: threading.Event | None = None,
-        method: str = METHOD) -> Solution | None:
+        method: str | None = None) -> Solution | None:
     """Solve `m` with HiGHS (`method`: METHOD, one thread, no crossover; "simplex" for an exact
     answer in tests) within `time_limit` seconds; the solution, or None if it did not finish
     or `stop` was set. HiGHS's PDLP never looks at `cancelSolve`, so from PROCESS_COLUMNS up a
     solve that can be stopped runs in a child process that a stop kills (`highs_child`; hard
     L: ended within 0.1 s of the stop); smaller ones take well under a second and run here."""
+    method = method or METHOD
     arrays = (np.asarray(m.cost, dtype=float), np.asarray(m.rows_lo, dtype=float),
               np.asarray(m.rows_hi, dtype=float), np.asarray(m.starts, dtype=np.int32),
               np.asarray(m.index, dtype=np.int32), np.asarray(m.value, dtype=float))

@@ -48,7 +48,17 @@ DAY_LP_COLUMNS = 400_000
 DAY_LP_SHARE = 0.7
 # PDLP's relative tolerance, coarse first (hard M: 4.6 s, bound 609, guided plan 541), then finer
 # when time allows (1e-3: 13.7-16.3 s, bound 597, the same guided plan)
-DAY_LP_TOLERANCES = (3e-3, 1e-3)
+DAY_LP_TOLERANCES = (1e-2, 1e-3)
+# ... solved by HiGHS's cuPDLP-C port, whose solutions guide the construction better than those
+# of its own PDLP, hipdlp, which certifies a tighter bound sooner (generator M, guided plans
+# with and without its seats: pdlp 1e-2 799 and 803, 30 s runs 803-804; hipdlp 797-798 at every
+# tolerance, 30 s runs 798-799; hard M 559 against 556-557)
+DAY_LP_METHOD = "pdlp"
+# ... so, when the finer solve does not run, hipdlp gives the bound from a child process beside
+# the search (`_BackgroundLP`): hard M 597.2 (against the coarse 609.7) in 3.9-5.6 s, generator
+# M 815.0 in 12-15 s
+DAY_LP_BOUND_METHOD = "hipdlp"
+DAY_LP_BOUND_TOLERANCE = 3e-3
 # ... which is when the time left is this many times the coarse solve's: the finer one takes
 # 2.3-3.6 times as long, and at hard M its 16 s are worth more to the search (30 s runs: 547-548
 # with it, 561-564 without; the bound 609 instead of 596, neither within 1 %)
@@ -109,23 +119,23 @@ LP_TARGET_HEARD = 0.5
 
 
 class _BackgroundLP:
-    """The aggregated LP solved in a thread while the search goes on: HiGHS releases the GIL, so
-    at hard L its 32 s come mostly from the second core, not from the search's time (a greedy
-    beside it runs at 0.35-0.45 s against 0.35 s alone). `_Run.collect` takes its bound and
-    solution."""
+    """An LP solved in a thread while the search goes on (HiGHS in a child process from
+    `lpcore.PROCESS_COLUMNS` columns, else here with the GIL released): the aggregated LP at L
+    (`_background_lp`: at hard L its 33 s come from the second core, not from the search's
+    time), the day LP's bound solve at M (`_day_lp`). `_Run.collect` takes its bound and, from
+    the aggregated LP, its solution. `solve(stop)` runs it with this object's `stop`."""
 
-    def __init__(self, problem: Problem, candidates: list[str], time_limit: float):
-        self.result: AggregatedLP | None = None
+    def __init__(self, solve: Callable[[threading.Event], DayLP | AggregatedLP | None]):
+        self.result: DayLP | AggregatedLP | None = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._solve, args=(problem, candidates, time_limit),
-                                       name="background-lp", daemon=True)
+        self.thread = threading.Thread(target=self._solve, args=(solve,), name="background-lp",
+                                       daemon=True)
         self.thread.start()
 
-    def _solve(self, problem: Problem, candidates: list[str], time_limit: float) -> None:
+    def _solve(self, solve: Callable[[threading.Event], DayLP | AggregatedLP | None]) -> None:
         try:
-            self.result = aggregated_lp(problem, candidates, time_limit=time_limit,
-                                        stop=self.stop, tolerance=LP_BACKGROUND_TOLERANCE)
+            self.result = solve(self.stop)
         except BaseException as exc:  # raised again in the solving thread (`finished`)
             self.error = exc
 
@@ -137,7 +147,8 @@ class _BackgroundLP:
         return True
 
     def cancel(self) -> None:
-        """End it (HiGHS is cancelled within 0.1 s; a build under way ends first)."""
+        """End it (a solve in a child process is killed at once; a build under way ends
+        first)."""
         self.stop.set()
         self.thread.join(timeout=0.5)
 
@@ -162,7 +173,7 @@ class _Run:
         self.best: Bookings | None = None
         self.bound_source = "none"
         self.lp: DayLP | None = None  # the day LP's last solution, when it ran (`favour`)
-        self.background: _BackgroundLP | None = None  # the aggregated LP in a thread (L)
+        self.background: _BackgroundLP | None = None  # an LP in a thread (`_BackgroundLP`)
         self.aggregated: AggregatedLP | None = None  # its solution, once it has one
         # on a re-plan: each previous hearing as a coordinator sees it (panel order carries nothing)
         self.previous_keys: dict[str, tuple] = {}
@@ -224,7 +235,9 @@ class _Run:
         `done` often)."""
         if self.background is not None and self.background.finished():
             result, self.background = self.background.result, None
-            if result is not None and result.bound is not None:
+            if isinstance(result, DayLP) and result.bound is not None:
+                self.tighten(result.bound, "day-indexed LP relaxation")
+            elif isinstance(result, AggregatedLP) and result.bound is not None:
                 self.tighten(result.bound, "LP relaxation")
                 self.aggregated = result
 
@@ -303,7 +316,10 @@ def _background_lp(problem: Problem, run: _Run, candidates: list[str]) -> _Backg
     if columns > LP_COLUMNS or \
             run.left() < LP_BACKGROUND_MARGIN * columns / LP_COLUMNS_PER_SECOND:
         return None
-    return _BackgroundLP(problem, candidates, run.left())
+    left = run.left()
+    return _BackgroundLP(lambda stop: aggregated_lp(problem, candidates, time_limit=left,
+                                                    stop=stop,
+                                                    tolerance=LP_BACKGROUND_TOLERANCE))
 
 
 def _solve(problem: Problem, run: _Run, candidates: list[str],
@@ -449,11 +465,13 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
     so the finer solve is worth it however far the plan is (hard S seed 1: 69 coarse, 68 fine)."""
     built = build_day_lp(problem, candidates)  # once for every tolerance
     bounded = False
+    finer = False
     for tolerance in DAY_LP_TOLERANCES:
         result = day_lp(problem, candidates, time_limit=DAY_LP_SHARE * run.left(),
-                        tolerance=tolerance, stop=run.stop, built=built)
+                        tolerance=tolerance, stop=run.stop, built=built, method=DAY_LP_METHOD)
         if result is None:
             break
+        finer = tolerance != DAY_LP_TOLERANCES[0]
         if result.bound is not None:
             run.tighten(result.bound, "day-indexed LP relaxation")
             bounded = True
@@ -466,6 +484,12 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             run.left() < DAY_LP_FINER_AMPLE * result.seconds
         if run.done() or far or run.left() < DAY_LP_FINER * result.seconds:
             break  # the search gets the time
+    if bounded and not finer and run.background is None and not run.done() \
+            and not run.stopped():  # the bound, beside the search
+        left = run.left()
+        run.background = _BackgroundLP(lambda stop: day_lp(
+            problem, candidates, time_limit=left, tolerance=DAY_LP_BOUND_TOLERANCE, stop=stop,
+            built=built, method=DAY_LP_BOUND_METHOD))
     return bounded
 
 

@@ -139,8 +139,9 @@ def test_the_finer_solve_only_when_the_time_left_is_eight_coarse_solves(
     problem, candidates = _problem(generate_hard("S", seed=1))
     asked = []
 
-    def fake(problem, candidates, *, time_limit, tolerance, stop, built):
-        asked.append(tolerance)
+    def fake(problem, candidates, *, time_limit, tolerance, stop, built, method):
+        if method == solver_module.DAY_LP_METHOD:  # not the bound's solve beside the search
+            asked.append(tolerance)
         return daylp.DayLP(None, {}, seconds=coarse_seconds)
 
     monkeypatch.setattr(solver_module, "day_lp", fake)
@@ -172,8 +173,9 @@ def test_the_finer_solve_only_when_the_plan_is_near_the_coarse_bound(
     bound = None if short is None else run.objective() / (1 - short)
     asked = []
 
-    def fake(problem, candidates, *, time_limit, tolerance, stop, built):
-        asked.append(tolerance)
+    def fake(problem, candidates, *, time_limit, tolerance, stop, built, method):
+        if method == solver_module.DAY_LP_METHOD:  # not the bound's solve beside the search
+            asked.append(tolerance)
         return daylp.DayLP(bound, {}, seconds=0.5)
 
     monkeypatch.setattr(solver_module, "day_lp", fake)
@@ -202,7 +204,7 @@ def test_the_search_is_given_the_people_the_day_lp_seats(monkeypatch) -> None:
     seats = {(first, 0): {"P1": 0.9, "P2": 0.2}, (first, 3): {"P3": 0.3},
              (second, 1): {"P4": 0.29}}
 
-    def fake(problem, candidates, *, time_limit, tolerance, stop, built):
+    def fake(problem, candidates, *, time_limit, tolerance, stop, built, method):
         return daylp.DayLP(None, {first: {0: 0.9, 3: 0.1}, second: {1: 0.1}}, seconds=5.0,
                            people=seats)
 
@@ -210,3 +212,49 @@ def test_the_search_is_given_the_people_the_day_lp_seats(monkeypatch) -> None:
     run = _Run(problem, 12.5, None, None, time.monotonic(), 0.0)
     solver_module._day_lp(problem, run, [], candidates, candidates, replan=True)
     assert run.favour == {first: {"P1", "P3"}}  # at least LNS_LP_SEAT (0.3) on some day
+
+
+def test_the_day_lps_bound_is_solved_beside_the_search(monkeypatch) -> None:
+    """When the finer solve does not run, hipdlp certifies the bound in the background (hard
+    M: 597 against the coarse 609): the coarse solve guides, the background one bounds, and the
+    plan reports the tighter bound."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    calls: list[tuple[str, float, str]] = []
+    real = daylp.day_lp
+
+    def recording(problem, candidates, *, time_limit, tolerance, stop, built, method):
+        calls.append((method, tolerance, threading.current_thread().name))
+        result = real(problem, candidates, time_limit=time_limit, tolerance=tolerance,
+                      stop=stop, built=built, method=method)
+        if method == solver_module.DAY_LP_METHOD:  # a loose coarse bound: the other is tighter
+            result.bound += 10
+        return result
+
+    monkeypatch.setattr(solver_module, "day_lp", recording)
+    monkeypatch.setattr(solver_module, "DAY_LP_FINER", 10**6)  # never the finer solve
+    run = _Run(problem, 20.0, None, None, time.monotonic(), 0.0)
+    solver_module._day_lp(problem, run, [], candidates, candidates, replan=False)
+    coarse = run.bound
+    assert run.background is not None
+    run.background.thread.join(30)
+    run.collect()
+    assert calls == [(solver_module.DAY_LP_METHOD, solver_module.DAY_LP_TOLERANCES[0],
+                      "MainThread"),
+                     (solver_module.DAY_LP_BOUND_METHOD, solver_module.DAY_LP_BOUND_TOLERANCE,
+                      "background-lp")]
+    assert run.bound <= coarse - 9 and run.bound_source == "day-indexed LP relaxation"
+    assert run.bound >= 68  # hard S seed 1's proved optimum
+
+
+def test_no_background_bound_after_the_finer_solve(monkeypatch) -> None:
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    methods = []
+
+    def fake(problem, candidates, *, time_limit, tolerance, stop, built, method):
+        methods.append(method)
+        return daylp.DayLP(1000.0, {}, seconds=0.01)
+
+    monkeypatch.setattr(solver_module, "day_lp", fake)
+    run = _Run(problem, 20.0, None, None, time.monotonic(), 0.0)
+    solver_module._day_lp(problem, run, [], candidates, candidates, replan=True, whole=True)
+    assert methods == [solver_module.DAY_LP_METHOD] * 2 and run.background is None
