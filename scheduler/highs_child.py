@@ -3,17 +3,21 @@
 HiGHS's PDLP (either implementation) never looks at `cancelSolve`: it has no interrupt callback
 (hard L's aggregated LP, stopped after 1 s, ran to its 60 s time limit). `lpcore.run` therefore
 runs a solve that may be stopped as a separate interpreter on this file (`python highs_child.py
-DIR`, not `-m`: it imports numpy and highspy only, 0.2 s to start): the model comes in
-DIR/model.npz, the answer goes to DIR/solution.npz, and a stop kills the process. Nothing here
-imports the rest of the planner, so the child neither re-runs the caller's main module (as
-multiprocessing's spawn and forkserver do) nor forks a process full of threads.
+DIR PARENT_PID`, not `-m`: it imports numpy and highspy only, 0.2 s to start): the model comes in
+DIR/model.npz, the answer goes to DIR/solution.npz, and a stop kills the process; a parent that
+dies without killing it makes it end itself (and remove DIR). Nothing here imports the rest of
+the planner, so the child neither re-runs the caller's main module (as multiprocessing's spawn
+and forkserver do) nor forks a process full of threads.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,7 +66,19 @@ def read_solution(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
         return data["col_value"], data["row_dual"]
 
 
-def main(folder: Path) -> int:
+def _exit_when_orphaned(parent: int, folder: Path) -> None:
+    """A parent killed outright (an RQ job stopped with SIGKILL) can neither kill this process
+    nor remove its folder: it then does both itself within half a second, rather than solving
+    on to its time limit."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            shutil.rmtree(folder, ignore_errors=True)
+            os._exit(3)
+
+
+def main(folder: Path, parent: int) -> int:
+    threading.Thread(target=_exit_when_orphaned, args=(parent, folder), daemon=True).start()
     null = os.open(os.devnull, os.O_WRONLY)  # HiGHS's banner goes nowhere
     os.dup2(null, 1)
     options = json.loads((folder / "options.json").read_text())
@@ -79,4 +95,4 @@ def main(folder: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(Path(sys.argv[1]), int(sys.argv[2])))

@@ -6,8 +6,8 @@ most x and only at a centre the person travels to. People are limited by max_hea
 the sessions they can attend up to each deadline (`person_caps`); centres by their
 room-sessions per room size up to each deadline. Every (case, eligible person) pair is a
 column: built as plain lists (`lpcore.Model`: hard L's 362,000 columns in 2 s, where pywraplp
-took 10-34 s) and solved by PDLP in one thread, which releases the GIL, so at L the solver runs
-it beside the search (`solver._BackgroundLP`).
+took 10-34 s) and solved by HiGHS's own PDLP (hipdlp, one thread; in a child process that a stop
+kills, `lpcore.run`), so at L the solver runs it beside the search (`solver._BackgroundLP`).
 
 The bound is the smaller of two, both valid whatever the duals (weak duality), so PDLP's
 approximate duals can only loosen them:
@@ -42,7 +42,9 @@ from .lpcore import run as run_lp
 from .rules import centre_open
 from .rules import seats as room_seats
 
-TOLERANCE = 1e-3  # PDLP's relative tolerance (hard L: 1e-2 3,476 in 13 s, 1e-3 3,311 in 35 s)
+# PDLP's relative tolerance up to 1,200 cases (hard M: 1.3 s, 620.3; at 1e-2 0.8 s, 622.3); at L
+# the solver asks for `solver.LP_BACKGROUND_TOLERANCE`
+TOLERANCE = 1e-3
 
 LoadRows = dict[tuple[str, int], int]  # (person, last day) -> the load row's index
 

@@ -5,8 +5,9 @@ column in [0, 1] and rows L <= Ax <= U, built here as plain lists and handed to 
 (pywraplp took 10-34 s to build hard L's aggregated LP; these lists take 2 s). Their bound is
 never the solver's objective: it is the dual objective recomputed from the row duals and the
 model's own matrix (`certified`), which weak duality makes valid for any duals, so PDLP's
-approximate ones only loosen it. HiGHS releases the GIL while it solves, so a solve can run in a
-thread beside the Python stages (`solver`: the aggregated LP at L).
+approximate ones only loosen it. A solve that may be stopped runs in a child process
+(`highs_child`), since HiGHS's PDLP ignores `cancelSolve`; a thread waiting on it leaves the GIL
+to the Python stages (`solver._BackgroundLP`: the aggregated LP at L, the day LP's bound at M).
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def _solve_in_child(arrays: highs_child.Arrays, time_limit: float, tolerance: fl
             # our own interpreter on our own file; -P: not with scheduler/ on the path, where
             # io.py and the others would shadow the standard library's
             child = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-P", highs_child.__file__, str(folder)],
+                [sys.executable, "-P", highs_child.__file__, str(folder), str(os.getpid())],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         try:
             while child.poll() is None:

@@ -28,13 +28,22 @@ def _elapsed(page) -> float | None:
     return None if text is None else float(text)
 
 
+def _cancel_shown(page) -> bool | None:
+    """Whether the progress page shows its cancel button; None once the page has turned into
+    the review (read in one go: a fast run can end between two separate reads)."""
+    return page.evaluate(
+        "() => { if (!document.getElementById('run-progress')) return null;"
+        " const button = document.querySelector('#cancel-form button');"
+        " return !!button && button.getClientRects().length > 0; }")
+
+
 def _follow_run(page, timeout_ms: int = 60_000, ready: str = "ready for review") -> int:
     """On a run's progress page: see it move, then wait for the page to turn into the review
     (whose status reads `ready`: the succeeded run's label in the page's language)."""
     page.wait_for_url(RUN_PAGE)
     run_id = int(RUN_PAGE.search(page.url).group(1))
     if page.locator("#run-progress").count():
-        assert page.locator("#cancel-form button").is_visible()
+        assert _cancel_shown(page) is not False
         first = _elapsed(page)
         # The script polls the status: elapsed grows and the bar follows it.
         if first is not None:

@@ -29,7 +29,7 @@ def _model(size: str, day: bool = False) -> lpcore.Model:
 
 
 def _children() -> list[str]:
-    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if "highs_child.py" in line]
 
 
@@ -44,17 +44,22 @@ def test_the_child_gives_the_same_answer_as_this_process(monkeypatch) -> None:
     assert lpcore.certified(m, here.row_dual) == pytest.approx(lpcore.certified(m, there.row_dual))
 
 
-def test_a_stop_kills_the_solve_at_once() -> None:
-    """Hard M's day LP to 1e-12 would run to its 300 s time limit (HiGHS alone would not stop:
-    hard L stopped after 1 s ran 60 s); stopped after 0.5 s it returns None well before, and
-    no child is left."""
+@pytest.fixture(scope="module")
+def hard_m_day() -> lpcore.Model:
+    """Hard M's day LP: 159,000 columns, about 25 s to tolerance 1e-12 on this machine."""
     m = _model("M", day=True)
     assert len(m.cost) >= lpcore.PROCESS_COLUMNS
+    return m
+
+
+def test_a_stop_kills_the_solve_at_once(hard_m_day) -> None:
+    """Stopped after 0.5 s, the solve returns None at once, and no child is left. In this
+    process HiGHS would have gone on (hard L, stopped after 1 s: its 60 s time limit)."""
     stop = threading.Event()
     threading.Timer(0.5, stop.set).start()
     t0 = time.monotonic()
-    assert lpcore.run(m, 300, 1e-12, stop) is None
-    assert time.monotonic() - t0 < 60
+    assert lpcore.run(hard_m_day, 300, 1e-12, stop) is None
+    assert time.monotonic() - t0 < 10
     assert _children() == []
 
 
@@ -69,9 +74,9 @@ def test_an_error_in_the_child_is_raised_here(monkeypatch) -> None:
         lpcore.run(_model("S"), 60, 1e-3, stop=threading.Event())
 
 
-def test_a_time_limit_gives_none_from_the_child(monkeypatch) -> None:
-    monkeypatch.setattr(lpcore, "PROCESS_COLUMNS", 0)
-    assert lpcore.run(_model("S"), 0.0, 1e-12, stop=threading.Event()) is None
+def test_a_time_limit_gives_none_from_the_child(hard_m_day) -> None:
+    """(Hard S would not do: HiGHS's presolve can solve it within any time limit.)"""
+    assert lpcore.run(hard_m_day, 1.0, 1e-12, stop=threading.Event()) is None
 
 
 def test_nothing_reaches_stdout_from_the_child() -> None:
@@ -87,3 +92,32 @@ def test_nothing_reaches_stdout_from_the_child() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, timeout=120, check=True)
     assert done.stdout == ""
+
+
+def test_a_child_whose_parent_is_killed_ends_itself(tmp_path) -> None:
+    """A planner process killed outright (SIGKILL: an RQ job stopped) cannot kill its HiGHS
+    process: that one notices within a second and ends itself, removing its folder."""
+    script = ("import threading\n"
+              "from bench.hard import generate_hard\n"
+              "from scheduler import daylp, lpcore, scenario_from_dict\n"
+              "from scheduler.greedy import Problem\n"
+              "p = Problem(scenario_from_dict(generate_hard('M', seed=1)))\n"
+              "m, _ = daylp.build(p, p.free_cases)\n"
+              "lpcore.run(m, 300, 1e-12, threading.Event())\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not [c for c in _children() if c.endswith(f" {parent.pid}")]:
+            assert time.monotonic() < deadline and parent.poll() is None
+            time.sleep(0.1)
+        folder = Path([c for c in _children() if c.endswith(f" {parent.pid}")][0].split()[-2])
+        assert folder.is_dir()
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while [c for c in _children() if c.endswith(f" {parent.pid}")]:
+        assert time.monotonic() < deadline, "the HiGHS process outlived its parent"
+        time.sleep(0.1)
+    assert not folder.exists()
