@@ -32,8 +32,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .greedy import Assignment, Bookings, Problem, place
 from .lpcore import INF, Model, certified
 from .lpcore import run as run_lp
@@ -178,7 +176,7 @@ def day_lp(problem: Problem, candidates: list[str], time_limit: float,
     if solution is None:
         return None
     bound = None
-    lower = certified(m, np.asarray(solution.row_dual))
+    lower = certified(m, solution.row_dual)
     if lower is not None and math.isfinite(lower):
         bound = fixed_value - lower
     values = solution.col_value.tolist()

@@ -33,8 +33,6 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .greedy import Problem
 from .lagrange import lagrangian_value
 from .lpcore import INF, Model, certified, person_caps
@@ -161,7 +159,7 @@ def aggregated_lp(problem: Problem, candidates: list[str], time_limit: float = 3
     solution = run_lp(m, left, tolerance, stop)
     if solution is None:
         return None
-    y = np.asarray(solution.row_dual)
+    y = solution.row_dual
     bounds = []
     lower = certified(m, y)
     if lower is not None and math.isfinite(lower):

@@ -28,14 +28,16 @@ from .greedy import Problem
 
 INF = highspy.kHighsInf
 # HiGHS's own PDLP ("hipdlp", new in 1.16) rather than its cuPDLP-C port ("pdlp"), one thread:
-# hard M's day LP at tolerance 3e-3 in 3.9-5.4 s, certified 597.2 (pdlp: 1e-2 5.2 s, 609.7;
+# hard M's day LP at tolerance 3e-3 in 3.9-5.6 s, certified 597.2 (pdlp: 1e-2 5.2 s, 609.7;
 # 1e-3 18.3 s, 596.9); hard L's aggregated LP at 1e-2 in 32.8 s, 3,301.6 (pdlp: 1e-3 55.5 s,
-# 3,317.0); generator L's at 1e-2 163.5 s, no faster (docs/planner.md, "HiGHS's own PDLP")
+# 3,317.0); generator L's at 1e-2 163.5 s, no faster. The day LP's guidance solves ask for pdlp
+# (`solver.DAY_LP_METHOD`; docs/planner.md, "HiGHS's own PDLP")
 METHOD = "hipdlp"
 _BANNER_LOCK = threading.Lock()
 _banner_done = False
-# From this many columns a solve that can be stopped runs in a child process (`run`): hard S's
-# day LP (about 9,000) solves in 0.1 s in this one; hard M's (159,000) takes 4 s
+# From this many columns a solve that can be stopped runs in a child process (`run`): the S
+# scenarios' day LPs (hard S seed 1: 2,739 columns, generator S seed 1: 5,098) solve here in
+# 0.04-0.1 s, less than the child's 0.2 s start; hard M's (159,114) takes 4-5 s
 PROCESS_COLUMNS = 20_000
 
 
