@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from playwright.sync_api import expect
+
 from mediation.timeutil import local_today
 from tests import factories as F
 from tests.availability import ics
@@ -24,9 +26,9 @@ def test_set_the_address_and_sync_now(page, make_user, db, ics_server, allow_pri
     box = page.locator("#busy-calendar")
     box.get_by_label("Calendar address").fill(url)
     box.get_by_role("button", name="Save address").click()
-    assert page.get_by_role("status").first.inner_text() == "Calendar address saved."
+    expect(page.get_by_role("status").first).to_have_text("Calendar address saved.")
     page.locator("#busy-calendar").get_by_role("button", name="Sync now").click()
-    assert page.get_by_role("status").first.inner_text() == "Calendar imported: 2 busy sessions."
+    expect(page.get_by_role("status").first).to_have_text("Calendar imported: 2 busy sessions.")
     text = page.locator("#busy-calendar").inner_text()
     assert "http://127.0.0.1/…" in text and "secret-abc123" not in text
     assert text.count("all-day event") == 2

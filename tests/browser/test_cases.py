@@ -39,7 +39,7 @@ def test_register_repeat_and_accept(page, db, make_user):
     page.goto("/cases/")
     browser_sign_in(page, user.email, password)
     _register(page, town.id, "Wages owed at the bridge site", second_party="Li Qiang")
-    assert page.get_by_role("status").first.inner_text().startswith("Case QS-")
+    expect(page.get_by_role("status").first).to_have_text(re.compile(r"^Case QS-"))
     parties = page.locator(".parties-table tbody tr")
     expect(parties).to_have_count(2)
     assert "Li Qiang" in parties.nth(1).inner_text()
@@ -54,6 +54,6 @@ def test_register_repeat_and_accept(page, db, make_user):
     page.locator("#action-accept summary").click()
     page.locator("#action-accept").get_by_role("button", name="Accept").click()
     page.wait_for_load_state()
-    assert "Accept: done." in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("Accept: done.")
     assert page.locator(".facts .status").inner_text() == "accepted"
     assert "Accept" in page.locator(".timeline").inner_text()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
+
 from mediation.timeutil import local_today
 from tests import factories
 from tests.conftest import browser_sign_in
@@ -33,7 +35,7 @@ def test_record_an_outcome_on_the_case_page(page, db, make_user):
     form.get_by_label("Minutes").fill("Both sides agreed on the back pay.")
     form.get_by_role("button", name="Save the outcome").click()
     page.wait_for_url(re.compile(r"#hearings$"))
-    assert "Outcome recorded: held." in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("Outcome recorded: held.")
     outcome = page.locator(f"#hearing-{hearing.id} .outcome").inner_text()
     assert "held" in outcome and "agreement reached" in outcome
     assert "present: 3 of 4 members" in outcome

@@ -47,6 +47,6 @@ def test_import_roster_with_a_bad_row_then_fixed(page, make_user, db, tmp_path, 
     assert "2 created, 0 updated" in page.locator("#import-summary").inner_text()
     page.get_by_role("button", name="Import these rows").click()
     page.wait_for_url("**/imports/?kind=people")
-    assert "2 created, 0 updated" in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("2 created, 0 updated")
     db.session.expire_all()
     assert _count(db) == 2

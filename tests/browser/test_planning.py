@@ -128,7 +128,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     pinned_id = int(HEARING_PAGE.search(page.url).group(1))
     page.locator("#pin-form button").click()
     page.wait_for_url(HEARING_PAGE)
-    assert "Pinned: the next plan keeps this hearing." in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("Pinned: the next plan keeps this hearing.")
     assert page.locator("#hearing-pinned").inner_text() == "yes"
 
     # 2b. A move the rules refuse (yesterday) comes back to the hearing page with the reason
@@ -143,7 +143,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     day = slot.get_attribute("data-date")
     slot.get_by_role("button").click()
     page.wait_for_url(HEARING_PAGE)
-    assert "Hearing moved." in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("Hearing moved.")
     db.session.expire_all()
     assert db.session.get(Hearing, pinned_id).date.isoformat() == day
 
@@ -169,7 +169,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     joining = top.get_attribute("data-person")
     top.get_by_role("button", name="Choose").click()
     page.wait_for_url(HEARING_PAGE)
-    assert "is now on this hearing." in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("is now on this hearing.")
     people = page.locator("#members tr[data-person]").evaluate_all(
         "rows => rows.map(r => r.dataset.person)")
     assert joining in people and leaving not in people
@@ -177,7 +177,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     # 4. Publish.
     page.goto(f"/planning/runs/{run_id}")
     _publish(page)
-    assert "Published:" in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("Published:")
     before = {h.id: _snapshot(h) for h in _published(db).values()}
     assert len(before) == run.scheduled_count
     assert {pinned_id, swapped_id} <= set(before)
@@ -190,7 +190,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     page.fill("#decline-form textarea", "Abroad that week.")
     page.locator("#decline-form").get_by_role("button", name="Record").click()
     page.wait_for_url(HEARING_PAGE)
-    assert f"Recorded: {declined.name}" in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text(f"Recorded: {declined.name}")
     page.get_by_role("button", name="Re-plan around this").click()
     repair_id = _follow_run(page)
     assert repair_id != run_id
@@ -206,7 +206,7 @@ def test_plan_adjust_publish_and_replan_on_the_demo(page, db):
     # 6. Publish it: the hearing keeps its UID, its SEQUENCE rises, the expert is off it, and
     #    every other published hearing is exactly as it was.
     _publish(page)
-    assert "Published:" in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("Published:")
     after = _published(db)
     assert set(after) == set(before)
     changed = after[target.id]

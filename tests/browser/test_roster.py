@@ -1,5 +1,7 @@
 """The roster and conflicts in a real browser: add an expert, declare a conflict, see it listed."""
 
+import re
+
 from playwright.sync_api import expect
 
 from tests import factories as f
@@ -24,7 +26,7 @@ def test_create_expert_and_declare_a_conflict(page, make_user, db):
 
     # The calendar works as plain buttons: mark a day of the shown month unavailable.
     page.locator("table.month button.day").nth(10).click()
-    assert page.get_by_role("status").first.inner_text().startswith("Marked")
+    expect(page.get_by_role("status").first).to_have_text(re.compile(r"^Marked"))
 
     page.get_by_role("link", name="Declare a conflict").click()
     page.get_by_label("Case reference").fill(case.reference)

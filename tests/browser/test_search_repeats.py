@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from playwright.sync_api import expect
+
 from mediation.cases import services as cases
 from mediation.cases.services import PartyData
 from mediation.roster.services import get_or_create_organisation
@@ -67,5 +69,5 @@ def test_search_box_and_possible_repeat_decisions(page, db, make_user, app):
     warning.get_by_label("Reason").fill("a different matter")
     warning.get_by_role("button", name="Dismiss").click()
     page.wait_for_load_state()
-    assert "dismissed" in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("dismissed")
     assert "Possible repeat dismissed" in page.locator(".timeline").inner_text()
