@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any
 
 from .cpsat import SubModel
@@ -116,35 +117,57 @@ LP_BACKGROUND_TOLERANCE = 1e-2  # hard L: 32.8 s, 3,301.6 (3e-3: 40.9 s, 3,296.4
 # 120 s, CP-SAT seeds 1-5, 3,014.0 against 2,993.4 with its bound alone (docs/planner.md, "Hard L:
 # the aggregated LP beside the search"); a rivals' target is a waiting case it hears at this much
 LP_TARGET_HEARD = 0.5
+# The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
+# when the LP gave no bound, else here before the search
+LAGRANGIAN_SHARE_L = 0.1
+
+
+@dataclass
+class _Bound:
+    """A background solve's bound alone (no solution to guide the search with)."""
+
+    value: float
+    source: str
+
+
+Background = DayLP | AggregatedLP | _Bound | None
 
 
 class _BackgroundLP:
-    """An LP solved in a thread while the search goes on (HiGHS in a child process from
+    """LPs solved in turn in a thread while the search goes on (HiGHS in a child process from
     `lpcore.PROCESS_COLUMNS` columns, else here with the GIL released): the aggregated LP at L
     (`_background_lp`: at hard L its 33 s come from the second core, not from the search's
-    time), the day LP's bound solve at M (`_day_lp`). `_Run.collect` takes its bound and, from
-    the aggregated LP, its solution. `solve(stop)` runs it with this object's `stop`."""
+    time; the Lagrangian only if it gives nothing), the day LP's bound solve and then the
+    aggregated LP's at M (`_day_lp`). `_Run.collect` takes each bound as it comes and, from the
+    aggregated LP at L, its solution. Each `solve(stop)` runs with this object's `stop`."""
 
-    def __init__(self, solve: Callable[[threading.Event], DayLP | AggregatedLP | None]):
-        self.result: DayLP | AggregatedLP | None = None
+    def __init__(self, *solves: Callable[[threading.Event], Background]):
+        self.results: list[Background] = []  # appended as each solve ends (`take`)
         self.error: BaseException | None = None
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._solve, args=(solve,), name="background-lp",
+        self.thread = threading.Thread(target=self._solve, args=(solves,), name="background-lp",
                                        daemon=True)
         self.thread.start()
 
-    def _solve(self, solve: Callable[[threading.Event], DayLP | AggregatedLP | None]) -> None:
+    def _solve(self, solves: tuple[Callable[[threading.Event], Background], ...]) -> None:
         try:
-            self.result = solve(self.stop)
-        except BaseException as exc:  # raised again in the solving thread (`finished`)
+            for solve in solves:
+                if self.stop.is_set():
+                    break
+                self.results.append(solve(self.stop))
+        except BaseException as exc:  # raised again in the solving thread (`take`)
             self.error = exc
 
-    def finished(self) -> bool:
-        if self.thread.is_alive():
-            return False
+    def take(self) -> list[Background]:
+        """The results that came since the last call (raises a solve's error)."""
         if self.error is not None:
             raise self.error
-        return True
+        out = self.results[:]
+        del self.results[:len(out)]
+        return out
+
+    def finished(self) -> bool:
+        return not self.thread.is_alive() and not self.results and self.error is None
 
     def cancel(self) -> None:
         """End it (a solve in a child process is killed at once; a build under way ends
@@ -175,6 +198,9 @@ class _Run:
         self.lp: DayLP | None = None  # the day LP's last solution, when it ran (`favour`)
         self.background: _BackgroundLP | None = None  # an LP in a thread (`_BackgroundLP`)
         self.aggregated: AggregatedLP | None = None  # its solution, once it has one
+        # the aggregated LP's bound is (or was) solved beside the search, and with it at L the
+        # Lagrangian should the LP give none: not again here
+        self.bounds_beside = False
         # on a re-plan: each previous hearing as a coordinator sees it (panel order carries nothing)
         self.previous_keys: dict[str, tuple] = {}
         self.replan: dict[str, Any] | None = None
@@ -231,15 +257,20 @@ class _Run:
             self.report()
 
     def collect(self) -> None:
-        """Take the background LP's bound and solution once it has them (every stage asks
-        `done` often)."""
-        if self.background is not None and self.background.finished():
-            result, self.background = self.background.result, None
+        """Take the background LPs' bounds and solution as they come (every stage asks `done`
+        often)."""
+        if self.background is None:
+            return
+        for result in self.background.take():
             if isinstance(result, DayLP) and result.bound is not None:
                 self.tighten(result.bound, "day-indexed LP relaxation")
             elif isinstance(result, AggregatedLP) and result.bound is not None:
                 self.tighten(result.bound, "LP relaxation")
                 self.aggregated = result
+            elif isinstance(result, _Bound):
+                self.tighten(result.value, result.source)
+        if self.background.finished():
+            self.background = None
 
     def done(self) -> bool:
         """Optimal, or within the gap tolerance: (bound - objective) / bound <= tolerance."""
@@ -303,6 +334,7 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
     run.tighten(fixed_value + sum(problem.priority[c] for c in candidates), "cases feasible alone")
     if len(candidates) > LP_CASE_LIMIT:
         run.background = _background_lp(problem, run, candidates)
+        run.bounds_beside = run.background is not None
     try:
         return _solve(problem, run, candidates, impossible, previous_plan, workers, seed)
     finally:
@@ -311,15 +343,32 @@ def solve(scenario: Scenario, *, time_limit: float = 60.0, workers: int = 2,
 
 
 def _background_lp(problem: Problem, run: _Run, candidates: list[str]) -> _BackgroundLP | None:
-    """The aggregated LP beside the search when it is expected to finish well in time."""
+    """The aggregated LP beside the search when it is expected to finish well in time, and the
+    Lagrangian there too should the LP give no bound (else its seconds go to the search: hard
+    L 5.1 s, for a bound the LP's replaces anyway)."""
     columns = lp_columns(problem, candidates)
     if columns > LP_COLUMNS or \
             run.left() < LP_BACKGROUND_MARGIN * columns / LP_COLUMNS_PER_SECOND:
         return None
     left = run.left()
-    return _BackgroundLP(lambda stop: aggregated_lp(problem, candidates, time_limit=left,
-                                                    stop=stop,
-                                                    tolerance=LP_BACKGROUND_TOLERANCE))
+    fallback = max(1.0, LAGRANGIAN_SHARE_L * left)
+
+    bounded: list[bool] = []
+
+    def aggregated(stop: threading.Event) -> AggregatedLP | None:
+        result = aggregated_lp(problem, candidates, time_limit=left - fallback, stop=stop,
+                               tolerance=LP_BACKGROUND_TOLERANCE)
+        bounded.append(result is not None and result.bound is not None)
+        return result
+
+    def lagrangian(stop: threading.Event) -> _Bound | None:
+        if any(bounded):
+            return None
+        bound = lagrangian_bound(problem, candidates, 0, time_limit=fallback, stop=stop,
+                                 adjust=False)
+        return None if bound is None else _Bound(bound, "Lagrangian relaxation")
+
+    return _BackgroundLP(aggregated, lagrangian)
 
 
 def _solve(problem: Problem, run: _Run, candidates: list[str],
@@ -359,15 +408,17 @@ def _solve(problem: Problem, run: _Run, candidates: list[str],
                                  time_limit=max(0.5, 0.05 * run.left()), stop=run.stop)
         if bound is not None:
             run.tighten(bound, "Lagrangian relaxation")
-    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT:
+    if not run.done() and not run.stopped() and len(candidates) <= LP_CASE_LIMIT \
+            and not run.bounds_beside:
         bound = lp_bound(problem, candidates, time_limit=max(1.0, 0.35 * run.left()),
                          stop=run.stop)
         if bound is not None:
             run.tighten(bound, "LP relaxation")
-    if not run.done() and not run.stopped() and len(candidates) > LP_CASE_LIMIT:
+    if not run.done() and not run.stopped() and len(candidates) > LP_CASE_LIMIT \
+            and not run.bounds_beside:
         bound = lagrangian_bound(problem, candidates, run.objective(),
-                                 time_limit=max(1.0, 0.1 * run.left()), stop=run.stop,
-                                 adjust=False)
+                                 time_limit=max(1.0, LAGRANGIAN_SHARE_L * run.left()),
+                                 stop=run.stop, adjust=False)
         if bound is not None:
             run.tighten(bound, "Lagrangian relaxation")
     if small and not run.stopped():
@@ -486,10 +537,16 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             break  # the search gets the time
     if bounded and not finer and run.background is None and not run.done() \
             and not run.stopped():  # the bound, beside the search
-        left = run.left()
-        run.background = _BackgroundLP(lambda stop: day_lp(
-            problem, candidates, time_limit=left, tolerance=DAY_LP_BOUND_TOLERANCE, stop=stop,
-            built=built, method=DAY_LP_BOUND_METHOD))
+        def aggregated(stop: threading.Event) -> _Bound | None:  # a bound: M's guide is the day LP
+            bound = lp_bound(problem, candidates, time_limit=run.left(), stop=stop)
+            return None if bound is None else _Bound(bound, "LP relaxation")
+
+        # the aggregated LP first: 1.2-1.6 s, and sometimes the tighter (generator M 814 against
+        # 815), while the day LP's bound solve takes 4-15 s
+        run.background = _BackgroundLP(aggregated, lambda stop: day_lp(
+            problem, candidates, time_limit=run.left(), tolerance=DAY_LP_BOUND_TOLERANCE,
+            stop=stop, built=built, method=DAY_LP_BOUND_METHOD))
+        run.bounds_beside = True
     return bounded
 
 

@@ -149,6 +149,61 @@ def test_the_background_lp_ends_with_the_search_and_its_errors_reach_the_caller(
         solve(scenario, time_limit=3)
 
 
+def test_beside_the_lp_the_lagrangian_runs_only_when_the_lp_gives_no_bound(monkeypatch) -> None:
+    """At L the Lagrangian's seconds (hard L: 5.1 s) go to the search while the aggregated LP
+    runs beside it: its bound replaces the Lagrangian's anyway. Only when the LP gives none does
+    the Lagrangian run, after it in the same thread, and the plan reports its bound."""
+    lagrangian_threads: list[str] = []
+
+    def recording(*args, **kwargs):  # a valid bound (hard S seed 1's optimum is 68) the
+        lagrangian_threads.append(threading.current_thread().name)  # others do not give
+        return 70.5
+
+    def no_bound(problem, candidates, time_limit, stop, tolerance):
+        return None
+
+    monkeypatch.setattr(solver_module, "LP_CASE_LIMIT", 10)
+    monkeypatch.setattr(solver_module, "DAY_LP_COLUMNS", 0)  # as at L: no day LP, no whole model
+    monkeypatch.setattr(solver_module, "FULL_MODEL_LIMIT", 0)
+    monkeypatch.setattr(solver_module, "lagrangian_bound", recording)
+    scenario = scenario_from_dict(generate_hard("S", seed=1))
+    plan = solve(scenario, time_limit=6)
+    assert lagrangian_threads == [] and plan.stats["bound_source"] == "LP relaxation"
+
+    monkeypatch.setattr(solver_module, "aggregated_lp", no_bound)
+    plan = solve(scenario, time_limit=6)
+    assert lagrangian_threads == ["background-lp"]
+    assert (plan.stats["bound"], plan.stats["bound_source"]) == (70, "Lagrangian relaxation")
+    assert check_plan(scenario, plan) == []
+
+
+def test_each_background_bound_is_taken_as_soon_as_it_comes() -> None:
+    """The background solves run in turn; the first one's bound reaches the search while the
+    second still runs, and the thread is let go once both are taken."""
+    problem, _candidates = _problem(generate_hard("S", seed=1))
+    run = solver_module._Run(problem, 30.0, None, None, time.monotonic(), 0.0)
+    release = threading.Event()
+
+    def second(stop: threading.Event):
+        release.wait(30)
+        return solver_module._Bound(90.5, "day-indexed LP relaxation")
+
+    run.background = solver_module._BackgroundLP(
+        lambda stop: solver_module._Bound(100.0, "LP relaxation"), second)
+    for _ in range(300):
+        run.collect()
+        if run.bound == 100:
+            break
+        time.sleep(0.01)
+    assert (run.bound, run.bound_source) == (100, "LP relaxation")
+    assert run.background is not None  # the second still runs
+    release.set()
+    run.background.thread.join(30)
+    run.collect()
+    assert (run.bound, run.bound_source) == (90, "day-indexed LP relaxation")
+    assert run.background is None
+
+
 def test_the_background_lp_only_when_it_can_finish(monkeypatch) -> None:
     """Too many columns, or too little time for them at the measured rate: no LP thread."""
     problem, candidates = _problem(generate_hard("S", seed=1))
@@ -197,6 +252,9 @@ def test_the_search_takes_the_aggregated_lps_seats_once_they_arrive(monkeypatch)
     class Finished:  # a background LP that has its solution
         result = lp_module.AggregatedLP(10.0**6, {case: 1.0},
                                         {case: {seated: 0.9, unseated: 0.1}})
+
+        def take(self) -> list:
+            return [self.result]
 
         def finished(self) -> bool:
             return True
