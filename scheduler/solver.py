@@ -93,6 +93,14 @@ LNS_MAX_SIZE = 40
 # against county, rivals, county, rivals, days
 COUNTY, DAYS, RIVALS = 0, 1, 2
 LNS_KINDS = (COUNTY, RIVALS, RIVALS, COUNTY, RIVALS, RIVALS, DAYS)
+# With the day LP (M, not on a re-plan), a county's neighbourhood is up to this many of its cases,
+# each restricted to the LP's support as in `_solve_lp_support` (values of LNS_SUPPORT_VALUE or
+# more), instead of 40 cases with their top 12 people: hard M seed 1, 30 s, CP-SAT seeds 0-5,
+# 577.7 -> 581.0 (each support step 44-63 cases, +1 or +2 where it improves); 60 cases 578.7
+# (seeds 0-2, against 580.3), values of 0.01 577.0; hard M seed 2 and generator M unchanged
+# (docs/planner.md, "A county on the LP's support")
+LNS_SUPPORT_CASES = 120
+LNS_SUPPORT_VALUE = 0.05
 LNS_TOP_K = 12  # candidate people per case and centre in a neighbourhood
 # ... and every person the day LP seats with the case at this value or more on some day
 # (`DayLP.seated`). Hard M, 30 s, CP-SAT seeds 0-11: mean 570.3 without them, 573.3 with them
@@ -613,21 +621,10 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
     the plan so far (the hint), for `LP_SUPPORT_SHARE` of the time left; then the waiting cases
     that fit are added. Far smaller than the whole model (hard M: 14,330 variables) and where
     the LP says the good plans are."""
-    ns = problem.ix.n_sessions
     current = run.best
     if current is None:
         return
-    allow: dict[str, tuple[set[int], set[str]]] = {}
-    for cid in candidates:
-        days = {d for d, x in lp.days.get(cid, {}).items() if x >= LP_SUPPORT_VALUE}
-        people = {q for d in days for q, value in lp.people.get((cid, d), {}).items()
-                  if value >= LP_SUPPORT_VALUE}
-        held = current.by_case.get(cid)
-        if held is not None:
-            days.add(held.slot // ns)
-            people.update(held.people())
-        if days:
-            allow[cid] = (days, people)
+    allow = _support(problem, lp, candidates, current)
     if not allow:
         return
     residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in allow])
@@ -649,6 +646,25 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
     found = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))
     _fill(problem, found, candidates, run, seconds=LNS_STEP_SECONDS)
     run.accept(found)
+
+
+def _support(problem: Problem, lp: DayLP, cases: list[str], current: Bookings,
+             least: float = LP_SUPPORT_VALUE) -> dict[str, tuple[set[int], set[str]]]:
+    """Per case the LP hears, the days it hears it on and the people it seats with it there (at
+    `LP_SUPPORT_VALUE` or more), with its hearing in `current`."""
+    ns = problem.ix.n_sessions
+    allow: dict[str, tuple[set[int], set[str]]] = {}
+    for cid in cases:
+        days = {d for d, x in lp.days.get(cid, {}).items() if x >= least}
+        people = {q for d in days for q, value in lp.people.get((cid, d), {}).items()
+                  if value >= least}
+        held = current.by_case.get(cid)
+        if held is not None:
+            days.add(held.slot // ns)
+            people.update(held.people())
+        if days:
+            allow[cid] = (days, people)
+    return allow
 
 
 def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
@@ -717,15 +733,26 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
             guide = run.aggregated
             favour = run.favour
         current = run.best
-        chosen, days = _neighbourhood(problem, current, candidates, rng,
-                                      LNS_KINDS[kind % len(LNS_KINDS)], size,
-                                      guide.heard if guide is not None else None)
+        this = LNS_KINDS[kind % len(LNS_KINDS)]
         kind += 1
+        # a county on the day LP's support (M; not on a re-plan, whose hearings should stay)
+        on_support = this == COUNTY and run.lp is not None and not previous \
+            and LNS_SUPPORT_CASES > 0
+        chosen, days = _neighbourhood(problem, current, candidates, rng, this,
+                                      LNS_SUPPORT_CASES if on_support else size,
+                                      guide.heard if guide is not None else None)
+        allow = _support(problem, run.lp, chosen, current, LNS_SUPPORT_VALUE) \
+            if on_support and run.lp is not None else None
+        if allow is not None:
+            chosen = list(allow)  # the cases the LP hears or the plan holds
         if not chosen:
             continue
         residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in chosen])
-        sub = SubModel(problem, residual, chosen, days=days, top_k=LNS_TOP_K, previous=previous,
-                       keep=current.by_case, favour=favour)
+        if allow is not None:
+            sub = SubModel(problem, residual, chosen, allow=allow)
+        else:
+            sub = SubModel(problem, residual, chosen, days=days, top_k=LNS_TOP_K,
+                           previous=previous, keep=current.by_case, favour=favour)
         sub.hint(current.by_case)
         result = sub.solve(min(run.left(), LNS_STEP_SECONDS), workers, run.stop, None, seed + step)
         step += 1

@@ -273,3 +273,51 @@ def test_no_background_bound_after_the_finer_solve(monkeypatch) -> None:
     run = _Run(problem, 20.0, None, None, time.monotonic(), 0.0)
     solver_module._day_lp(problem, run, [], candidates, candidates, replan=True, whole=True)
     assert methods == [solver_module.DAY_LP_METHOD] * 2 and run.background is None
+
+
+def test_a_countys_neighbourhood_is_solved_on_the_day_lps_support(monkeypatch) -> None:
+    """With the day LP (M), a county's step re-solves its cases (up to `LNS_SUPPORT_CASES`),
+    each only on the days the LP hears it and with the people it seats there (at
+    `LNS_SUPPORT_VALUE` or more), or its hearing in the plan so far; the other steps keep their
+    top people. Not on a re-plan. Every plan stays valid."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    lp = daylp.day_lp(problem, candidates, time_limit=60, tolerance=1e-3)
+    steps: list[tuple[list[str], dict | None, dict]] = []
+
+    class Recording(solver_module.SubModel):
+        def __init__(self, problem, residual, free_cases, **kwargs):
+            steps.append((list(free_cases), kwargs.get("allow"), dict(run.best.by_case)))
+            super().__init__(problem, residual, free_cases, **kwargs)
+
+    monkeypatch.setattr(solver_module, "SubModel", Recording)
+    monkeypatch.setattr(solver_module, "LNS_KINDS", (solver_module.COUNTY, solver_module.RIVALS))
+    run = _Run(problem, 4.0, None, None, time.monotonic(), 0.0)
+    run.lp = lp
+    run.accept(daylp.guided_greedy(problem, lp, case_order(problem)))
+    solver_module._lns(problem, run, candidates, {}, 2, 0)
+    on_support = [(cases, allow, held) for cases, allow, held in steps if allow is not None]
+    assert on_support and len(on_support) >= len(steps) // 2 - 1
+    assert any(allow is None for _cases, allow, _held in steps)  # the rivals' steps
+    least = solver_module.LNS_SUPPORT_VALUE
+    ns = problem.ix.n_sessions
+    for cases, allow, held in on_support:
+        assert cases == list(allow) and len(cases) <= solver_module.LNS_SUPPORT_CASES
+        counties = {problem.ix.ancestry[problem.ix.case[c].region][-2] for c in cases}
+        assert len(counties) == 1
+        for cid, (days, people) in allow.items():
+            lp_days = {d for d, x in lp.days.get(cid, {}).items() if x >= least}
+            lp_people = {q for d in lp_days for q, v in lp.people.get((cid, d), {}).items()
+                         if v >= least}
+            a = held.get(cid)
+            assert days == lp_days | ({a.slot // ns} if a else set())
+            assert people == lp_people | (set(a.people()) if a else set())
+    plan = _plan(problem, run, None, {})
+    assert check_plan(problem.ix.scenario, plan) == []
+
+    steps.clear()  # a re-plan: never restricted to the LP's support
+    previous = {c: a for c, a in run.best.by_case.items()}
+    run = _Run(problem, 2.0, None, None, time.monotonic(), 0.0)
+    run.lp = lp
+    run.accept(Bookings(problem, list(previous.values())))
+    solver_module._lns(problem, run, candidates, previous, 2, 0)
+    assert steps and all(allow is None for _cases, allow, _held in steps)
