@@ -49,6 +49,11 @@ class DayLP:
     # (case, day) -> person -> the LP's seat for them there (u or v: experts and counsellors)
     people: dict[tuple[str, int], dict[str, float]] = field(default_factory=dict)
 
+    @property
+    def heard(self) -> dict[str, float]:
+        """Per case, how fully the LP hears it (Σ_d x[c, d])."""
+        return {cid: sum(days.values()) for cid, days in self.days.items()}
+
     def seated(self, least: float) -> dict[str, set[str]]:
         """Per case, the people the LP seats with it at `least` on some day."""
         out: dict[str, set[str]] = {}

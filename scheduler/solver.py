@@ -130,6 +130,15 @@ LP_BACKGROUND_TOLERANCE = 1e-2  # hard L: 32.8 s, 3,301.6 (3e-3: 40.9 s, 3,296.4
 # 120 s, CP-SAT seeds 1-5, 3,014.0 against 2,993.4 with its bound alone (docs/planner.md, "Hard L:
 # the aggregated LP beside the search"); a rivals' target is a waiting case it hears at this much
 LP_TARGET_HEARD = 0.5
+# At M the day LP's solution chooses the rivals' targets likewise (Σ_d x, `DayLP.heard`), and at
+# every size each target takes its turn: the waiting case tried least as a target first
+# (`_neighbourhood`'s `tried`), so that one case no plan can hear does not take every rivals'
+# step. Hard M seed 1, 30 s, CP-SAT seeds 0-11: 579.8 with neither, 581.6 with both (2 of 12
+# runs at 583, 99 % of 588, against none); seeds 0-5, each alone: the targets 579.8, the turns
+# 580.3 (against 579.5 and 581.7). Hard L, 120 s, seeds 0-2: the turns 3,001.7 -> 3,011.0
+# (docs/planner.md, "Each target in turn")
+DAY_LP_TARGETS = True
+ROTATE_TARGETS = True
 # The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
 # when the LP gave no bound, else here before the search
 LAGRANGIAN_SHARE_L = 0.1
@@ -678,7 +687,8 @@ def _support(problem: Problem, lp: DayLP, cases: list[str], current: Bookings,
 
 def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
                    rng: random.Random, kind: int, size: int,
-                   heard: Mapping[str, float] | None = None) -> tuple[list[str], set[int] | None]:
+                   heard: Mapping[str, float] | None = None,
+                   tried: dict[str, int] | None = None) -> tuple[list[str], set[int] | None]:
     """Cases to re-solve together: a county's, a few days', or an unscheduled case's rivals."""
     ix = problem.ix
     ns = ix.n_sessions
@@ -699,14 +709,20 @@ def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
         chosen += [c for c in waiting if any(d in days for co in problem.options[c].centres
                                              for d in co.days)]
         return _cap(problem, chosen, waiting, rng, size), days
-    # the rivals of an unscheduled case: cases holding its eligible people; with the aggregated
-    # LP's solution (`heard`), a case it hears first
+    # the rivals of an unscheduled case: cases holding its eligible people; with an LP's
+    # solution (`heard`: the aggregated LP's at L, the day LP's at M), a case it hears first;
+    # with `tried` (the search's count of each case's turns), the case tried least first
     if waiting:
+        times = tried if tried is not None else {}
         if heard:
             target = max(waiting, key=lambda c: (heard.get(c, 0.0) >= LP_TARGET_HEARD,
-                                                 problem.priority[c], rng.random()))
+                                                 -times.get(c, 0), problem.priority[c],
+                                                 rng.random()))
         else:
-            target = max(waiting, key=lambda c: (problem.priority[c], rng.random()))
+            target = max(waiting, key=lambda c: (-times.get(c, 0), problem.priority[c],
+                                                 rng.random()))
+        if tried is not None:
+            tried[target] = tried.get(target, 0) + 1
         people = problem.options[target].experts | problem.options[target].counsellors
         rivals = sorted({c for p in people for c in current.person_cases.get(p, ())
                          if c not in problem.fixed})
@@ -737,6 +753,8 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     users = _users(problem, candidates)
     favour = run.favour  # once from the day LP (M), again when the aggregated LP's comes (L)
     guide = run.aggregated
+    heard = run.lp.heard if run.lp is not None and DAY_LP_TARGETS else None
+    tried: dict[str, int] = {}
     while not run.done() and not run.stopped():
         if run.aggregated is not guide:  # the aggregated LP has just given its solution (L)
             guide = run.aggregated
@@ -749,7 +767,8 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
             and LNS_SUPPORT_CASES > 0
         chosen, days = _neighbourhood(problem, current, candidates, rng, this,
                                       LNS_SUPPORT_CASES if on_support else size,
-                                      guide.heard if guide is not None else None)
+                                      guide.heard if guide is not None else heard,
+                                      tried if ROTATE_TARGETS else None)
         allow = _support(problem, run.lp, chosen, current, LNS_SUPPORT_VALUE) \
             if on_support and run.lp is not None else None
         if allow is not None:

@@ -17,7 +17,7 @@ from scheduler import daylp, scenario_from_dict, solve
 from scheduler import lp as lp_module
 from scheduler import solver as solver_module
 from scheduler.explain import static_reasons
-from scheduler.greedy import Bookings, Problem, case_order, place
+from scheduler.greedy import Bookings, Problem, case_order, greedy, place
 from scheduler.rules import check_plan
 from scheduler.solver import _plan, _Run
 from tests.scheduler.helpers import base, case, person
@@ -354,3 +354,33 @@ def test_at_s_the_lps_support_is_solved_before_the_proof(monkeypatch) -> None:
     again = solve(scenario, time_limit=60, workers=2, seed=0, previous_plan=plan)
     assert [call[0] for call in calls] == ["whole"]
     assert again.stats["objective"] == 73
+
+
+def test_with_the_day_lp_the_rivals_target_a_case_it_hears(monkeypatch) -> None:
+    """At M the search's rivals' steps take their waiting case from those the day LP hears
+    (Σ_d x at `LP_TARGET_HEARD` or more), each in turn, as at L from the aggregated LP's."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    lp = daylp.day_lp(problem, candidates, time_limit=60, tolerance=1e-3)
+    assert lp.heard == {c: sum(days.values()) for c, days in lp.days.items()}
+    targets: list[str] = []
+    neighbourhood = solver_module._neighbourhood
+
+    def recording(problem, current, candidates, rng, kind, size, heard=None, tried=None):
+        chosen, days = neighbourhood(problem, current, candidates, rng, kind, size, heard, tried)
+        if kind == solver_module.RIVALS:
+            waiting = [c for c in candidates if c not in current.by_case]
+            liked = [c for c in waiting if lp.heard.get(c, 0.0) >= solver_module.LP_TARGET_HEARD]
+            assert heard == lp.heard and (chosen[0] in liked or not liked)
+            targets.append(chosen[0])
+            if len(targets) == 3:
+                stop.set()  # after this step, at any speed
+        return chosen, days
+
+    monkeypatch.setattr(solver_module, "_neighbourhood", recording)
+    monkeypatch.setattr(solver_module, "LNS_KINDS", (solver_module.RIVALS,))
+    stop = threading.Event()
+    run = _Run(problem, 120.0, None, stop, time.monotonic(), 0.0)
+    run.lp = lp
+    run.accept(greedy(problem))
+    solver_module._lns(problem, run, candidates, {}, 2, 0)
+    assert len(targets) == 3

@@ -271,3 +271,32 @@ def test_the_search_takes_the_aggregated_lps_seats_once_they_arrive(monkeypatch)
     solver_module._lns(problem, run, candidates, {}, 2, 0)
     assert run.aggregated is Finished.result and run.bound == 10**6
     assert favours and all(favour == {case: {seated}} for favour in favours)
+
+
+def test_the_rivals_neighbourhood_takes_each_waiting_case_in_turn() -> None:
+    """With `tried`, the search's count of each case's turns as a target, a rivals' step takes
+    the waiting case tried least, highest priority first (with the LP's solution, among those
+    it hears): a case no plan can hear does not take every turn."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    current = greedy(problem)
+    waiting = [c for c in candidates if c not in current.by_case]
+    assert len(waiting) >= 3
+    rng = random.Random(0)
+    tried: dict[str, int] = {}
+    targets = [solver_module._neighbourhood(problem, current, candidates, rng,
+                                            solver_module.RIVALS, 20, None, tried)[0][0]
+               for _ in range(len(waiting))]
+    assert sorted(targets) == sorted(waiting)  # each once, before any twice
+    assert [problem.priority[c] for c in targets] == \
+        sorted((problem.priority[c] for c in waiting), reverse=True)
+    assert tried == dict.fromkeys(waiting, 1)
+    again = solver_module._neighbourhood(problem, current, candidates, rng,
+                                         solver_module.RIVALS, 20, None, tried)[0][0]
+    assert problem.priority[again] == max(problem.priority[c] for c in waiting)
+
+    heard = {c: 1.0 for c in waiting[:2]}  # the LP's cases in turn, and only them
+    tried = {}
+    firsts = [solver_module._neighbourhood(problem, current, candidates, rng,
+                                           solver_module.RIVALS, 20, heard, tried)[0][0]
+              for _ in range(4)]
+    assert set(firsts[:2]) == set(firsts[2:]) == set(heard)
