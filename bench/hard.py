@@ -316,12 +316,15 @@ def hard_summary(scenario: dict) -> dict[str, Any]:
 # Each plan passed `python -m scheduler check` and the independent oracle (tests/oracle).
 BEST_KNOWN: dict[tuple[str, str, int], int] = {
     ("hard", "S", 1): 68,  # 60 s, 2 workers, --gap 0 (LP bound 69)
-    ("hard", "M", 1): 588,  # 600 s, 2 workers, quiet (2026-11-30, seventh session, with the day
-    # LP's seats and support: `bench.run --time-limit 600`); 30 s runs then 577-583; 584 with the
-    # seats alone, 570 before them (600 s, 1 worker), 554 before that, 528 before the day LP
+    ("hard", "M", 1): 589,  # 600 s, 2 workers, quiet (2026-12-02, twelfth session, with the
+    # rivals' targets in turn: `bench.run --time-limit 600`, bound 596); 30 s runs then 579-585;
+    # 588 from the same command in the seventh session (with the day LP's seats and support,
+    # 30 s runs then 577-583); 584 with the seats alone, 570 before them (600 s, 1 worker), 554
+    # before that, 528 before the day LP
     ("generator", "M", 1): 807,  # 600 s, 1 worker, the same run beside it; 30 s runs 804-805
-    ("hard", "L", 1): 3066,  # 600 s, 2 workers, quiet (2026-11-30, fifth session, after the
-    # refill change: `bench.run --time-limit 600`); 3,055 from 1,200 s with 1 worker before
+    ("hard", "L", 1): 3067,  # 600 s, 2 workers, quiet (2026-12-02, twelfth session, with the
+    # aggregated LP beside the search: `bench.run --time-limit 600`, bound 3,299); 3,066 from the
+    # same command in the fifth session, 3,055 from 1,200 s with 1 worker before
     ("generator", "L", 1): 5400,  # a 120 s `bench.run` (2026-11-30, fifth session, after the
     # refill change; valid for the checker and the oracle); 1,200 s with 1 worker had given 5,398
 }

@@ -133,10 +133,9 @@ LP_TARGET_HEARD = 0.5
 # At M the day LP's solution chooses the rivals' targets likewise (Σ_d x, `DayLP.heard`), and at
 # every size each target takes its turn: the waiting case tried least as a target first
 # (`_neighbourhood`'s `tried`), so that one case no plan can hear does not take every rivals'
-# step. Hard M seed 1, 30 s, CP-SAT seeds 0-11: 579.8 with neither, 581.6 with both (2 of 12
-# runs at 583, 99 % of 588, against none); seeds 0-5, each alone: the targets 579.8, the turns
-# 580.3 (against 579.5 and 581.7). Hard L, 120 s, seeds 0-2: the turns 3,001.7 -> 3,011.0
-# (docs/planner.md, "Each target in turn")
+# step. Hard L, 120 s, CP-SAT seeds 0-5: 3,005.3 -> 3,010.2 (98 % of 3,067 in 4 of 6 runs
+# against 2); hard M, 30 s: no change that 20-25 runs can tell from noise (580.4 both; docs/
+# planner.md, "Each target in turn")
 DAY_LP_TARGETS = True
 ROTATE_TARGETS = True
 # The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
