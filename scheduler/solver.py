@@ -133,9 +133,9 @@ LP_TARGET_HEARD = 0.5
 # At M the day LP's solution chooses the rivals' targets likewise (Σ_d x, `DayLP.heard`), and at
 # every size each target takes its turn: the waiting case tried least as a target first
 # (`_neighbourhood`'s `tried`), so that one case no plan can hear does not take every rivals'
-# step. Hard L, 120 s, CP-SAT seeds 0-5: 3,005.3 -> 3,010.2 (98 % of 3,067 in 4 of 6 runs
-# against 2); hard M, 30 s: no change that 20-25 runs can tell from noise (580.4 both; docs/
-# planner.md, "Each target in turn")
+# step (before it, hard L's 69 rivals' steps took 12 distinct targets, one 13 times). No gain
+# shown beyond noise: hard L, 120 s, 3,005.3 (6 runs) -> 3,007.9 (9); hard M, 30 s, 580.4 both
+# (20 and 25 runs) (docs/planner.md, "Each target in turn")
 DAY_LP_TARGETS = True
 ROTATE_TARGETS = True
 # The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
