@@ -712,16 +712,12 @@ def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
     # solution (`heard`: the aggregated LP's at L, the day LP's at M), a case it hears first;
     # with `tried` (the search's count of each case's turns), the case tried least first
     if waiting:
-        times = tried if tried is not None else {}
-        if heard:
-            target = max(waiting, key=lambda c: (heard.get(c, 0.0) >= LP_TARGET_HEARD,
-                                                 -times.get(c, 0), problem.priority[c],
-                                                 rng.random()))
-        else:
-            target = max(waiting, key=lambda c: (-times.get(c, 0), problem.priority[c],
-                                                 rng.random()))
-        if tried is not None:
-            tried[target] = tried.get(target, 0) + 1
+        lp_heard = heard or {}
+        times = {} if tried is None else tried
+        target = max(waiting, key=lambda c: (lp_heard.get(c, 0.0) >= LP_TARGET_HEARD,
+                                             -times.get(c, 0), problem.priority[c],
+                                             rng.random()))
+        times[target] = times.get(target, 0) + 1
         people = problem.options[target].experts | problem.options[target].counsellors
         rivals = sorted({c for p in people for c in current.person_cases.get(p, ())
                          if c not in problem.fixed})
