@@ -152,3 +152,34 @@ def test_a_slot_where_the_rarest_area_has_nobody_free_is_passed_over_at_once() -
     # a look at M1 for each slot passed over, then at most one look per area and the full
     # filter of the slot taken (it was the full filter at every slot: twice as many here)
     assert Counting.calls <= a.slot + 2 + len(people) < 2 * (len(people) - 1)
+
+
+def test_bookings_free_a_person_by_rule_7_through_adds_and_removes() -> None:
+    """`Bookings.person_free` keeps who has reached a limit beside the counts (the greedy's
+    and the refill's hot loop reads it): a day at `max_per_day`, a plan at `max_hearings`, a
+    limit of 0 from the start, and each freed again when a hearing goes."""
+    from scheduler.greedy import Assignment
+    from tests.scheduler.helpers import base, case, person
+
+    people = [person("E1", ["law", "land"], max_per_day=1, max_hearings=2),
+              person("E2", ["labour"], max_hearings=0), person("E3", ["law"], max_per_day=0),
+              person("E4", ["land"])]
+    problem = Problem(scenario_from_dict(base(
+        cases=[case(c, ["law"]) for c in "ABC"], people=people, days=3)))
+    ns = problem.ix.n_sessions
+    bookings = Bookings(problem)
+    assert not bookings.person_free("E2", 0) and not bookings.person_free("E3", 0)
+    assert bookings.person_free("E1", 0) and bookings.person_free("E4", 0)
+
+    bookings.add(Assignment("A", 0, "C1", "R1", ("E1", "E4")))  # day 0, first session
+    assert not bookings.person_free("E1", 0)  # the same slot
+    assert not bookings.person_free("E1", 1)  # day 0 again: max_per_day 1
+    assert bookings.person_free("E1", ns) and bookings.person_free("E4", 1)
+    bookings.add(Assignment("B", ns, "C1", "R1", ("E1",)))  # day 1: E1's second, the last
+    assert not any(bookings.person_free("E1", s) for s in range(3 * ns))
+    bookings.remove("A")
+    assert bookings.person_free("E1", 1) and bookings.person_free("E1", 2 * ns)
+    assert not bookings.person_free("E1", ns)  # still sits B on day 1
+    bookings.remove("B")
+    assert all(bookings.person_free("E1", s) for s in range(3 * ns))
+    assert not bookings.person_free("E2", 0) and not bookings.person_free("E3", 0)
