@@ -64,7 +64,9 @@ class DayLP:
         return out
 
 
-def build(problem: Problem, candidates: list[str]) -> Built:
+def build(problem: Problem, candidates: list[str], held: Iterable[Assignment] = ()) -> Built:
+    """The day-indexed LP of `candidates`, net of the fixed hearings and of `held` (hearings of
+    other cases that stay: a neighbourhood's LP, `solver._county_lp`)."""
     p, ix = problem, problem.ix
     ns, size = ix.n_sessions, ix.panel_size
     m = Model()
@@ -78,7 +80,7 @@ def build(problem: Problem, candidates: list[str]) -> Built:
     fixed_day: dict[tuple[str, int], int] = defaultdict(int)
     fixed_total: dict[str, int] = defaultdict(int)
     used: dict[tuple[str, int], int] = defaultdict(int)
-    for a in p.fixed.values():
+    for a in (*p.fixed.values(), *held):
         for q in a.people():
             fixed_day[(q, a.slot // ns)] += 1
             fixed_total[q] += 1

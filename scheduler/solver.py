@@ -137,6 +137,19 @@ LP_TARGET_HEARD = 0.5
 # shown beyond noise: hard L, 120 s, 3,005.3 (6 runs) -> 3,007.9 (9); hard M, 30 s, 580.4 both
 # (20 and 25 runs) (docs/planner.md, "Each target in turn")
 DAY_LP_TARGETS = True
+# Without the day LP (L, XL; not on a re-plan), every COUNTY_LP_EVERY-th step re-plans a whole
+# county on its own day LP: the LP of the county's cases net of every other hearing (which
+# stay), solved coarsely, then CP-SAT on its support (`_support`) for COUNTY_LP_SECONDS. Hard
+# L, from a 60 s plan (2,953): four counties +13, +13, +7, +7 in 31.5 s (LP 3.7-4.0 s each at
+# 218,000-249,000 columns, CP-SAT 4 s on 5,500-7,400 variables), against about 0.9 a second
+# for the other steps then. Counties taken in turn, up to COUNTY_LP_COLUMNS estimated columns
+# (hard L's ten: 307,000-466,000; generator L's and XL's counties are all above it).
+# `bench.run --sizes L --family hard --seed 1 --repeat 4`: 3,022.3 without it, 3,036.5 every
+# sixth step (400,000 columns: 8 counties), 3,054.0 every third (all ten)
+COUNTY_LP_EVERY = 3
+COUNTY_LP_SECONDS = 3.0
+COUNTY_LP_COLUMNS = 500_000
+COUNTY_LP_TOLERANCE = 1e-2
 ROTATE_TARGETS = True
 # The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
 # when the LP gave no bound, else here before the search
@@ -750,11 +763,18 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     guide = run.aggregated
     heard = run.lp.heard if run.lp is not None and DAY_LP_TARGETS else None
     tried: dict[str, int] = {}
+    county_lp = _county_lps(problem, candidates) if run.lp is None and not previous \
+        and len(candidates) > LP_CASE_LIMIT else []
     while not run.done() and not run.stopped():
         if run.aggregated is not guide:  # the aggregated LP has just given its solution (L)
             guide = run.aggregated
             favour = run.favour
         current = run.best
+        if county_lp and step % COUNTY_LP_EVERY == COUNTY_LP_EVERY - 1:
+            step += 1
+            _county_lp(problem, run, candidates, county_lp[0], workers, seed + step)
+            county_lp.append(county_lp.pop(0))  # the next county's turn
+            continue
         this = LNS_KINDS[kind % len(LNS_KINDS)]
         kind += 1
         # a county on the day LP's support (M; not on a re-plan, whose hearings should stay)
@@ -793,6 +813,61 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
             run.lns_improvements += 1
         # neighbourhoods grow while CP-SAT proves them optimal in time, shrink when it does not
         size = min(LNS_MAX_SIZE, size + 5) if result.optimal else max(10, size - 5)
+
+
+def _counties(problem: Problem, cases: list[str]) -> dict[str, list[str]]:
+    """The cases of each county (the region level just below the root), in `cases`' order."""
+    ancestry = problem.ix.ancestry
+    out: dict[str, list[str]] = {}
+    for cid in cases:
+        line = ancestry[problem.ix.case[cid].region]
+        if len(line) >= 2:
+            out.setdefault(line[-2], []).append(cid)
+    return out
+
+
+def _county_lps(problem: Problem, candidates: list[str]) -> list[list[str]]:
+    """The counties whose day LP is small enough for a step (`COUNTY_LP_COLUMNS`), most total
+    priority first: the free candidate cases of each."""
+    free = [c for c in candidates if c not in problem.fixed]
+    counties = [cases for cases in _counties(problem, free).values()
+                if columns_estimate(problem, cases) <= COUNTY_LP_COLUMNS]
+    counties.sort(key=lambda cases: -sum(problem.priority[c] for c in cases))
+    return counties
+
+
+def _county_lp(problem: Problem, run: _Run, candidates: list[str], cases: list[str],
+               workers: int, seed: int) -> None:
+    """One county re-planned on its own day LP: the LP of its cases with every other hearing of
+    the plan held (`daylp.build(held=...)`), then CP-SAT on every case of the county restricted
+    to the LP's support and its hearing in the plan (`_support`), hinted with the plan; kept
+    when its total priority is not lower, then the waiting cases refilled. The LP's bound is
+    the county's, not the plan's: it is not used."""
+    current = run.best
+    if current is None:
+        return
+    chosen = set(cases)
+    held = [a for c, a in current.by_case.items() if c not in chosen and c not in problem.fixed]
+    built = build_day_lp(problem, cases, held)
+    lp = day_lp(problem, cases, time_limit=run.left(), tolerance=COUNTY_LP_TOLERANCE,
+                stop=run.stop, built=built, method=DAY_LP_METHOD)
+    if lp is None or run.done() or run.stopped():
+        return
+    allow = _support(problem, lp, cases, current)
+    if not allow:
+        return
+    residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in allow])
+    sub = SubModel(problem, residual, list(allow), allow=allow)
+    sub.hint(current.by_case)
+    result = sub.solve(min(run.left(), COUNTY_LP_SECONDS), workers, run.stop, None, seed)
+    run.lns_steps += 1
+    old = sum(problem.priority[c] for c in allow if c in current.by_case)
+    if result.status not in ("OPTIMAL", "FEASIBLE") or result.objective < old:
+        return
+    improved = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))
+    _fill(problem, improved, candidates, run, seconds=LNS_STEP_SECONDS)
+    if run.accept(improved) and improved.objective() > current.objective():
+        run.lns_improvements += 1
 
 
 def _users(problem: Problem, candidates: list[str]) -> dict[tuple[str, str], set[str]]:

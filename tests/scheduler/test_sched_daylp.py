@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 import sys
@@ -384,3 +385,81 @@ def test_with_the_day_lp_the_rivals_target_a_case_it_hears(monkeypatch) -> None:
     run.accept(greedy(problem))
     solver_module._lns(problem, run, candidates, {}, 2, 0)
     assert len(targets) == 3
+
+
+def test_the_day_lp_is_net_of_the_hearings_held() -> None:
+    """`daylp.build(held=...)`: a neighbourhood's LP counts the hearings of the other cases
+    that stay like fixed ones. E1 is the only land expert and may sit one hearing: with B's
+    hearing held on E1, A (law and land) cannot be heard in the LP; without it, A is."""
+    from scheduler.greedy import Assignment
+
+    people = [person("E1", ["law", "land"], max_hearings=1), person("E2", ["labour"]),
+              person("E3", ["law"]), person("E4", ["labour"])]
+    problem, candidates = _problem(base(cases=[case("A", ["law", "land"]), case("B", ["law"])],
+                                        people=people))
+    held = [Assignment("B", 1, "C1", "R1", ("E1", "E2", "E4"))]
+    alone = daylp.day_lp(problem, ["A"], time_limit=30, built=daylp.build(problem, ["A"]))
+    netted = daylp.day_lp(problem, ["A"], time_limit=30,
+                          built=daylp.build(problem, ["A"], held=held))
+    assert alone is not None and netted is not None
+    assert sum(alone.days["A"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert sum(netted.days.get("A", {}).values()) == pytest.approx(0.0, abs=1e-3)
+    assert not any(value > 1e-3 for (cid, _d), seats in netted.people.items()
+                   for q, value in seats.items() if q == "E1")
+
+
+def test_without_the_day_lp_a_county_is_re_planned_on_its_own_day_lp(monkeypatch) -> None:
+    """Above `LP_CASE_LIMIT` candidate cases (L: no day LP of the whole scenario), every
+    `COUNTY_LP_EVERY`-th step re-plans one county on the day LP of its cases with every other
+    hearing held: CP-SAT then sees only that county's cases, each on the LP's support or its
+    hearing in the plan, with the rest of the plan as it was. Counties in turn; never on a
+    re-plan; every plan valid. (Hard S with the limit lowered, so that it runs in seconds.)"""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    monkeypatch.setattr(solver_module, "LP_CASE_LIMIT", 10)
+    monkeypatch.setattr(solver_module, "COUNTY_LP_EVERY", 2)
+    monkeypatch.setattr(solver_module, "COUNTY_LP_SECONDS", 0.5)
+    monkeypatch.setattr(solver_module, "LNS_STEP_SECONDS", 0.3)
+    events: list[tuple] = []  # ("lp", cases, held) and ("step", cases, allow, plan, residual)
+    real_build = daylp.build
+
+    def build(problem, cases, held=()):
+        events.append(("lp", list(cases), list(held)))
+        return real_build(problem, cases, held)
+
+    class Recording(solver_module.SubModel):
+        def __init__(self, problem, residual, free_cases, **kwargs):
+            events.append(("step", list(free_cases), kwargs.get("allow"), dict(run.best.by_case),
+                           dict(residual.by_case)))
+            super().__init__(problem, residual, free_cases, **kwargs)
+
+    monkeypatch.setattr(solver_module, "build_day_lp", build)
+    monkeypatch.setattr(solver_module, "SubModel", Recording)
+    run = _Run(problem, 6.0, None, None, time.monotonic(), 0.0)
+    run.accept(greedy(problem, order=case_order(problem)))
+    solver_module._lns(problem, run, candidates, {}, 2, 0)
+
+    county = {c: problem.ix.ancestry[problem.ix.case[c].region][-2] for c in candidates}
+    lps = [e for e in events if e[0] == "lp"]
+    assert len(lps) >= 2 and len({county[e[1][0]] for e in lps}) >= 2  # counties in turn
+    assert any(e[0] == "step" and e[2] is None for e in events)  # the other steps in between
+    on_lp = [(before, e) for before, e in itertools.pairwise(events)
+             if e[0] == "step" and e[2] is not None]
+    assert len(on_lp) >= 2
+    ns = problem.ix.n_sessions
+    for (kind, lp_cases, held), (_kind, cases, allow, plan, residual) in on_lp:
+        assert kind == "lp" and len({county[c] for c in lp_cases}) == 1  # right after its LP
+        assert {a.case for a in held} == set(plan) - set(lp_cases) - set(problem.fixed)
+        assert set(cases) <= set(lp_cases) and cases == list(allow)
+        assert set(residual) == set(plan) - set(cases)  # the rest of the plan stays as it was
+        for cid, (days, people) in allow.items():
+            a = plan.get(cid)
+            if a is not None:
+                assert a.slot // ns in days and set(a.people()) <= people
+    assert check_plan(problem.ix.scenario, _plan(problem, run, None, {})) == []
+
+    events.clear()  # a re-plan keeps what it can: no county LP
+    previous = dict(run.best.by_case)
+    run = _Run(problem, 2.0, None, None, time.monotonic(), 0.0)
+    run.accept(Bookings(problem, list(previous.values())))
+    solver_module._lns(problem, run, candidates, previous, 2, 0)
+    assert events and not any(e[0] == "lp" for e in events)
