@@ -654,12 +654,10 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
     current = run.best
     if current is None:
         return
-    allow = _support(problem, lp, candidates, current)
-    if not allow:
+    on_support = _on_support(problem, lp, candidates, current)
+    if on_support is None:
         return
-    residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in allow])
-    sub = SubModel(problem, residual, list(allow), allow=allow)
-    sub.hint(current.by_case)
+    residual, sub = on_support
     rest = residual.objective()
 
     def on_solution(primary: int, heard: int, _bound: float) -> None:
@@ -676,6 +674,19 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
     found = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))
     _fill(problem, found, candidates, run, seconds=LNS_STEP_SECONDS)
     run.accept(found)
+
+
+def _on_support(problem: Problem, lp: DayLP, cases: list[str], current: Bookings
+                ) -> tuple[Bookings, SubModel] | None:
+    """CP-SAT's model of `cases` on the LP's support (`_support`), hinted with `current`, and
+    the hearings of the other cases that stay (the residual); None when the LP hears none."""
+    allow = _support(problem, lp, cases, current)
+    if not allow:
+        return None
+    residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in allow])
+    sub = SubModel(problem, residual, list(allow), allow=allow)
+    sub.hint(current.by_case)
+    return residual, sub
 
 
 def _support(problem: Problem, lp: DayLP, cases: list[str], current: Bookings,
@@ -853,15 +864,13 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], cases: list[s
                 stop=run.stop, built=built, method=DAY_LP_METHOD)
     if lp is None or run.done() or run.stopped():
         return
-    allow = _support(problem, lp, cases, current)
-    if not allow:
+    on_support = _on_support(problem, lp, cases, current)
+    if on_support is None:
         return
-    residual = Bookings(problem, [a for c, a in current.by_case.items() if c not in allow])
-    sub = SubModel(problem, residual, list(allow), allow=allow)
-    sub.hint(current.by_case)
+    residual, sub = on_support
     result = sub.solve(min(run.left(), COUNTY_LP_SECONDS), workers, run.stop, None, seed)
     run.lns_steps += 1
-    old = sum(problem.priority[c] for c in allow if c in current.by_case)
+    old = sum(problem.priority[c] for c in sub.allow if c in current.by_case)
     if result.status not in ("OPTIMAL", "FEASIBLE") or result.objective < old:
         return
     improved = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))
