@@ -143,7 +143,7 @@ DAY_LP_TARGETS = True
 # L, from a 60 s plan (2,953): four counties +13, +13, +7, +7 in 31.5 s (LP 3.7-4.0 s each at
 # 218,000-249,000 columns, CP-SAT 4 s on 5,500-7,400 variables), against about 0.9 a second
 # for the other steps then. Counties taken in turn, up to COUNTY_LP_COLUMNS estimated columns
-# (hard L's ten: 307,000-466,000; generator L's and XL's counties are all above it).
+# (hard L's ten: 307,000-466,000; generator L's smallest, 470,000, the others and XL's above).
 # `bench.run --sizes L --family hard --seed 1 --repeat 4`: 3,022.3 without it, 3,036.5 every
 # sixth step (400,000 columns: 8 counties), 3,054.0 every third (all ten)
 COUNTY_LP_EVERY = 3
@@ -718,8 +718,7 @@ def _neighbourhood(problem: Problem, current: Bookings, candidates: list[str],
     free = [c for c in current.by_case if c not in problem.fixed]
     waiting = [c for c in candidates if c not in current.by_case]
     if kind == COUNTY:  # a county (the region level just below the root)
-        counties = sorted({ix.ancestry[ix.case[c].region][-2] for c in candidates
-                           if len(ix.ancestry[ix.case[c].region]) >= 2})
+        counties = sorted(_counties(problem, candidates))
         if counties:
             county = rng.choice(counties)
             chosen = [c for c in free + waiting if county in ix.ancestry[ix.case[c].region]]
