@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,11 +146,17 @@ DAY_LP_TARGETS = True
 # for the other steps then. Counties taken in turn, up to COUNTY_LP_COLUMNS estimated columns
 # (hard L's ten: 307,000-466,000; generator L's smallest, 470,000, the others and XL's above).
 # `bench.run --sizes L --family hard --seed 1 --repeat 4`: 3,022.3 without it, 3,036.5 every
-# sixth step (400,000 columns: 8 counties), 3,054.0 every third (all ten)
+# sixth step (400,000 columns: 8 counties), 3,054.0 every third (all ten). COUNTY_LP_AT_ONCE
+# counties a step: their LPs (one thread each) solved at once in their child processes, so
+# that both cores work while the solving process waits, then their CP-SAT steps in turn; a
+# step not begun when it would not end in time (`_lns`). Hard L 3,010.2 (16 runs) one at a
+# time -> 3,033.2 (8) two -> 3,043.6 (8) with that check; three 3,028.0 (4, peak 1.6 GB); two
+# every other step 3,030.0 (4) (docs/planner.md, "Two counties' LPs at once")
 COUNTY_LP_EVERY = 3
 COUNTY_LP_SECONDS = 3.0
 COUNTY_LP_COLUMNS = 500_000
 COUNTY_LP_TOLERANCE = 1e-2
+COUNTY_LP_AT_ONCE = 2
 ROTATE_TARGETS = True
 # The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
 # when the LP gave no bound, else here before the search
@@ -775,6 +782,7 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     tried: dict[str, int] = {}
     county_lp = _county_lps(problem, candidates) if run.lp is None and not previous \
         and len(candidates) > LP_CASE_LIMIT else []
+    lp_seconds: dict[str, float] = {}  # a county step's LPs' seconds, by the county's first case
     while not run.done() and not run.stopped():
         if run.aggregated is not guide:  # the aggregated LP has just given its solution (L)
             guide = run.aggregated
@@ -782,8 +790,19 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
         current = run.best
         if county_lp and step % COUNTY_LP_EVERY == COUNTY_LP_EVERY - 1:
             step += 1
-            _county_lp(problem, run, candidates, county_lp[0], workers, seed + step)
-            county_lp.append(county_lp.pop(0))  # the next county's turn
+            taken = county_lp[:COUNTY_LP_AT_ONCE]
+            # not begun when its LPs, as long as they took last time, leave no time for CP-SAT
+            # (hard L: the largest two again at 101 s of 120 took 15 s, and gave nothing)
+            needs = max(lp_seconds.get(cases[0], 0.0) for cases in taken) \
+                + COUNTY_LP_SECONDS * len(taken)
+            if run.left() < needs:
+                county_lp = []
+                continue
+            seconds = _county_lp(problem, run, candidates, taken, workers, seed + step)
+            for cases in taken:
+                lp_seconds[cases[0]] = seconds
+            del county_lp[:len(taken)]
+            county_lp.extend(taken)  # the next counties' turn
             continue
         this = LNS_KINDS[kind % len(LNS_KINDS)]
         kind += 1
@@ -846,36 +865,54 @@ def _county_lps(problem: Problem, candidates: list[str]) -> list[list[str]]:
     return counties
 
 
-def _county_lp(problem: Problem, run: _Run, candidates: list[str], cases: list[str],
-               workers: int, seed: int) -> None:
-    """One county re-planned on its own day LP: the LP of its cases with every other hearing of
-    the plan held (`daylp.build(held=...)`), then CP-SAT on every case of the county restricted
-    to the LP's support and its hearing in the plan (`_support`), hinted with the plan; kept
-    when its total priority is not lower, then the waiting cases refilled. The LP's bound is
-    the county's, not the plan's: it is not used."""
+def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: list[list[str]],
+               workers: int, seed: int) -> float:
+    """Counties re-planned each on its own day LP: the LP of its cases with every other hearing
+    of the plan held (`daylp.build(held=...)`), then CP-SAT on every case of the county
+    restricted to the LP's support and its hearing in the plan (`_support`), hinted with the
+    plan; kept when its total priority is not lower, then the waiting cases refilled. Two
+    counties' LPs are solved at once (each in its own child process), then their CP-SAT steps
+    in turn, each on the plan as the one before left it. The LP's bound is the county's, not
+    the plan's: it is not used. Returns the seconds the LPs took, built and solved."""
+    t0 = time.monotonic()
     current = run.best
     if current is None:
-        return
-    chosen = set(cases)
-    held = [a for c, a in current.by_case.items() if c not in chosen and c not in problem.fixed]
-    built = build_day_lp(problem, cases, held)
-    lp = day_lp(problem, cases, time_limit=run.left(), tolerance=COUNTY_LP_TOLERANCE,
-                stop=run.stop, built=built, method=DAY_LP_METHOD)
-    if lp is None or run.done() or run.stopped():
-        return
-    on_support = _on_support(problem, lp, cases, current)
-    if on_support is None:
-        return
-    residual, sub = on_support
-    result = sub.solve(min(run.left(), COUNTY_LP_SECONDS), workers, run.stop, None, seed)
-    run.lns_steps += 1
-    old = sum(problem.priority[c] for c in sub.allow if c in current.by_case)
-    if result.status not in ("OPTIMAL", "FEASIBLE") or result.objective < old:
-        return
-    improved = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))
-    _fill(problem, improved, candidates, run, seconds=LNS_STEP_SECONDS)
-    if run.accept(improved) and improved.objective() > current.objective():
-        run.lns_improvements += 1
+        return 0.0
+    builts = []
+    for cases in counties:
+        chosen = set(cases)
+        held = [a for c, a in current.by_case.items()
+                if c not in chosen and c not in problem.fixed]
+        builts.append(build_day_lp(problem, cases, held))
+    with ThreadPoolExecutor(max_workers=len(counties)) as pool:
+        futures = [pool.submit(day_lp, problem, cases, time_limit=run.left(),
+                               tolerance=COUNTY_LP_TOLERANCE, stop=run.stop, built=built,
+                               method=DAY_LP_METHOD)
+                   for cases, built in zip(counties, builts, strict=True)]
+        lps = [f.result() for f in futures]
+    del builts
+    seconds = time.monotonic() - t0
+    for i, (cases, lp) in enumerate(zip(counties, lps, strict=True)):
+        if run.done() or run.stopped():
+            break
+        if lp is None:
+            continue
+        current = run.best
+        on_support = _on_support(problem, lp, cases, current)
+        if on_support is None:
+            continue
+        residual, sub = on_support
+        result = sub.solve(min(run.left(), COUNTY_LP_SECONDS), workers, run.stop, None, seed + i)
+        run.lns_steps += 1
+        old = sum(problem.priority[c] for c in sub.allow if c in current.by_case)
+        if result.status not in ("OPTIMAL", "FEASIBLE") or result.objective < old:
+            continue
+        improved = Bookings(problem, list(residual.by_case.values())
+                            + list(result.assignments.values()))
+        _fill(problem, improved, candidates, run, seconds=LNS_STEP_SECONDS)
+        if run.accept(improved) and improved.objective() > current.objective():
+            run.lns_improvements += 1
+    return seconds
 
 
 def _users(problem: Problem, candidates: list[str]) -> dict[tuple[str, str], set[str]]:

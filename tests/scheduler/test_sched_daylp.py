@@ -410,20 +410,22 @@ def test_the_day_lp_is_net_of_the_hearings_held() -> None:
 
 def test_without_the_day_lp_a_county_is_re_planned_on_its_own_day_lp(monkeypatch) -> None:
     """Above `LP_CASE_LIMIT` candidate cases (L: no day LP of the whole scenario), every
-    `COUNTY_LP_EVERY`-th step re-plans one county on the day LP of its cases with every other
-    hearing held: CP-SAT then sees only that county's cases, each on the LP's support or its
-    hearing in the plan, with the rest of the plan as it was. Counties in turn; never on a
-    re-plan; every plan valid. (Hard S with the limit lowered, so that it runs in seconds.)"""
+    `COUNTY_LP_EVERY`-th step re-plans `COUNTY_LP_AT_ONCE` counties, each on the day LP of its
+    cases with every other hearing of the plan held: the LPs are built on one plan and solved
+    at once, then CP-SAT sees one county's cases at a time, each on its LP's support or its
+    hearing in the plan, with the rest of the plan (as the step before left it) as it was.
+    Counties in turn; never on a re-plan; every plan valid. (Hard S with the limit lowered, so
+    that it runs in seconds.)"""
     problem, candidates = _problem(generate_hard("S", seed=1))
     monkeypatch.setattr(solver_module, "LP_CASE_LIMIT", 10)
     monkeypatch.setattr(solver_module, "COUNTY_LP_EVERY", 2)
     monkeypatch.setattr(solver_module, "COUNTY_LP_SECONDS", 0.5)
     monkeypatch.setattr(solver_module, "LNS_STEP_SECONDS", 0.3)
-    events: list[tuple] = []  # ("lp", cases, held) and ("step", cases, allow, plan, residual)
+    events: list[tuple] = []  # ("lp", cases, held, plan) and ("step", cases, allow, plan, residual)
     real_build = daylp.build
 
     def build(problem, cases, held=()):
-        events.append(("lp", list(cases), list(held)))
+        events.append(("lp", list(cases), list(held), dict(run.best.by_case)))
         return real_build(problem, cases, held)
 
     class Recording(solver_module.SubModel):
@@ -440,15 +442,24 @@ def test_without_the_day_lp_a_county_is_re_planned_on_its_own_day_lp(monkeypatch
 
     county = {c: problem.ix.ancestry[problem.ix.case[c].region][-2] for c in candidates}
     lps = [e for e in events if e[0] == "lp"]
-    assert len(lps) >= 2 and len({county[e[1][0]] for e in lps}) >= 2  # counties in turn
+    assert len(lps) >= 4 and len({county[e[1][0]] for e in lps}) >= 2  # counties in turn
+    for _kind, lp_cases, held, plan in lps:  # one county each, the rest of the plan held
+        assert len({county[c] for c in lp_cases}) == 1
+        assert {a.case for a in held} == set(plan) - set(lp_cases) - set(problem.fixed)
+    # two at once: built on one plan, both before the first of their CP-SAT steps
+    assert any(a[0] == b[0] == "lp" and a[3] == b[3] and county[a[1][0]] != county[b[1][0]]
+               for a, b in itertools.pairwise(events))
     assert any(e[0] == "step" and e[2] is None for e in events)  # the other steps in between
-    on_lp = [(before, e) for before, e in itertools.pairwise(events)
-             if e[0] == "step" and e[2] is not None]
+    on_lp = []  # (its LP, the step) for each step on a county's LP
+    for i, e in enumerate(events):
+        if e[0] == "step" and e[2] is not None:
+            lp = next(b for b in reversed(events[:i])
+                      if b[0] == "lp" and county[b[1][0]] == county[e[1][0]])
+            assert all(b[0] == "lp" or b[2] is not None for b in events[events.index(lp):i])
+            on_lp.append((lp, e))
     assert len(on_lp) >= 2
     ns = problem.ix.n_sessions
-    for (kind, lp_cases, held), (_kind, cases, allow, plan, residual) in on_lp:
-        assert kind == "lp" and len({county[c] for c in lp_cases}) == 1  # right after its LP
-        assert {a.case for a in held} == set(plan) - set(lp_cases) - set(problem.fixed)
+    for (_kind, lp_cases, _held, _lp_plan), (_kind, cases, allow, plan, residual) in on_lp:
         assert set(cases) <= set(lp_cases) and cases == list(allow)
         assert set(residual) == set(plan) - set(cases)  # the rest of the plan stays as it was
         for cid, (days, people) in allow.items():
@@ -463,3 +474,53 @@ def test_without_the_day_lp_a_county_is_re_planned_on_its_own_day_lp(monkeypatch
     run.accept(Bookings(problem, list(previous.values())))
     solver_module._lns(problem, run, candidates, previous, 2, 0)
     assert events and not any(e[0] == "lp" for e in events)
+
+
+def test_a_county_step_is_not_begun_when_it_cannot_end_in_time(monkeypatch) -> None:
+    """A county step needs its LPs (as long as they took last time) and CP-SAT's seconds for
+    each county: with less time left it is not begun, and the search's other steps take the
+    time instead (hard L: the largest two counties again at 101 s of 120 took 15 s and gave
+    nothing)."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    monkeypatch.setattr(solver_module, "LP_CASE_LIMIT", 10)
+    monkeypatch.setattr(solver_module, "COUNTY_LP_EVERY", 2)
+    monkeypatch.setattr(solver_module, "LNS_STEP_SECONDS", 0.3)
+    built: list[float] = []  # the time left at each county LP's build
+    steps: list[float] = []  # the time left at each CP-SAT step
+    real_build = daylp.build
+
+    def build(problem, cases, held=()):
+        built.append(run.left())
+        return real_build(problem, cases, held)
+
+    class Recording(solver_module.SubModel):
+        def __init__(self, *args, **kwargs):
+            steps.append(run.left())
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "build_day_lp", build)
+    monkeypatch.setattr(solver_module, "SubModel", Recording)
+    # two counties at 2.5 s of CP-SAT each: 5 s, more than the 4 s of the whole run
+    monkeypatch.setattr(solver_module, "COUNTY_LP_SECONDS", 2.5)
+    run = _Run(problem, 4.0, None, None, time.monotonic(), 0.0)
+    run.accept(greedy(problem, order=case_order(problem)))
+    solver_module._lns(problem, run, candidates, {}, 2, 0)
+    assert built == [] and len(steps) >= 3  # the other steps ran in its place
+
+    # LPs that take 2 s each to build: the first step fits in 9 s, but after it (4 s of LPs
+    # at least) the same counties' step again (4 s and CP-SAT's 1 s) does not, and is not begun
+    monkeypatch.setattr(solver_module, "COUNTY_LP_SECONDS", 0.5)
+
+    def slow_build(problem, cases, held=()):
+        time.sleep(2.0)
+        return build(problem, cases, held)
+
+    monkeypatch.setattr(solver_module, "build_day_lp", slow_build)
+    built.clear()
+    steps.clear()
+    run = _Run(problem, 9.0, None, None, time.monotonic(), 0.0)
+    run.accept(greedy(problem, order=case_order(problem)))
+    solver_module._lns(problem, run, candidates, {}, 2, 0)
+    assert len(built) == 2  # one step: two counties
+    # after the second build: its counties' CP-SAT steps (two at most), then the other steps
+    assert len([left for left in steps if left < built[-1]]) >= 3
