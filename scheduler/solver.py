@@ -870,9 +870,9 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
     """Counties re-planned each on its own day LP: the LP of its cases with every other hearing
     of the plan held (`daylp.build(held=...)`), then CP-SAT on every case of the county
     restricted to the LP's support and its hearing in the plan (`_support`), hinted with the
-    plan; kept when its total priority is not lower, then the waiting cases refilled. Two
-    counties' LPs are solved at once (each in its own child process), then their CP-SAT steps
-    in turn, each on the plan as the one before left it. The LP's bound is the county's, not
+    plan; kept when its total priority is not lower, then the waiting cases refilled. The
+    counties' LPs (`COUNTY_LP_AT_ONCE`) are solved at once, each in its own child process,
+    then their CP-SAT steps in turn, each on the plan as the one before left it. The LP's bound is the county's, not
     the plan's: it is not used. Returns the seconds the LPs took, built and solved."""
     t0 = time.monotonic()
     current = run.best
@@ -884,6 +884,7 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
         held = [a for c, a in current.by_case.items()
                 if c not in chosen and c not in problem.fixed]
         builts.append(build_day_lp(problem, cases, held))
+
     def solve(cases: list[str], built: Built) -> DayLP | None:
         return day_lp(problem, cases, time_limit=run.left(), tolerance=COUNTY_LP_TOLERANCE,
                       stop=run.stop, built=built, method=DAY_LP_METHOD)
