@@ -157,6 +157,14 @@ COUNTY_LP_SECONDS = 3.0
 COUNTY_LP_COLUMNS = 500_000
 COUNTY_LP_TOLERANCE = 1e-2
 COUNTY_LP_AT_ONCE = 2
+# A county step first plans the county afresh on its LP (`guided_greedy`: its cases in
+# `case_order`, every other hearing held), with the people the LP seats and again with the
+# least loaded, and offers both before CP-SAT on the support starts from the better plan: the
+# CP-SAT step alone keeps most of what the plan had, where the LP's plan is often 1-22 points
+# better. Hard L, 120 s, `bench.run --sizes L --family hard --seed 1 --repeat 4`: 3,052.0
+# (3,039-3,067) without, 3,087.0 with the seated plan alone, 3,105.5 (3,104-3,110) with both
+# (docs/planner.md, "A county planned afresh on its LP")
+COUNTY_GUIDED = True
 ROTATE_TARGETS = True
 # The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
 # when the LP gave no bound, else here before the search
@@ -870,10 +878,12 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
     """Counties re-planned each on its own day LP: the LP of its cases with every other hearing
     of the plan held (`daylp.build(held=...)`), then CP-SAT on every case of the county
     restricted to the LP's support and its hearing in the plan (`_support`), hinted with the
-    plan; kept when its total priority is not lower, then the waiting cases refilled. The
+    plan; kept when its total priority is not lower, then the waiting cases refilled. With
+    `COUNTY_GUIDED` the county is first planned afresh on its LP (`guided_greedy`, with and
+    without the LP's seats) and the better plan kept, so that CP-SAT starts from it. The
     counties' LPs (`COUNTY_LP_AT_ONCE`) are solved at once, each in its own child process,
-    then their CP-SAT steps in turn, each on the plan as the one before left it. The LP's bound is the county's, not
-    the plan's: it is not used. Returns the seconds the LPs took, built and solved."""
+    then their CP-SAT steps in turn, each on the plan as the one before left it. The LP's bound
+    is the county's, not the plan's: it is not used. Returns the seconds the LPs took, built and solved."""
     t0 = time.monotonic()
     current = run.best
     if current is None:
@@ -899,12 +909,21 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
         lps = [f.result() for f in futures] + [last]
     del builts
     seconds = time.monotonic() - t0
+    rank = {c: i for i, c in enumerate(case_order(problem))}
     for i, (cases, lp) in enumerate(zip(counties, lps, strict=True)):
         if run.done() or run.stopped():
             break
         if lp is None:
             continue
         current = run.best
+        if COUNTY_GUIDED:
+            chosen = set(cases)
+            held = [a for c, a in current.by_case.items()
+                    if c not in chosen and c not in problem.fixed]
+            order = sorted(cases, key=lambda c: rank.get(c, len(rank)))
+            for seats in (True, False):
+                run.offer(guided_greedy(problem, lp, order, held, seats=seats))
+            current = run.best
         on_support = _on_support(problem, lp, cases, current)
         if on_support is None:
             continue
