@@ -162,8 +162,9 @@ COUNTY_LP_AT_ONCE = 2
 # least loaded, and offers both before CP-SAT on the support starts from the better plan: the
 # CP-SAT step alone keeps most of what the plan had, where the LP's plan is often 1-22 points
 # better. Hard L, 120 s, `bench.run --sizes L --family hard --seed 1 --repeat 4`: 3,052.0
-# (3,039-3,067) without, 3,087.0 with the seated plan alone, 3,105.5 (3,104-3,110) with both
-# (docs/planner.md, "A county planned afresh on its LP")
+# (3,039-3,067) without, 3,087.0 with the seated plan alone, 3,105.5 (3,104-3,110) with both;
+# on a slower machine 2,978.8 without, 3,012.9 (8 runs) with both (docs/planner.md, "A county
+# planned afresh on its LP")
 COUNTY_GUIDED = True
 ROTATE_TARGETS = True
 # The Lagrangian's time at L (a share of the time left), in the aggregated LP's thread after it
@@ -873,6 +874,13 @@ def _county_lps(problem: Problem, candidates: list[str]) -> list[list[str]]:
     return counties
 
 
+def _held(problem: Problem, plan: Bookings, cases: list[str]) -> list[Assignment]:
+    """The plan's hearings of every free case but `cases`: what a county's LP and its guided
+    plan keep as they are."""
+    chosen = set(cases)
+    return [a for c, a in plan.by_case.items() if c not in chosen and c not in problem.fixed]
+
+
 def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: list[list[str]],
                workers: int, seed: int) -> float:
     """Counties re-planned each on its own day LP: the LP of its cases with every other hearing
@@ -883,17 +891,15 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
     without the LP's seats) and the better plan kept, so that CP-SAT starts from it. The
     counties' LPs (`COUNTY_LP_AT_ONCE`) are solved at once, each in its own child process,
     then their CP-SAT steps in turn, each on the plan as the one before left it. The LP's bound
-    is the county's, not the plan's: it is not used. Returns the seconds the LPs took, built and solved."""
+    is the county's, not the plan's: it is not used. Returns the seconds the LPs took, built
+    and solved."""
     t0 = time.monotonic()
     current = run.best
     if current is None:
         return 0.0
     builts = []
     for cases in counties:
-        chosen = set(cases)
-        held = [a for c, a in current.by_case.items()
-                if c not in chosen and c not in problem.fixed]
-        builts.append(build_day_lp(problem, cases, held))
+        builts.append(build_day_lp(problem, cases, _held(problem, current, cases)))
 
     def solve(cases: list[str], built: Built) -> DayLP | None:
         return day_lp(problem, cases, time_limit=run.left(), tolerance=COUNTY_LP_TOLERANCE,
@@ -917,9 +923,7 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
             continue
         current = run.best
         if COUNTY_GUIDED:
-            chosen = set(cases)
-            held = [a for c, a in current.by_case.items()
-                    if c not in chosen and c not in problem.fixed]
+            held = _held(problem, current, cases)
             order = sorted(cases, key=lambda c: rank.get(c, len(rank)))
             for seats in (True, False):
                 run.offer(guided_greedy(problem, lp, order, held, seats=seats))
