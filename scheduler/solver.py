@@ -163,7 +163,7 @@ COUNTY_LP_AT_ONCE = 2
 # CP-SAT step alone keeps most of what the plan had, where the LP's plan is often 1-22 points
 # better. Hard L, 120 s, `bench.run --sizes L --family hard --seed 1 --repeat 4`: 3,052.0
 # (3,039-3,067) without, 3,087.0 with the seated plan alone, 3,105.5 (3,104-3,110) with both;
-# on a slower machine 2,978.8 without, 3,012.9 (8 runs) with both (docs/planner.md, "A county
+# on a slower machine 2,978.8 without, 3,019.7 (12 runs) with both (docs/planner.md, "A county
 # planned afresh on its LP")
 COUNTY_GUIDED = True
 ROTATE_TARGETS = True
