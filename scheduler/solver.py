@@ -924,7 +924,7 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
         current = run.best
         if COUNTY_GUIDED:
             held = _held(problem, current, cases)
-            order = sorted(cases, key=lambda c: rank.get(c, len(rank)))
+            order = sorted(cases, key=rank.__getitem__)  # free cases: all in it
             for seats in (True, False):
                 run.offer(guided_greedy(problem, lp, order, held, seats=seats))
             current = run.best
