@@ -138,19 +138,19 @@ LP_TARGET_HEARD = 0.5
 # shown beyond noise: hard L, 120 s, 3,005.3 (6 runs) -> 3,007.9 (9); hard M, 30 s, 580.4 both
 # (20 and 25 runs) (docs/planner.md, "Each target in turn")
 DAY_LP_TARGETS = True
-# Without the day LP (L, XL; not on a re-plan), every COUNTY_LP_EVERY-th step re-plans a whole
-# county on its own day LP: the LP of the county's cases net of every other hearing (which
-# stay), solved coarsely, then CP-SAT on its support (`_support`) for COUNTY_LP_SECONDS. Hard
-# L, from a 60 s plan (2,953): four counties +13, +13, +7, +7 in 31.5 s (LP 3.7-4.0 s each at
-# 218,000-249,000 columns, CP-SAT 4 s on 5,500-7,400 variables), against about 0.9 a second
-# for the other steps then. Counties taken in turn, up to COUNTY_LP_COLUMNS estimated columns
-# (hard L's ten: 307,000-466,000; generator L's smallest, 470,000, the others and XL's above).
-# `bench.run --sizes L --family hard --seed 1 --repeat 4`: 3,022.3 without it, 3,036.5 every
-# sixth step (400,000 columns: 8 counties), 3,054.0 every third (all ten). COUNTY_LP_AT_ONCE
-# counties a step: their LPs (one thread each) solved at once in their child processes, so
-# that both cores work while the solving process waits, then their CP-SAT steps in turn; a
-# step not begun when it would not end in time (`_lns`). Hard L 3,010.2 (16 runs) one at a
-# time -> 3,033.2 (8) two -> 3,043.6 (8) with that check; three 3,028.0 (4, peak 1.6 GB); two
+# Not on a re-plan, every COUNTY_LP_EVERY-th step re-plans a whole county on its own day LP (L
+# without the day LP of the whole scenario; M with it, since the eighteenth session): the LP of the
+# county's cases net of every other hearing (which stay), solved coarsely, then CP-SAT on its
+# support (`_support`) for COUNTY_LP_SECONDS. Hard L, from a 60 s plan (2,953): four counties +13,
+# +13, +7, +7 in 31.5 s (LP 3.7-4.0 s each at 218,000-249,000 columns, CP-SAT 4 s on 5,500-7,400
+# variables), against about 0.9 a second for the other steps then. Counties taken in turn, up to
+# COUNTY_LP_COLUMNS estimated columns (hard L's ten: 307,000-466,000; generator L's smallest,
+# 470,000, the others and XL's above). `bench.run --sizes L --family hard --seed 1 --repeat 4`:
+# 3,022.3 without it, 3,036.5 every sixth step (400,000 columns: 8 counties), 3,054.0 every third
+# (all ten). COUNTY_LP_AT_ONCE counties a step: their LPs (one thread each) solved at once in their
+# child processes, so that both cores work while the solving process waits, then their CP-SAT steps
+# in turn; a step not begun when it would not end in time (`_lns`). Hard L 3,010.2 (16 runs) one at
+# a time -> 3,033.2 (8) two -> 3,043.6 (8) with that check; three 3,028.0 (4, peak 1.6 GB); two
 # every other step 3,030.0 (4) (docs/planner.md, "Two counties' LPs at once")
 COUNTY_LP_EVERY = 3
 COUNTY_LP_SECONDS = 3.0
@@ -789,8 +789,11 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     guide = run.aggregated
     heard = run.lp.heard if run.lp is not None and DAY_LP_TARGETS else None
     tried: dict[str, int] = {}
-    county_lp = _county_lps(problem, candidates) if run.lp is None and not previous \
-        and len(candidates) > LP_CASE_LIMIT else []
+    # counties re-planned on their own day LPs: at L, where no LP of the whole scenario guides
+    # the search; at M too, where the whole LP guided the first plans and a county's LP, solved
+    # on the plan as it is now, still finds gains (hard M 578.75 -> 580.7 over 40 runs each)
+    county_lp = _county_lps(problem, candidates) if not previous \
+        and (run.lp is not None or len(candidates) > LP_CASE_LIMIT) else []
     lp_seconds: dict[str, float] = {}  # a county step's LPs' seconds, by the county's first case
     while not run.done() and not run.stopped():
         if run.aggregated is not guide:  # the aggregated LP has just given its solution (L)

@@ -476,6 +476,45 @@ def test_without_the_day_lp_a_county_is_re_planned_on_its_own_day_lp(monkeypatch
     assert events and not any(e[0] == "lp" for e in events)
 
 
+def test_with_the_day_lp_a_county_is_re_planned_on_its_own_day_lp_too(monkeypatch) -> None:
+    """With the day LP of the whole scenario (M), every `COUNTY_LP_EVERY`-th step also re-plans
+    counties on their own day LPs, each with every other hearing of the plan held: the whole
+    LP was solved on the first plans, a county's is solved on the plan as it is now. Never on
+    a re-plan; every plan valid."""
+    problem, candidates = _problem(generate_hard("S", seed=1))
+    assert len(candidates) <= solver_module.LP_CASE_LIMIT
+    monkeypatch.setattr(solver_module, "COUNTY_LP_SECONDS", 0.5)
+    monkeypatch.setattr(solver_module, "LNS_STEP_SECONDS", 0.3)
+    lp = daylp.day_lp(problem, candidates, time_limit=60, tolerance=1e-3)
+    builds: list[tuple[list[str], set[str], set[str]]] = []  # (cases, held, the plan's)
+    real_build = daylp.build
+
+    def build(problem, cases, held=()):
+        builds.append((list(cases), {a.case for a in held}, set(run.best.by_case)))
+        return real_build(problem, cases, held)
+
+    monkeypatch.setattr(solver_module, "build_day_lp", build)
+    run = _Run(problem, 4.0, None, None, time.monotonic(), 0.0)
+    run.lp = lp
+    run.accept(daylp.guided_greedy(problem, lp, case_order(problem)))
+    solver_module._lns(problem, run, candidates, {}, 2, 0)
+
+    county = {c: problem.ix.ancestry[problem.ix.case[c].region][-2] for c in candidates}
+    assert len(builds) >= 2 and len({county[cases[0]] for cases, _h, _p in builds}) >= 2
+    for cases, held, plan in builds:
+        assert len({county[c] for c in cases}) == 1  # one county, the rest of the plan held
+        assert held == plan - set(cases) - set(problem.fixed)
+    assert check_plan(problem.ix.scenario, _plan(problem, run, None, {})) == []
+
+    builds.clear()  # a re-plan keeps what it can: no county LP
+    previous = dict(run.best.by_case)
+    run = _Run(problem, 2.0, None, None, time.monotonic(), 0.0)
+    run.lp = lp
+    run.accept(Bookings(problem, list(previous.values())))
+    solver_module._lns(problem, run, candidates, previous, 2, 0)
+    assert not builds
+
+
 def test_a_county_step_starts_from_a_plan_built_on_its_lp(monkeypatch) -> None:
     """Before CP-SAT, a county step plans the county afresh on its LP (`guided_greedy`: its
     cases in `case_order`, every other hearing held), with the LP's seats and without, and the
