@@ -791,7 +791,8 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
     tried: dict[str, int] = {}
     # counties re-planned on their own day LPs: at L, where no LP of the whole scenario guides
     # the search; at M too, where the whole LP guided the first plans and a county's LP, solved
-    # on the plan as it is now, still finds gains (hard M 578.75 -> 580.7 over 40 runs each)
+    # on the plan as it is now, still finds gains (hard M 578.75 -> 580.7 over 40 runs each:
+    # docs/planner.md, "Counties on their own LPs at M too")
     county_lp = _county_lps(problem, candidates) if not previous \
         and (run.lp is not None or len(candidates) > LP_CASE_LIMIT) else []
     lp_seconds: dict[str, float] = {}  # a county step's LPs' seconds, by the county's first case
