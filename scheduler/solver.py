@@ -61,6 +61,12 @@ DAY_LP_METHOD = "pdlp"
 # M 815.0 in 12-15 s
 DAY_LP_BOUND_METHOD = "hipdlp"
 DAY_LP_BOUND_TOLERANCE = 3e-3
+# When the whole model does not follow (M), the bound solves of the day LP's model (the
+# aggregated LP, then hipdlp: `_day_lp_bounds`) begin beside its guidance solve instead of after
+# it: each solve runs in its own child process while this one only waits for the guidance, so
+# the search has both cores some 5 s sooner (hard M 577.9 -> 578.8 over 40 runs each:
+# docs/planner.md, "The bound solves beside the guidance solve")
+DAY_LP_BOUND_EARLY = True
 # ... which is when the time left is this many times the coarse solve's: the finer one takes
 # 2.3-3.6 times as long, and at hard M its 16 s are worth more to the search (30 s runs: 547-548
 # with it, 561-564 without; the bound 609 instead of 596, neither within 1 %)
@@ -571,6 +577,11 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
     built = build_day_lp(problem, candidates)  # once for every tolerance
     bounded = False
     finer = False
+    # the bound solves beside the guidance solve (`DAY_LP_BOUND_EARLY`)
+    early = DAY_LP_BOUND_EARLY and not whole and run.background is None
+    if early:
+        run.background = _day_lp_bounds(problem, run, candidates, built)
+        run.bounds_beside = True
     for tolerance in DAY_LP_TOLERANCES:
         result = day_lp(problem, candidates, time_limit=DAY_LP_SHARE * run.left(),
                         tolerance=tolerance, stop=run.stop, built=built, method=DAY_LP_METHOD)
@@ -589,19 +600,25 @@ def _day_lp(problem: Problem, run: _Run, base: list[Assignment], candidates: lis
             run.left() < DAY_LP_FINER_AMPLE * result.seconds
         if run.done() or far or run.left() < DAY_LP_FINER * result.seconds:
             break  # the search gets the time
-    if bounded and not finer and run.background is None and not run.done() \
+    if not early and bounded and not finer and run.background is None and not run.done() \
             and not run.stopped():  # the bound, beside the search
-        def aggregated(stop: threading.Event) -> _Bound | None:  # a bound: M's guide is the day LP
-            bound = lp_bound(problem, candidates, time_limit=run.left(), stop=stop)
-            return None if bound is None else _Bound(bound, "LP relaxation")
-
-        # the aggregated LP first: 1.2-1.6 s, and sometimes the tighter (generator M 814 against
-        # 815), while the day LP's bound solve takes 4-15 s
-        run.background = _BackgroundLP(aggregated, lambda stop: day_lp(
-            problem, candidates, time_limit=run.left(), tolerance=DAY_LP_BOUND_TOLERANCE,
-            stop=stop, built=built, method=DAY_LP_BOUND_METHOD))
+        run.background = _day_lp_bounds(problem, run, candidates, built)
         run.bounds_beside = True
     return bounded
+
+
+def _day_lp_bounds(problem: Problem, run: _Run, candidates: list[str],
+                   built: Built) -> _BackgroundLP:
+    """The aggregated LP and the day LP's bound solve, in turn in a thread."""
+    def aggregated(stop: threading.Event) -> _Bound | None:  # a bound: M's guide is the day LP
+        bound = lp_bound(problem, candidates, time_limit=run.left(), stop=stop)
+        return None if bound is None else _Bound(bound, "LP relaxation")
+
+    # the aggregated LP first: 1.2-1.6 s, and sometimes the tighter (generator M 814 against
+    # 815), while the day LP's bound solve takes 4-15 s
+    return _BackgroundLP(aggregated, lambda stop: day_lp(
+        problem, candidates, time_limit=run.left(), tolerance=DAY_LP_BOUND_TOLERANCE,
+        stop=stop, built=built, method=DAY_LP_BOUND_METHOD))
 
 
 def _model_size(problem: Problem, candidates: list[str]) -> int:

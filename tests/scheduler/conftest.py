@@ -17,7 +17,7 @@ def _background_lps_end_with_their_test():
     """A test that runs `solver._day_lp` leaves its bound solve running beside it (a
     `_BackgroundLP` thread; `solve` cancels the search's own): the next test must not see it
     call a function that test has patched (`day_lp`: test_the_day_lps_bound_is_solved_beside_
-    the_search failed in 2 of 4 runs here), so each test waits for its own to end."""
+    the_guidance_solve failed in 2 of 4 runs here), so each test waits for its own to end."""
     yield
     for thread in threading.enumerate():
         if thread.name == "background-lp":
