@@ -64,8 +64,8 @@ DAY_LP_BOUND_TOLERANCE = 3e-3
 # When the whole model does not follow (M), the bound solves of the day LP's model (the
 # aggregated LP, then hipdlp: `_day_lp_bounds`) begin beside its guidance solve instead of after
 # it: each solve runs in its own child process while this one only waits for the guidance, so
-# the search has both cores some 5 s sooner (hard M 577.9 -> 578.8 over 40 runs each:
-# docs/planner.md, "The bound solves beside the guidance solve")
+# the search has both cores some 5 s sooner (hard M 578.1 -> 578.5 over 60 runs each, within
+# the noise: docs/planner.md, "The bound solves beside the guidance solve")
 DAY_LP_BOUND_EARLY = True
 # ... which is when the time left is this many times the coarse solve's: the finer one takes
 # 2.3-3.6 times as long, and at hard M its 16 s are worth more to the search (30 s runs: 547-548

@@ -224,8 +224,8 @@ def test_the_day_lps_bound_is_solved_beside_the_guidance_solve(monkeypatch) -> N
     """When the whole model does not follow, hipdlp certifies the bound in the background (hard
     M: 597 against the coarse 609), after the aggregated LP's: both begin before the coarse
     solve that guides, each in its own child process, so they run while this process only waits
-    for the guidance (hard M: 578.8 against 577.9 over 40 runs each, docs/planner.md, "The
-    bound solves beside the guidance solve"). The plan reports the tightest bound."""
+    for the guidance (docs/planner.md, "The bound solves beside the guidance solve"). The plan
+    reports the tightest bound."""
     problem, candidates = _problem(generate_hard("S", seed=1))
     calls: list[tuple[str, float, str]] = []
     real, real_lp = daylp.day_lp, solver_module.lp_bound
