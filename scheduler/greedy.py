@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .index import ScenarioIndex
 from .model import Scenario
@@ -269,6 +269,53 @@ def place(bookings: Bookings, opts: CaseOptions, rng: random.Random | None = Non
                     if panel:
                         return Assignment(case.id, slot, co.centre.id, room, panel, k)
     return None
+
+
+def spare(bookings: Bookings, cases: Iterable[str]) -> list[Assignment]:
+    """Re-seat the hearings of `cases` (same slot, room and counsellor) with less scarce experts
+    where some are free, so that the scarce ones are left for the cases only they can serve.
+
+    CP-SAT's steps choose panels that are as good as any other to them (their objective says
+    nothing about who sits where), and they often seat a specialist in a seat that anyone free
+    that session could fill. Each hearing, the most scarce panel first, gets the covering panel
+    of the least scarce free experts (`Problem.scarcity`; no soft-conflicted newcomer), kept
+    when its total scarcity is lower. The hearings stay valid: the same eligibility options and
+    panel rules as `place`, on top of every other booking. Returns the hearings as they were
+    before, for those re-seated (their people may now fit a waiting case)."""
+    problem = bookings.problem
+    ix = problem.ix
+    scarcity = problem.scarcity
+    size = ix.panel_size
+    avail = problem.avail
+
+    def weight(panel: Iterable[str]) -> float:
+        return sum(scarcity(q) for q in panel)
+
+    hearings = [bookings.by_case[c] for c in cases
+                if c in bookings.by_case and c not in problem.fixed]
+    hearings.sort(key=lambda a: (-weight(a.panel), a.case))
+    spared = []
+    for a in hearings:
+        opts = problem.options[a.case]
+        co = next((co for co in opts.centres if co.centre.id == a.centre), None)
+        if co is None:
+            continue
+        before = weight(a.panel)
+        bookings.remove(a.case)
+        experts = sorted((q for q in co.experts
+                          if q != a.counsellor and (q in a.panel or q not in opts.soft)
+                          and a.slot in avail[q] and bookings.person_free(q, a.slot)),
+                         key=lambda q: (scarcity(q), q not in a.panel, q))
+        case = opts.case
+        panel = find_panel(case.required_expertise, experts, problem.expertise, size,
+                           accept=lambda panel, a=a, case=case: panel_ok(ix, case, panel,
+                                                                         a.counsellor))
+        if panel is not None and weight(panel) < before - 1e-9:
+            bookings.add(replace(a, panel=tuple(panel)))
+            spared.append(a)
+        else:
+            bookings.add(a)
+    return spared
 
 
 def case_order(problem: Problem, rng: random.Random | None = None) -> list[str]:

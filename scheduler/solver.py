@@ -26,7 +26,16 @@ from .daylp import Built, DayLP, columns_estimate, day_lp, guided_greedy
 from .daylp import build as build_day_lp
 from .explain import explain_unscheduled, static_reasons
 from .fairness import fairness, is_urgent
-from .greedy import LATE_WINDOW, Assignment, Bookings, Problem, case_order, greedy, place
+from .greedy import (
+    LATE_WINDOW,
+    Assignment,
+    Bookings,
+    Problem,
+    case_order,
+    greedy,
+    place,
+    spare,
+)
 from .index import ScenarioIndex
 from .lagrange import lagrangian_bound
 from .lp import AggregatedLP, aggregated_lp, lp_bound
@@ -81,6 +90,12 @@ DAY_LP_FINER_GAP = 0.06
 # ... unless the time left is at least this many coarse solves: then the finer solve's seconds
 # are a small share of the run whatever the gap (a 600 s run at hard M: bound 596, not 609)
 DAY_LP_FINER_AMPLE = 40
+# After each CP-SAT step (the LP's support, a county, a neighbourhood; not on a re-plan, whose
+# people should stay), its hearings are re-seated with less scarce experts where some are free
+# (`greedy.spare`) before the waiting cases are refilled: the scarce ones it frees can then
+# hear a case only they can serve (hard M 580.25 -> 582.4 over 40 runs each, hard L 3,039.8 ->
+# 3,062.0 over 4: docs/planner.md, "Specialists spared")
+SPARE = True
 URGENT_EARLY = True  # urgent cases as early as possible: phase 2's tie-break, `_urgent_earlier`
 # The randomised greedies' share of the time left: 3 % up to L, where the day LP's guided plan
 # or the search does better with the time (hard M: 12 greedies in 3.1 s gave +1, the guided plan
@@ -705,6 +720,8 @@ def _solve_lp_support(problem: Problem, run: _Run, candidates: list[str], lp: Da
     if result.status not in ("OPTIMAL", "FEASIBLE"):
         return
     found = Bookings(problem, list(residual.by_case.values()) + list(result.assignments.values()))
+    if SPARE:
+        spare(found, list(found.by_case))
     _fill(problem, found, candidates, run, seconds=LNS_STEP_SECONDS)
     run.accept(found)
 
@@ -865,6 +882,8 @@ def _lns(problem: Problem, run: _Run, candidates: list[str], previous: dict[str,
         improved = Bookings(problem, list(residual.by_case.values())
                             + list(result.assignments.values()))
         freed = _moved(current, result.assignments, chosen)
+        if SPARE and not previous:
+            freed += spare(improved, list(result.assignments))
         case_days, anyday = _freed(problem, users, current, improved, freed)
         _fill(problem, improved, _could_use(candidates, users, freed), run,
               seconds=LNS_STEP_SECONDS, case_days=case_days, anyday=anyday)
@@ -960,6 +979,8 @@ def _county_lp(problem: Problem, run: _Run, candidates: list[str], counties: lis
             continue
         improved = Bookings(problem, list(residual.by_case.values())
                             + list(result.assignments.values()))
+        if SPARE:
+            spare(improved, list(result.assignments))
         _fill(problem, improved, candidates, run, seconds=LNS_STEP_SECONDS)
         if run.accept(improved) and improved.objective() > current.objective():
             run.lns_improvements += 1
