@@ -1128,10 +1128,7 @@ def _plan(problem: Problem, run: _Run, previous: Plan | None,
     for cid in sorted(best.by_case, key=lambda c: (best.by_case[c].slot, c)):
         if cid in problem.fixed:
             continue
-        a = best.by_case[cid]
-        hearings.append(Hearing(cid, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre,
-                                a.room, a.panel, choose_chair(ix, ix.case[cid], a.panel),
-                                a.counsellor))
+        hearings.append(hearing_of(ix, best.by_case[cid]))
     unscheduled = []
     for c in ix.scenario.cases:
         if c.id not in best.by_case and c.id not in problem.fixed:
@@ -1203,6 +1200,10 @@ def schedulable_alone(scenario: Scenario | ScenarioIndex, case_id: str) -> Heari
     a = place(Bookings(problem, problem.fixed.values()), opts, complete=True)
     if a is None:
         return None
-    ix = problem.ix
-    return Hearing(case_id, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre, a.room,
-                   a.panel, choose_chair(ix, opts.case, a.panel), a.counsellor)
+    return hearing_of(problem.ix, a)
+
+
+def hearing_of(ix: ScenarioIndex, a: Assignment) -> Hearing:
+    """A hearing of the plan from the solver's assignment, with its chair (`choose_chair`)."""
+    return Hearing(a.case, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre, a.room,
+                   a.panel, choose_chair(ix, ix.case[a.case], a.panel), a.counsellor)

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import random
 
-from scheduler import Hearing, Plan, Unscheduled, check_plan, scenario_from_dict
+from scheduler import Plan, Unscheduled, check_plan, scenario_from_dict
 from scheduler import greedy as greedy_module
 from scheduler.explain import static_reasons
 from scheduler.greedy import Assignment, Bookings, Problem, case_order, greedy, spare
-from scheduler.options import choose_chair
-from scheduler.solver import _fill
+from scheduler.solver import _fill, hearing_of
 from tests.scheduler.helpers import base, case, person, random_scenario
 
 
 def _violations(problem: Problem, bookings: Bookings) -> list:
     """What the checker finds wrong with the hearings (every case unheard is listed so)."""
     ix = problem.ix
-    hearings = tuple(Hearing(a.case, ix.slot_day(a.slot), ix.slot_session(a.slot), a.centre,
-                             a.room, a.panel, choose_chair(ix, ix.case[a.case], a.panel),
-                             a.counsellor) for a in bookings.by_case.values())
+    hearings = tuple(hearing_of(ix, a) for a in bookings.by_case.values())
     unheard = tuple(Unscheduled(c.id, ("not heard",)) for c in ix.scenario.cases
                     if c.id not in bookings.by_case)
     return check_plan(ix, Plan(hearings, unheard, {}))
